@@ -1,0 +1,195 @@
+//! Compile-time pool configuration: the user's `#[pool(...)]` options resolved against the
+//! item type's layout.
+
+use core::mem::{align_of, size_of};
+
+/// Smallest slot: a free slot stores a `next` pointer and the list depth.
+const MIN_SLOT: usize = 2 * size_of::<usize>();
+/// Bytes a thread cache aims to hold in one magazine when `cache` is not given.
+const DEFAULT_MAGAZINE_BYTES: usize = 16 * 1024;
+/// Bytes one growth chunk aims to hold when `chunk` is not given.
+const DEFAULT_CHUNK_BYTES: usize = 64 * 1024;
+
+/// The options a user can give in `#[pool(...)]`; zero means "not given".
+///
+/// Built with `const` methods so the derive's expansion stays valid when options are added.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    prealloc: usize,
+    max: usize,
+    chunk: usize,
+    cache: usize,
+}
+
+impl Options {
+    /// No option given: every value is chosen from the item's size.
+    pub const DEFAULT: Options = Options { prealloc: 0, max: 0, chunk: 0, cache: 0 };
+
+    /// `prealloc = n`: slots reserved on first use, in one chunk.
+    pub const fn prealloc(mut self, n: usize) -> Options {
+        self.prealloc = n;
+        self
+    }
+
+    /// `max = n`: hard limit on slots (and so on live objects).
+    pub const fn max(mut self, n: usize) -> Options {
+        self.max = n;
+        self
+    }
+
+    /// `chunk = n`: slots per growth chunk.
+    pub const fn chunk(mut self, n: usize) -> Options {
+        self.chunk = n;
+        self
+    }
+
+    /// `cache = n`: magazine size M; a thread caches up to 2M free slots.
+    pub const fn cache(mut self, n: usize) -> Options {
+        self.cache = n;
+        self
+    }
+}
+
+/// A pool's resolved configuration. Computed in `const` context by the derive's expansion, so a
+/// configuration that cannot work (a chunk larger than `isize::MAX` bytes) fails the build.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Bytes per slot: the item's size, at least [`MIN_SLOT`], rounded up to `slot_align`.
+    /// Zero for a zero-sized item, which takes no memory.
+    pub slot_size: usize,
+    /// Alignment of every slot: the item's, at least `usize`'s.
+    pub slot_align: usize,
+    /// Magazine size M (at least 1).
+    pub magazine: usize,
+    /// Slots per growth chunk (at least 1).
+    pub chunk: usize,
+    /// Slots in the first chunk (0: use `chunk`).
+    pub prealloc: usize,
+    /// Most slots the pool may reserve (`usize::MAX`: no limit).
+    pub max: usize,
+}
+
+const fn max_usize(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+const fn min_usize(a: usize, b: usize) -> usize {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+impl Config {
+    /// Resolves `options` for items of type `T`.
+    ///
+    /// # Panics
+    /// In `const` evaluation (so at compile time) when a chunk of `prealloc` or `chunk` slots
+    /// would exceed `isize::MAX` bytes.
+    pub const fn of<T>(options: Options) -> Config {
+        let size = size_of::<T>();
+        if size == 0 {
+            return Config {
+                slot_size: 0,
+                slot_align: align_of::<T>(),
+                magazine: 1,
+                chunk: 1,
+                prealloc: 0,
+                max: if options.max == 0 { usize::MAX } else { options.max },
+            };
+        }
+        let slot_align = max_usize(align_of::<T>(), align_of::<usize>());
+        let unpadded = max_usize(size, MIN_SLOT);
+        // `size` is at most isize::MAX and a multiple of align_of::<T>(); rounding up to
+        // `slot_align` (a power of two no larger than 4 KiB-ish in practice) cannot overflow
+        // usize, but check rather than assume.
+        let slot_size = match unpadded.checked_add(slot_align - 1) {
+            Some(v) => v & !(slot_align - 1),
+            None => panic!("zokio-pool: item type is too large to pool"),
+        };
+        let magazine = if options.cache != 0 {
+            options.cache
+        } else {
+            let m = DEFAULT_MAGAZINE_BYTES / slot_size;
+            min_usize(max_usize(m, 8), 128)
+        };
+        let chunk = if options.chunk != 0 {
+            options.chunk
+        } else {
+            max_usize(2 * magazine, DEFAULT_CHUNK_BYTES / slot_size)
+        };
+        let max = if options.max == 0 { usize::MAX } else { options.max };
+        let config = Config { slot_size, slot_align, magazine, chunk, prealloc: options.prealloc, max };
+        // Every chunk the depot may allocate must have a valid layout.
+        if config.chunk_bytes(config.chunk).is_none() || config.chunk_bytes(config.prealloc).is_none()
+        {
+            panic!("zokio-pool: a chunk of this pool would exceed isize::MAX bytes; lower `chunk` or `prealloc`");
+        }
+        config
+    }
+
+    /// Bytes of a chunk of `slots` slots, if it fits in `isize::MAX` (rounded to the alignment).
+    pub(crate) const fn chunk_bytes(&self, slots: usize) -> Option<usize> {
+        match self.slot_size.checked_mul(slots) {
+            Some(bytes) if bytes <= isize::MAX as usize - (self.slot_align - 1) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// Whether items of this pool are zero-sized.
+    #[inline(always)]
+    pub const fn is_zst(&self) -> bool {
+        self.slot_size == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_items_get_a_two_word_slot() {
+        let c = Config::of::<u8>(Options::DEFAULT);
+        assert_eq!(c.slot_size, 2 * size_of::<usize>());
+        assert_eq!(c.slot_align, align_of::<usize>());
+    }
+
+    #[test]
+    fn slot_is_rounded_to_the_alignment() {
+        #[repr(align(64))]
+        struct A(#[allow(dead_code)] [u8; 65]);
+        let c = Config::of::<A>(Options::DEFAULT);
+        assert_eq!(c.slot_size, 128);
+        assert_eq!(c.slot_align, 64);
+    }
+
+    #[test]
+    fn defaults_scale_with_the_item_size() {
+        let small = Config::of::<[u8; 64]>(Options::DEFAULT);
+        assert_eq!(small.magazine, 128);
+        assert_eq!(small.chunk, 1024);
+        let large = Config::of::<[u8; 4096]>(Options::DEFAULT);
+        assert_eq!(large.magazine, 8);
+        assert_eq!(large.chunk, 16);
+    }
+
+    #[test]
+    fn options_override_defaults() {
+        let c = Config::of::<u64>(Options::DEFAULT.prealloc(10).max(20).chunk(5).cache(3));
+        assert_eq!((c.prealloc, c.max, c.chunk, c.magazine), (10, 20, 5, 3));
+    }
+
+    #[test]
+    fn zero_sized_items_take_no_memory() {
+        let c = Config::of::<()>(Options::DEFAULT);
+        assert!(c.is_zst());
+        assert_eq!(c.max, usize::MAX);
+    }
+}

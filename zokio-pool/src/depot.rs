@@ -1,0 +1,292 @@
+//! The global depot of a pool: magazines of free slots exchanged with thread caches, the chunks
+//! the slots are carved from, and the folded statistics.
+//!
+//! Everything here is on the slow path: a thread cache comes here once per magazine (M slots), at
+//! thread exit, and for every operation of a thread whose cache is closed.
+
+use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::alloc::{self, Layout};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::config::Config;
+use crate::slot::{sentinel, FreeSlot, EMPTY};
+
+/// What a thread cache gets when it asks the depot for slots.
+pub(crate) enum Refill {
+    /// A list of free slots (its length is the head's depth).
+    Magazine(NonNull<FreeSlot>),
+    /// `n >= 1` never-used slots starting at the pointer.
+    Fresh(NonNull<u8>, usize),
+    /// The pool is at its `max` and has no free slot here.
+    Exhausted,
+}
+
+/// The depot of one pool. Created in a `static` by the derive's expansion.
+#[doc(hidden)]
+pub struct Depot {
+    config: Config,
+    inner: Mutex<Inner>,
+    // Folded statistics. Relaxed is enough: each is a monotonic counter, read as a snapshot.
+    handed: AtomicUsize,
+    returned: AtomicUsize,
+    fresh: AtomicUsize,
+    capacity: AtomicUsize,
+    high_water: AtomicUsize,
+}
+
+struct Inner {
+    /// Lists of free slots, each at most M long.
+    magazines: Vec<NonNull<FreeSlot>>,
+    /// Slots given back one at a time (by threads whose cache is closed); null when there are
+    /// none. Moves to `magazines` when it reaches M.
+    loose: *mut FreeSlot,
+    /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
+    regions: Vec<(NonNull<u8>, usize)>,
+    /// Every chunk, `(start, slots)`. Chunks are never freed: a slot handed out must stay valid
+    /// memory for as long as its handle may exist.
+    chunks: Vec<(NonNull<u8>, usize)>,
+}
+
+// SAFETY: the raw pointers in `Inner` point into the pool's chunks, which are never freed and are
+// not tied to any thread; free slots are owned by the depot while they are listed here, and the
+// mutex serializes every access to them.
+unsafe impl Send for Inner {}
+
+impl core::fmt::Debug for Depot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Depot").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Depot {
+    /// An empty depot; no memory is reserved until the first slot is needed.
+    pub const fn new(config: Config) -> Depot {
+        Depot {
+            config,
+            inner: Mutex::new(Inner {
+                magazines: Vec::new(),
+                loose: ptr::null_mut(),
+                regions: Vec::new(),
+                chunks: Vec::new(),
+            }),
+            handed: AtomicUsize::new(0),
+            returned: AtomicUsize::new(0),
+            fresh: AtomicUsize::new(0),
+            capacity: AtomicUsize::new(0),
+            high_water: AtomicUsize::new(0),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // No user code runs under this lock, and every critical section leaves `Inner`
+        // consistent before anything that can panic (allocation failure aborts), so a poisoned
+        // lock still guards valid state.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives a cache slots: a magazine if any, else up to `max_fresh` fresh slots.
+    pub(crate) fn refill(&self, max_fresh: usize) -> Refill {
+        let mut inner = self.lock();
+        if let Some(mag) = inner.magazines.pop() {
+            return Refill::Magazine(mag);
+        }
+        if let Some(loose) = NonNull::new(inner.loose) {
+            inner.loose = ptr::null_mut();
+            return Refill::Magazine(loose);
+        }
+        match self.take_region(&mut inner, max_fresh) {
+            Some((start, n)) => Refill::Fresh(start, n),
+            None => Refill::Exhausted,
+        }
+    }
+
+    /// Takes up to `max` fresh slots from the regions, growing the pool by a chunk if needed.
+    fn take_region(&self, inner: &mut Inner, max: usize) -> Option<(NonNull<u8>, usize)> {
+        if inner.regions.is_empty() && !self.grow(inner) {
+            return None;
+        }
+        let last = inner.regions.last_mut()?;
+        let (start, left) = *last;
+        let n = left.min(max);
+        if n == left {
+            inner.regions.pop();
+        } else {
+            // SAFETY: `n < left`, so `start + n * slot_size` stays inside the region's chunk.
+            let rest = unsafe { start.add(n * self.config.slot_size) };
+            *last = (rest, left - n);
+        }
+        Some((start, n))
+    }
+
+    /// Reserves one more chunk; false when the pool is at its `max`.
+    fn grow(&self, inner: &mut Inner) -> bool {
+        let c = &self.config;
+        let capacity = self.capacity.load(Relaxed);
+        let want = if capacity == 0 && c.prealloc > 0 { c.prealloc } else { c.chunk };
+        let slots = want.min(c.max - capacity);
+        if slots == 0 {
+            return false;
+        }
+        // `Config::of` checked in const evaluation that `chunk` and `prealloc` slots fit a
+        // layout; `slots` is no more than one of them.
+        let layout = Layout::from_size_align(c.slot_size * slots, c.slot_align)
+            .expect("zokio-pool: chunk layout was validated by Config::of");
+        // SAFETY: the layout has a non-zero size (slot_size > 0 for non-ZST pools, slots > 0).
+        let raw = unsafe { alloc::alloc(layout) };
+        let Some(start) = NonNull::new(raw) else {
+            alloc::handle_alloc_error(layout)
+        };
+        inner.chunks.push((start, slots));
+        inner.regions.push((start, slots));
+        self.capacity.store(capacity + slots, Relaxed);
+        true
+    }
+
+    /// Takes back a full (or, at thread exit, partial) list of free slots.
+    pub(crate) fn give_magazine(&self, mag: NonNull<FreeSlot>) {
+        self.lock().magazines.push(mag);
+    }
+
+    /// Takes back what a closing thread cache held: up to two lists and a fresh run.
+    pub(crate) fn absorb(
+        &self,
+        lists: [Option<NonNull<FreeSlot>>; 2],
+        fresh: Option<(NonNull<u8>, usize)>,
+    ) {
+        let mut inner = self.lock();
+        inner.magazines.extend(lists.into_iter().flatten());
+        inner.regions.extend(fresh);
+    }
+
+    /// One slot for a thread whose cache is closed (it is exiting). Counts it in the stats.
+    pub(crate) fn take_one(&self) -> Option<NonNull<u8>> {
+        let mut inner = self.lock();
+        let slot = if let Some(top) = NonNull::new(inner.loose) {
+            // SAFETY: `loose` is a list of free slots owned by the depot; its top is a valid
+            // FreeSlot whose `next` is a slot or the EMPTY sentinel.
+            let next = unsafe { (*top.as_ptr()).next };
+            inner.loose = if next == sentinel(&EMPTY) { ptr::null_mut() } else { next };
+            top.cast()
+        } else if let Some(mag) = inner.magazines.pop() {
+            // SAFETY: as above, for a magazine: a non-empty list owned by the depot.
+            let next = unsafe { (*mag.as_ptr()).next };
+            if next != sentinel(&EMPTY) {
+                inner.loose = next;
+            }
+            mag.cast()
+        } else {
+            let (start, _) = self.take_region(&mut inner, 1)?;
+            drop(inner);
+            self.fresh.fetch_add(1, Relaxed);
+            start
+        };
+        self.count(1, 0, 0);
+        Some(slot)
+    }
+
+    /// A slot back from a thread whose cache is closed. Counts it in the stats.
+    ///
+    /// # Safety
+    /// `slot` is a slot of this pool that no handle refers to any more.
+    pub(crate) unsafe fn give_one(&self, slot: NonNull<u8>) {
+        let mut inner = self.lock();
+        let head = if inner.loose.is_null() { sentinel(&EMPTY) } else { inner.loose };
+        // SAFETY: `head` is the top of the depot's loose list or the EMPTY sentinel, valid for
+        // reads either way.
+        let depth = unsafe { (*head).depth } + 1;
+        let s = slot.cast::<FreeSlot>();
+        // SAFETY: the caller gives us the slot, which is aligned and large enough for a
+        // FreeSlot (Config::of makes every slot at least two words and word-aligned).
+        unsafe { s.as_ptr().write(FreeSlot { next: head, depth }) };
+        if depth >= self.config.magazine {
+            inner.magazines.push(s);
+            inner.loose = ptr::null_mut();
+        } else {
+            inner.loose = s.as_ptr();
+        }
+        drop(inner);
+        self.count(0, 1, 0);
+    }
+
+    /// Adds a cache's unfolded counters.
+    #[inline]
+    pub(crate) fn count(&self, handed: usize, returned: usize, fresh: usize) {
+        if handed != 0 {
+            self.handed.fetch_add(handed, Relaxed);
+        }
+        if returned != 0 {
+            self.returned.fetch_add(returned, Relaxed);
+        }
+        if fresh != 0 {
+            self.fresh.fetch_add(fresh, Relaxed);
+        }
+    }
+
+    /// The folded counters `(handed, returned, fresh, capacity, high_water)`.
+    pub(crate) fn counters(&self) -> [usize; 5] {
+        [
+            self.handed.load(Relaxed),
+            self.returned.load(Relaxed),
+            self.fresh.load(Relaxed),
+            self.capacity.load(Relaxed),
+            self.high_water.load(Relaxed),
+        ]
+    }
+
+    /// Raises the high-water mark to `live` (folded counters plus a thread's own).
+    #[inline]
+    pub(crate) fn observe_live(&self, local_handed: usize, local_returned: usize) -> usize {
+        let handed = self.handed.load(Relaxed).wrapping_add(local_handed);
+        let returned = self.returned.load(Relaxed).wrapping_add(local_returned);
+        let live = live_from(handed, returned);
+        if live > self.high_water.load(Relaxed) {
+            self.high_water.fetch_max(live, Relaxed);
+        }
+        live
+    }
+
+    /// A zero-sized item: no memory, only the counters (and the `max` check).
+    pub(crate) fn zst_take(&self) -> bool {
+        if self.config.max != usize::MAX {
+            let max = self.config.max;
+            let mut handed = self.handed.load(Relaxed);
+            loop {
+                if live_from(handed, self.returned.load(Relaxed)) >= max {
+                    return false;
+                }
+                match self.handed.compare_exchange_weak(handed, handed + 1, Relaxed, Relaxed) {
+                    Ok(_) => break,
+                    Err(now) => handed = now,
+                }
+            }
+        } else {
+            self.handed.fetch_add(1, Relaxed);
+        }
+        self.fresh.fetch_add(1, Relaxed);
+        self.observe_live(0, 0);
+        true
+    }
+
+    /// A zero-sized item back.
+    pub(crate) fn zst_give(&self) {
+        self.returned.fetch_add(1, Relaxed);
+    }
+}
+
+/// Live objects from handed-out and returned counts taken at slightly different times: a
+/// consumer thread may have folded its returns before the producer folded its allocations.
+#[inline]
+pub(crate) fn live_from(handed: usize, returned: usize) -> usize {
+    let diff = handed.wrapping_sub(returned);
+    if diff > isize::MAX as usize {
+        0
+    } else {
+        diff
+    }
+}

@@ -1,0 +1,81 @@
+//! Typed object pools generated at compile time.
+//!
+//! `#[derive(Pooled)]` gives a type its own pool: a `static` depot and a `thread_local!` cache,
+//! monomorphized and inlined for that type. [`PoolBox::new`] takes a slot from the pool and
+//! dropping the [`PoolBox`] puts it back, like `Box` with the allocator replaced by a
+//! thread-local pop and push: no lock, no atomic, no size lookup on the hot path.
+//!
+//! ```
+//! use zokio_pool::{PoolBox, Pooled};
+//!
+//! #[derive(Pooled)]
+//! #[pool(prealloc = 1024)] // every option is optional
+//! struct Message { id: u64, body: [u8; 48] }
+//!
+//! let m = PoolBox::new(Message { id: 1, body: [0; 48] }); // a slot from Message's pool
+//! assert_eq!(m.id, 1);                                     // Deref / DerefMut
+//! drop(m);                                                 // the slot goes back, no free()
+//! let again = PoolBox::new(Message { id: 2, body: [0; 48] });
+//! let s = Message::pool_stats();
+//! assert_eq!((s.allocated, s.reused, s.live), (1, 1, 1));
+//! # drop(again);
+//! ```
+//!
+//! # Options
+//! `#[pool(...)]` takes, all optional:
+//! - `prealloc = N`: slots reserved on first use, in one chunk;
+//! - `max = N`: hard limit on slots, so on live objects; `PoolBox::new` panics at the limit,
+//!   [`PoolBox::try_new`] gives the value back;
+//! - `chunk = N`: slots reserved per growth chunk (default: 64 KiB worth, at least 2M);
+//! - `cache = N`: the magazine size M; each thread caches up to 2M free slots (default: 16 KiB
+//!   worth, between 8 and 128);
+//! - `crate = "path"`: the path to this crate, when it is re-exported under another name.
+//!
+//! # Cost model
+//! | operation | cost |
+//! |---|---|
+//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on a thread-local list, one counter add each |
+//! | every M operations in one direction | one magazine exchanged with the depot under a mutex |
+//! | a fresh slot | a bump in a run of M fresh slots; a chunk allocation every `chunk` slots |
+//! | first use on a thread | the thread-exit flush is registered |
+//! | thread exit | the cache's slots and counters go to the depot |
+//!
+//! A slot is the item's size rounded up to its alignment, and at least two words (a free slot
+//! holds a next pointer and the depth of its list). Zero-sized types take no memory. Chunks are
+//! kept for the life of the program: memory a pool reserved is reused, not returned.
+//!
+//! # Threads
+//! A `PoolBox` dropped on another thread gives its slot to that thread's cache; caches hand
+//! full magazines to the depot and take them from it, so memory flows back to the threads that
+//! allocate. A thread's cache is flushed to the depot when the thread exits; boxes dropped even
+//! later in that thread's teardown go to the depot directly.
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+mod boxed;
+mod cache;
+mod config;
+mod depot;
+mod pool;
+mod raw;
+mod slot;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+pub use boxed::PoolBox;
+pub use pool::{Pool, Pooled, Uninit};
+pub use stats::PoolStats;
+
+/// Gives a type its own pool; see the [crate documentation](crate#options) for the options.
+pub use zokio_pool_derive::Pooled;
+
+/// Support for the derive's expansion. Not public API: anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::cache::LocalCache;
+    pub use crate::config::{Config, Options};
+    pub use crate::depot::Depot;
+    pub use std::thread::LocalKey;
+    pub use std::thread_local;
+}

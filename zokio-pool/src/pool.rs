@@ -1,0 +1,103 @@
+//! The traits that tie a type to its pool.
+
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+use std::thread::LocalKey;
+
+use crate::cache::LocalCache;
+use crate::config::Config;
+use crate::depot::Depot;
+use crate::stats::PoolStats;
+
+/// A pool: the static depot and the per-thread cache that hold free slots for `Self::Item`.
+///
+/// `#[derive(Pooled)]` implements it for the derived type (the type is its own pool, so
+/// `PoolBox<Message>` means "a `Message` in `Message`'s pool"). Do not implement it by hand: the
+/// hidden items are the derive's contract with the runtime and may change in any release.
+///
+/// # Safety
+/// An implementation must uphold, for the whole program:
+/// - `__CONFIG` is `Config::of::<Self::Item>(..)`, so every slot fits and aligns an item;
+/// - `__depot()` always returns the same depot, created with `Depot::new(Self::__CONFIG)`, and
+///   shared only with pools whose config has the same slot size and alignment;
+/// - `__cache()` always returns the same key, whose cache is used with that depot only.
+///
+/// The derive meets this by emitting one `static` and one `thread_local!` for each type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no pool",
+    label = "`{Self}` is not pooled",
+    note = "add `#[derive(zokio_pool::Pooled)]` to the definition of `{Self}`",
+    note = "for a type defined in another crate, wrap it in a struct of your own and derive on that"
+)]
+pub unsafe trait Pool {
+    /// The type of the objects the pool holds.
+    type Item;
+
+    #[doc(hidden)]
+    const __CONFIG: Config;
+
+    #[doc(hidden)]
+    fn __cache() -> &'static LocalKey<LocalCache>;
+
+    #[doc(hidden)]
+    fn __depot() -> &'static Depot;
+}
+
+/// A type that is its own pool: what `#[derive(Pooled)]` makes of a struct or an enum.
+///
+/// Implemented for every `T: Pool<Item = T>`; bring it into scope to call
+/// [`pool_stats`](Pooled::pool_stats).
+///
+/// ```
+/// use zokio_pool::{PoolBox, Pooled};
+///
+/// #[derive(Pooled)]
+/// struct Node { value: u32 }
+///
+/// let n = PoolBox::new(Node { value: 7 });
+/// assert_eq!(Node::pool_stats().live, 1);
+/// drop(n);
+/// assert_eq!(Node::pool_stats().live, 0);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no pool",
+    label = "`{Self}` is not pooled",
+    note = "add `#[derive(zokio_pool::Pooled)]` to the definition of `{Self}`",
+    note = "for a type defined in another crate, wrap it in a struct of your own and derive on that"
+)]
+pub trait Pooled: Pool<Item = Self> + Sized {
+    /// Statistics of this type's pool: see [`PoolStats`] for what each figure means.
+    fn pool_stats() -> PoolStats {
+        PoolStats::of::<Self>()
+    }
+}
+
+impl<T: Pool<Item = T>> Pooled for T {}
+
+/// The pool `P` seen as a pool of `MaybeUninit<P::Item>`: the handle type of
+/// [`PoolBox::new_uninit`](crate::PoolBox::new_uninit). It shares `P`'s slots and statistics.
+pub struct Uninit<P: ?Sized>(PhantomData<fn() -> P>);
+
+impl<P: ?Sized> core::fmt::Debug for Uninit<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Uninit")
+    }
+}
+
+// SAFETY: `MaybeUninit<P::Item>` has the layout of `P::Item`, so `P`'s config, depot and cache
+// (which satisfy the contract for `P::Item`) satisfy it for `MaybeUninit<P::Item>` too.
+unsafe impl<P: Pool> Pool for Uninit<P> {
+    type Item = MaybeUninit<P::Item>;
+
+    const __CONFIG: Config = P::__CONFIG;
+
+    #[inline(always)]
+    fn __cache() -> &'static LocalKey<LocalCache> {
+        P::__cache()
+    }
+
+    #[inline(always)]
+    fn __depot() -> &'static Depot {
+        P::__depot()
+    }
+}

@@ -1,0 +1,289 @@
+//! Unit tests of the pool internals, written without the derive so that they exercise the
+//! runtime alone (and run quickly under Miri).
+
+use core::cell::Cell;
+use core::mem::size_of;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::thread;
+
+use crate::{PoolBox, PoolStats, Pooled};
+
+/// Implements `Pool` for a type the way the derive's expansion does.
+macro_rules! test_pool {
+    ($t:ty) => {
+        test_pool!($t, crate::__private::Options::DEFAULT);
+    };
+    ($t:ty, $opts:expr) => {
+        // SAFETY: one static depot and one thread-local cache for this type alone, and the
+        // config is Config::of the item type, as the derive emits them.
+        unsafe impl crate::Pool for $t {
+            type Item = $t;
+            const __CONFIG: crate::__private::Config = crate::__private::Config::of::<$t>($opts);
+            #[inline(always)]
+            fn __cache() -> &'static std::thread::LocalKey<crate::__private::LocalCache> {
+                std::thread_local! {
+                    static CACHE: crate::__private::LocalCache =
+                        const { crate::__private::LocalCache::new() };
+                }
+                &CACHE
+            }
+            #[inline(always)]
+            fn __depot() -> &'static crate::__private::Depot {
+                static DEPOT: crate::__private::Depot =
+                    crate::__private::Depot::new(<$t as crate::Pool>::__CONFIG);
+                &DEPOT
+            }
+        }
+    };
+}
+
+fn addr<T, P: crate::Pool<Item = T>>(b: &PoolBox<T, P>) -> usize {
+    PoolBox::as_ptr(b) as usize
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Small(u64);
+test_pool!(Small);
+
+#[test]
+fn a_freed_slot_is_the_next_one_handed_out() {
+    let a = PoolBox::new(Small(1));
+    let at = addr(&a);
+    drop(a);
+    let b = PoolBox::new(Small(2));
+    assert_eq!(addr(&b), at);
+    assert_eq!(*b, Small(2));
+}
+
+struct Counted(u32);
+test_pool!(Counted);
+
+#[test]
+fn stats_count_fresh_reused_and_live_slots() {
+    let s0 = Counted::pool_stats();
+    assert_eq!(s0, PoolStats::default());
+    let boxes: Vec<_> = (0..10).map(|i| PoolBox::new(Counted(i))).collect();
+    let s = Counted::pool_stats();
+    assert_eq!((s.allocated, s.reused, s.live, s.high_water), (10, 0, 10, 10));
+    drop(boxes);
+    let boxes: Vec<_> = (0..4).map(|i| PoolBox::new(Counted(i))).collect();
+    let s = Counted::pool_stats();
+    assert_eq!((s.allocated, s.reused, s.live, s.high_water), (10, 4, 4, 10));
+    assert_eq!(s.reuse_rate(), 4.0 / 14.0);
+    assert!(s.capacity >= 10);
+    assert_eq!(s.reserved_bytes, s.capacity * 16);
+    assert_eq!(s.fragmentation(), 1.0 - 4.0 / s.capacity as f64);
+    assert_eq!(boxes.iter().map(|b| b.0).sum::<u32>(), 6);
+}
+
+#[derive(Debug)]
+struct Magazined(#[allow(dead_code)] usize);
+test_pool!(Magazined, crate::__private::Options::DEFAULT.cache(4).chunk(8));
+
+#[test]
+fn slots_overflow_to_the_depot_and_come_back() {
+    // 4 magazines' worth: the cache keeps 2M = 8, the depot gets the rest.
+    let n = 40;
+    let boxes: Vec<_> = (0..n).map(|i| PoolBox::new(Magazined(i))).collect();
+    let mut addrs: Vec<_> = boxes.iter().map(addr).collect();
+    drop(boxes);
+    let again: Vec<_> = (0..n).map(|i| PoolBox::new(Magazined(i))).collect();
+    let mut addrs2: Vec<_> = again.iter().map(addr).collect();
+    addrs.sort_unstable();
+    addrs2.sort_unstable();
+    assert_eq!(addrs, addrs2, "every slot came back, none twice");
+    addrs2.dedup();
+    assert_eq!(addrs2.len(), n);
+    let s = Magazined::pool_stats();
+    assert_eq!((s.allocated, s.reused, s.live, s.capacity), (n, n, n, n));
+}
+
+#[derive(Debug)]
+struct Shared(#[allow(dead_code)] u64);
+test_pool!(Shared, crate::__private::Options::DEFAULT.cache(8));
+
+#[test]
+fn boxes_dropped_on_another_thread_come_back_and_stats_are_exact() {
+    let n = if cfg!(miri) { 200 } else { 20_000 };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<PoolBox<Shared>>(64);
+    let consumer = thread::spawn(move || rx.into_iter().count());
+    let producer = thread::spawn(move || {
+        for i in 0..n {
+            tx.send(PoolBox::new(Shared(i))).unwrap();
+        }
+    });
+    producer.join().unwrap();
+    assert_eq!(consumer.join().unwrap(), n as usize);
+    let s = Shared::pool_stats();
+    assert_eq!(s.live, 0);
+    assert_eq!(s.allocated + s.reused, n as usize);
+    assert!(s.reused > 0, "slots freed by the consumer were reused: {s:?}");
+    assert!(s.allocated < n as usize, "fresh slots were not needed for every object: {s:?}");
+    // The exited threads' slots are in the depot: this thread reuses them.
+    let b = PoolBox::new(Shared(0));
+    assert_eq!(Shared::pool_stats().allocated, s.allocated);
+    drop(b);
+}
+
+#[derive(Debug, PartialEq)]
+struct Limited(u8);
+test_pool!(Limited, crate::__private::Options::DEFAULT.max(3).cache(2));
+
+#[test]
+fn max_limits_live_objects_and_gives_the_value_back() {
+    let boxes: Vec<_> = (0..3).map(|i| PoolBox::try_new(Limited(i)).unwrap()).collect();
+    assert_eq!(PoolBox::try_new(Limited(9)).unwrap_err(), Limited(9));
+    assert!(PoolBox::try_new_with(|| Limited(9)).is_err());
+    assert!(PoolBox::<Limited>::try_new_uninit().is_none());
+    let panic = std::panic::catch_unwind(|| PoolBox::new(Limited(7))).unwrap_err();
+    let msg = panic.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("Limited") && msg.contains("limit of 3"), "{msg}");
+    let s = Limited::pool_stats();
+    assert_eq!((s.live, s.capacity), (3, 3));
+    drop(boxes);
+    assert!(PoolBox::try_new(Limited(1)).is_ok());
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Zst;
+test_pool!(Zst);
+
+#[test]
+fn zero_sized_types_take_no_memory() {
+    let a = PoolBox::new(Zst);
+    let b = PoolBox::new(Zst);
+    assert_eq!(*a, Zst);
+    let s = Zst::pool_stats();
+    assert_eq!((s.live, s.capacity, s.reserved_bytes), (2, 0, 0));
+    drop((a, b));
+    assert_eq!(Zst::pool_stats().live, 0);
+}
+
+#[repr(align(4096))]
+struct Page([u8; 4096]);
+test_pool!(Page, crate::__private::Options::DEFAULT.chunk(3));
+
+#[test]
+fn page_alignment_is_honoured() {
+    let pages: Vec<_> = (0..5).map(|i| PoolBox::new(Page([i; 4096]))).collect();
+    for (i, p) in pages.iter().enumerate() {
+        assert_eq!(addr(p) % 4096, 0);
+        assert_eq!(p.0[4095], i as u8);
+    }
+}
+
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+struct PanicOnDrop(bool);
+test_pool!(PanicOnDrop);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, SeqCst);
+        if self.0 {
+            panic!("drop panics");
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_drop_or_in_the_constructor_loses_no_slot() {
+    let b = PoolBox::new(PanicOnDrop(true));
+    let at = addr(&b);
+    assert!(std::panic::catch_unwind(move || drop(b)).is_err());
+    assert_eq!(DROPS.load(SeqCst), 1);
+    let c = PoolBox::new(PanicOnDrop(false));
+    assert_eq!(addr(&c), at, "the slot came back despite the panic");
+    drop(c);
+    let r = std::panic::catch_unwind(|| PoolBox::<PanicOnDrop>::new_with(|| panic!("ctor")));
+    assert!(r.is_err());
+    let s = PanicOnDrop::pool_stats();
+    assert_eq!((s.live, s.allocated), (0, 1));
+}
+
+struct Node {
+    #[allow(dead_code)] // owned for its drop glue only
+    next: Option<PoolBox<Node>>,
+}
+test_pool!(Node, crate::__private::Options::DEFAULT.cache(2));
+
+#[test]
+fn a_drop_that_drops_boxes_of_the_same_pool_works() {
+    let mut list = None;
+    for _ in 0..50 {
+        list = Some(PoolBox::new(Node { next: list }));
+    }
+    assert_eq!(Node::pool_stats().live, 50);
+    drop(list);
+    let s = Node::pool_stats();
+    assert_eq!((s.live, s.allocated), (0, 50));
+}
+
+#[test]
+fn raw_round_trips_and_leaks() {
+    let b = PoolBox::new(Small(5));
+    let p = PoolBox::into_raw(b);
+    // SAFETY: `p` comes from into_raw of the same pool, once.
+    let b = unsafe { PoolBox::<Small>::from_raw(p) };
+    assert_eq!(b.0, 5);
+    let leaked: &'static mut Small = PoolBox::leak(PoolBox::new(Small(6)));
+    leaked.0 += 1;
+    assert_eq!(leaked.0, 7);
+    assert_eq!(PoolBox::into_inner(b), Small(5));
+}
+
+#[test]
+fn uninit_boxes_are_written_in_place() {
+    let u = PoolBox::<Small>::new_uninit();
+    let at = addr(&u);
+    let b = PoolBox::write(u, Small(9));
+    assert_eq!(addr(&b), at);
+    assert_eq!(*b, Small(9));
+    let c = b.clone();
+    assert_ne!(addr(&c), at);
+    assert_eq!(c, b);
+    assert_eq!(*PoolBox::<Small>::default(), Small(0));
+}
+
+#[test]
+fn a_box_is_one_pointer_wide() {
+    assert_eq!(size_of::<PoolBox<Small>>(), size_of::<usize>());
+    assert_eq!(size_of::<Option<PoolBox<Small>>>(), size_of::<usize>());
+}
+
+#[derive(Debug)]
+struct Teardown(#[allow(dead_code)] u32);
+test_pool!(Teardown, crate::__private::Options::DEFAULT.cache(2));
+
+struct DropsBoxesLate(Cell<Vec<PoolBox<Teardown>>>);
+impl Drop for DropsBoxesLate {
+    fn drop(&mut self) {
+        // Runs during TLS teardown, possibly after the pool's flush: these drops and the
+        // allocation below must go to the depot.
+        drop(self.0.take());
+        let late = PoolBox::new(Teardown(99));
+        drop(late);
+    }
+}
+
+#[test]
+fn boxes_dropped_during_thread_teardown_go_to_the_depot() {
+    thread_local! {
+        static EARLY: DropsBoxesLate = const { DropsBoxesLate(Cell::new(Vec::new())) };
+    }
+    thread_local! {
+        static LATE: DropsBoxesLate = const { DropsBoxesLate(Cell::new(Vec::new())) };
+    }
+    thread::spawn(|| {
+        // EARLY registers its destructor before the pool's flush, LATE after it.
+        EARLY.with(|e| e.0.set((0..5).map(|i| PoolBox::new(Teardown(i))).collect()));
+        let b = PoolBox::new(Teardown(5));
+        LATE.with(|l| l.0.set((6..9).map(|i| PoolBox::new(Teardown(i))).collect()));
+        drop(b);
+    })
+    .join()
+    .unwrap();
+    let s = Teardown::pool_stats();
+    assert_eq!(s.live, 0, "{s:?}");
+    assert_eq!(s.allocated + s.reused, 9 + 2);
+}
