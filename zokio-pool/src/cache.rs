@@ -14,32 +14,43 @@ use core::ptr::NonNull;
 use std::thread::LocalKey;
 
 use crate::depot::{Depot, Refill};
-use crate::slot::{sentinel, FreeSlot, BLOCKED, EMPTY};
+use crate::slot::{empty, FreeSlot, List};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
-    /// Never used on this thread: the flush is not registered yet. Head is `BLOCKED`.
+    /// Never used on this thread: the flush is not registered yet.
     Unregistered,
-    /// In use: head is a list (possibly `EMPTY`).
+    /// In use.
     Active,
-    /// Flushed at thread exit: head is `BLOCKED`, every operation goes to the depot.
+    /// Flushed at thread exit: every operation goes to the depot.
     Closed,
 }
 
 /// The thread cache of one pool on one thread. Created by the derive's `thread_local!`.
+///
+/// Bookkeeping on the hot path is two counters: `room`, which makes a push onto a full list
+/// take the slow path, and `handed`, the one statistics counter. The number of slots given back
+/// is derived from them when it is needed (see `LocalCache::unfolded`).
 #[doc(hidden)]
 pub struct LocalCache {
-    /// The loaded list: `EMPTY`, a list of free slots, or `BLOCKED` (see [`State`]).
+    /// The loaded list (the sentinel when empty). Pops and pushes happen at its head.
     head: Cell<*mut FreeSlot>,
-    /// The previous magazine: `EMPTY` or a list of exactly M free slots.
+    /// `M + 1 - len(loaded)` while active, so a push that would make the loaded list longer
+    /// than M brings it to 0. Always 1 when not active, so every push takes the slow path.
+    room: Cell<usize>,
+    /// The previous magazine: the sentinel, or a list of exactly M free slots.
     prev: Cell<*mut FreeSlot>,
     /// Never-used slots taken from the depot: the next one and how many are left.
     fresh_next: Cell<*mut u8>,
     fresh_left: Cell<usize>,
-    /// Counters not yet folded into the depot.
+    /// Slots handed out since the last fold.
     handed: Cell<usize>,
-    returned: Cell<usize>,
+    /// Fresh slots handed out since the last fold.
     fresh: Cell<usize>,
+    /// Balances slots moved in and out by the slow paths, so that
+    /// `returned = handed + held - base` (wrapping) counts the slots given back since the last
+    /// fold, `held` being the slots in the two lists.
+    base: Cell<usize>,
     state: Cell<State>,
 }
 
@@ -59,13 +70,14 @@ impl LocalCache {
     /// A cache that has not been used yet.
     pub const fn new() -> LocalCache {
         LocalCache {
-            head: Cell::new(sentinel(&BLOCKED)),
-            prev: Cell::new(sentinel(&EMPTY)),
+            head: Cell::new(empty()),
+            room: Cell::new(1),
+            prev: Cell::new(empty()),
             fresh_next: Cell::new(core::ptr::null_mut()),
             fresh_left: Cell::new(0),
             handed: Cell::new(0),
-            returned: Cell::new(0),
             fresh: Cell::new(0),
+            base: Cell::new(0),
             state: Cell::new(State::Unregistered),
         }
     }
@@ -80,44 +92,43 @@ impl LocalCache {
         depot: &'static Depot,
     ) -> Option<NonNull<u8>> {
         let top = self.head.get();
-        // SAFETY: `head` always points to a valid FreeSlot: a free slot this cache owns or a
+        // SAFETY: `head` always points to a valid FreeSlot: a free slot this cache owns or the
         // static sentinel.
         let next = unsafe { (*top).next };
         if next.is_null() {
             return self.pop_slow(key, depot);
         }
         self.head.set(next);
+        self.room.set(self.room.get() + 1);
         self.handed.set(self.handed.get() + 1);
-        // SAFETY: `top` is not a sentinel (its `next` is not null), so it is a slot.
+        // SAFETY: `top` is not the sentinel (its `next` is not null), so it is a slot.
         Some(unsafe { NonNull::new_unchecked(top.cast()) })
     }
 
-    /// Gives back a slot. `magazine` is the pool's M.
+    /// Gives back a slot.
     ///
     /// # Safety
     /// `slot` is a slot of this cache's pool that no handle refers to any more; `key` is the key
-    /// of this cache and `depot` the depot of its pool, whose magazine size is `magazine`.
+    /// of this cache and `depot` the depot of its pool.
     #[inline(always)]
     pub(crate) unsafe fn push(
         &self,
         slot: NonNull<u8>,
-        magazine: usize,
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) {
-        let head = self.head.get();
-        // SAFETY: `head` always points to a valid FreeSlot (a slot or a sentinel).
-        let depth = unsafe { (*head).depth } + 1;
-        if depth > magazine {
+        // `room >= 1` outside the slow paths, so this does not wrap.
+        let room = self.room.get() - 1;
+        self.room.set(room);
+        if room == 0 {
             // SAFETY: forwarded from the caller.
             return unsafe { self.push_slow(slot, key, depot) };
         }
         let s = slot.cast::<FreeSlot>().as_ptr();
         // SAFETY: the caller gives the slot to the pool; it is aligned and large enough for a
-        // FreeSlot (Config::of makes every slot at least two words and word-aligned).
-        unsafe { s.write(FreeSlot { next: head, depth }) };
+        // FreeSlot (Config::of makes every slot at least a word and word-aligned).
+        unsafe { s.write(FreeSlot { next: self.head.get() }) };
         self.head.set(s);
-        self.returned.set(self.returned.get() + 1);
     }
 
     #[cold]
@@ -135,18 +146,21 @@ impl LocalCache {
             }
             State::Closed => return depot.take_one(),
         }
-        // The loaded list is empty.
-        let prev = self.prev.get();
-        if prev != sentinel(&EMPTY) {
-            self.prev.set(sentinel(&EMPTY));
+        let magazine = depot.config().magazine;
+        // The loaded list is empty: load the previous magazine, else ask the depot.
+        let prev = self.prev.replace(empty());
+        if prev != empty() {
             self.head.set(prev);
+            self.room.set(1);
             return self.pop(key, depot);
         }
         if self.fresh_left.get() == 0 {
             self.fold(depot);
-            match depot.refill(depot.config().magazine) {
-                Refill::Magazine(mag) => {
-                    self.head.set(mag.as_ptr());
+            match depot.refill(magazine) {
+                Refill::Magazine(list) => {
+                    self.head.set(list.head.as_ptr());
+                    self.room.set(magazine + 1 - list.len);
+                    self.base.set(self.base.get().wrapping_add(list.len));
                     return self.pop(key, depot);
                 }
                 Refill::Fresh(start, n) => {
@@ -163,7 +177,10 @@ impl LocalCache {
         self.fresh_left.set(self.fresh_left.get() - 1);
         self.fresh.set(self.fresh.get() + 1);
         self.handed.set(self.handed.get() + 1);
-        depot.observe_live(self.handed.get(), self.returned.get());
+        // A fresh slot enters the cache's accounts as if it had been moved in and popped.
+        self.base.set(self.base.get().wrapping_add(1));
+        let (handed, returned, _) = self.unfolded(magazine);
+        depot.observe_live(handed, returned);
         // SAFETY: slots are carved from non-null chunks.
         Some(unsafe { NonNull::new_unchecked(slot) })
     }
@@ -178,28 +195,31 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) {
-        let magazine = depot.config().magazine;
+        // Undo the fast path's decrement: the loaded list is full, or the cache is not active.
+        self.room.set(1);
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
                 self.register(key, depot);
                 // SAFETY: forwarded from the caller.
-                return unsafe { self.push(slot, magazine, key, depot) };
+                return unsafe { self.push(slot, key, depot) };
             }
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
         // The loaded list holds M slots: it becomes the previous magazine, and a previous full
         // one goes to the depot.
-        let prev = self.prev.replace(self.head.get());
-        if let Some(full) = NonNull::new(prev).filter(|p| p.as_ptr() != sentinel(&EMPTY)) {
+        let magazine = depot.config().magazine;
+        let prev = self.prev.replace(self.head.replace(empty()));
+        self.room.set(magazine + 1);
+        if let Some(full) = NonNull::new(prev).filter(|p| p.as_ptr() != empty()) {
             self.fold(depot);
-            depot.give_magazine(full);
+            depot.give_magazine(List { head: full, len: magazine });
+            self.base.set(self.base.get().wrapping_sub(magazine));
         }
-        self.head.set(sentinel(&EMPTY));
         // SAFETY: forwarded from the caller; the loaded list is now empty, so this push takes
         // the fast path.
-        unsafe { self.push(slot, magazine, key, depot) }
+        unsafe { self.push(slot, key, depot) }
     }
 
     /// Registers the thread-exit flush; if the thread is already past its TLS teardown, closes
@@ -210,33 +230,55 @@ impl LocalCache {
             .is_ok();
         if registered {
             self.state.set(State::Active);
-            self.head.set(sentinel(&EMPTY));
+            self.room.set(depot.config().magazine + 1);
         } else {
             self.state.set(State::Closed);
         }
     }
 
+    /// Slots in the two lists.
+    fn held(&self, magazine: usize) -> usize {
+        if self.state.get() != State::Active {
+            return 0;
+        }
+        let prev = if self.prev.get() == empty() { 0 } else { magazine };
+        magazine + 1 - self.room.get() + prev
+    }
+
     /// Moves the unfolded counters to the depot.
     fn fold(&self, depot: &Depot) {
-        depot.observe_live(self.handed.get(), self.returned.get());
-        depot.count(self.handed.take(), self.returned.take(), self.fresh.take());
+        let (handed, returned, fresh) = self.unfolded(depot.config().magazine);
+        depot.observe_live(handed, returned);
+        depot.count(handed, returned, fresh);
+        self.handed.set(0);
+        self.fresh.set(0);
+        self.base.set(self.held(depot.config().magazine));
     }
 
     /// Thread exit: everything goes to the depot, and the cache closes.
     fn close(&self, depot: &Depot) {
-        let list = |p: *mut FreeSlot| NonNull::new(p).filter(|p| p.as_ptr() != sentinel(&EMPTY));
-        let head = list(self.head.replace(sentinel(&BLOCKED)));
-        let prev = list(self.prev.replace(sentinel(&EMPTY)));
+        let magazine = depot.config().magazine;
+        self.fold(depot);
+        let loaded_len = self.held(magazine) - if self.prev.get() == empty() { 0 } else { magazine };
+        let list = |head: *mut FreeSlot, len: usize| {
+            NonNull::new(head).filter(|h| h.as_ptr() != empty()).map(|head| List { head, len })
+        };
+        let loaded = list(self.head.replace(empty()), loaded_len);
+        let prev = list(self.prev.replace(empty()), magazine);
         let left = self.fresh_left.take();
         let fresh = NonNull::new(self.fresh_next.get()).filter(|_| left > 0).map(|p| (p, left));
         self.state.set(State::Closed);
-        self.fold(depot);
-        depot.absorb([head, prev], fresh);
+        self.room.set(1);
+        self.base.set(0);
+        depot.absorb([loaded, prev], fresh);
     }
 
-    /// The counters not yet folded, `(handed, returned, fresh)`.
-    pub(crate) fn unfolded(&self) -> (usize, usize, usize) {
-        (self.handed.get(), self.returned.get(), self.fresh.get())
+    /// The counters not yet folded, `(handed, returned, fresh)`; `magazine` is the pool's M.
+    pub(crate) fn unfolded(&self, magazine: usize) -> (usize, usize, usize) {
+        let handed = self.handed.get();
+        let held = self.held(magazine);
+        let returned = handed.wrapping_add(held).wrapping_sub(self.base.get());
+        (handed, returned, self.fresh.get())
     }
 }
 

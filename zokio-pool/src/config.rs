@@ -3,8 +3,8 @@
 
 use core::mem::{align_of, size_of};
 
-/// Smallest slot: a free slot stores a `next` pointer and the list depth.
-const MIN_SLOT: usize = 2 * size_of::<usize>();
+/// Smallest slot: a free slot stores a `next` pointer.
+const MIN_SLOT: usize = size_of::<usize>();
 /// Bytes a thread cache aims to hold in one magazine when `cache` is not given.
 const DEFAULT_MAGAZINE_BYTES: usize = 16 * 1024;
 /// Bytes one growth chunk aims to hold when `chunk` is not given.
@@ -155,9 +155,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn small_items_get_a_two_word_slot() {
+    fn small_items_get_a_one_word_slot() {
         let c = Config::of::<u8>(Options::DEFAULT);
-        assert_eq!(c.slot_size, 2 * size_of::<usize>());
+        assert_eq!(c.slot_size, size_of::<usize>());
         assert_eq!(c.slot_align, align_of::<usize>());
     }
 

@@ -4,18 +4,18 @@
 //! Everything here is on the slow path: a thread cache comes here once per magazine (M slots), at
 //! thread exit, and for every operation of a thread whose cache is closed.
 
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::alloc::{self, Layout};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::config::Config;
-use crate::slot::{sentinel, FreeSlot, EMPTY};
+use crate::slot::{empty, FreeSlot, List};
 
 /// What a thread cache gets when it asks the depot for slots.
 pub(crate) enum Refill {
-    /// A list of free slots (its length is the head's depth).
-    Magazine(NonNull<FreeSlot>),
+    /// A list of at most M free slots.
+    Magazine(List),
     /// `n >= 1` never-used slots starting at the pointer.
     Fresh(NonNull<u8>, usize),
     /// The pool is at its `max` and has no free slot here.
@@ -37,10 +37,11 @@ pub struct Depot {
 
 struct Inner {
     /// Lists of free slots, each at most M long.
-    magazines: Vec<NonNull<FreeSlot>>,
-    /// Slots given back one at a time (by threads whose cache is closed); null when there are
-    /// none. Moves to `magazines` when it reaches M.
+    magazines: Vec<List>,
+    /// Slots given back one at a time (by threads whose cache is closed), ending in the
+    /// sentinel; `len == 0` when there are none. Moves to `magazines` when it reaches M.
     loose: *mut FreeSlot,
+    loose_len: usize,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
     regions: Vec<(NonNull<u8>, usize)>,
     /// Every chunk, `(start, slots)`. Chunks are never freed: a slot handed out must stay valid
@@ -66,7 +67,8 @@ impl Depot {
             config,
             inner: Mutex::new(Inner {
                 magazines: Vec::new(),
-                loose: ptr::null_mut(),
+                loose: empty(),
+                loose_len: 0,
                 regions: Vec::new(),
                 chunks: Vec::new(),
             }),
@@ -96,9 +98,12 @@ impl Depot {
         if let Some(mag) = inner.magazines.pop() {
             return Refill::Magazine(mag);
         }
-        if let Some(loose) = NonNull::new(inner.loose) {
-            inner.loose = ptr::null_mut();
-            return Refill::Magazine(loose);
+        if inner.loose_len > 0 {
+            let len = core::mem::take(&mut inner.loose_len);
+            let loose = core::mem::replace(&mut inner.loose, empty());
+            // SAFETY: a non-empty list's head is a slot, not null.
+            let head = unsafe { NonNull::new_unchecked(loose) };
+            return Refill::Magazine(List { head, len });
         }
         match self.take_region(&mut inner, max_fresh) {
             Some((start, n)) => Refill::Fresh(start, n),
@@ -149,14 +154,14 @@ impl Depot {
     }
 
     /// Takes back a full (or, at thread exit, partial) list of free slots.
-    pub(crate) fn give_magazine(&self, mag: NonNull<FreeSlot>) {
+    pub(crate) fn give_magazine(&self, mag: List) {
         self.lock().magazines.push(mag);
     }
 
     /// Takes back what a closing thread cache held: up to two lists and a fresh run.
     pub(crate) fn absorb(
         &self,
-        lists: [Option<NonNull<FreeSlot>>; 2],
+        lists: [Option<List>; 2],
         fresh: Option<(NonNull<u8>, usize)>,
     ) {
         let mut inner = self.lock();
@@ -167,19 +172,20 @@ impl Depot {
     /// One slot for a thread whose cache is closed (it is exiting). Counts it in the stats.
     pub(crate) fn take_one(&self) -> Option<NonNull<u8>> {
         let mut inner = self.lock();
-        let slot = if let Some(top) = NonNull::new(inner.loose) {
-            // SAFETY: `loose` is a list of free slots owned by the depot; its top is a valid
-            // FreeSlot whose `next` is a slot or the EMPTY sentinel.
-            let next = unsafe { (*top.as_ptr()).next };
-            inner.loose = if next == sentinel(&EMPTY) { ptr::null_mut() } else { next };
-            top.cast()
-        } else if let Some(mag) = inner.magazines.pop() {
-            // SAFETY: as above, for a magazine: a non-empty list owned by the depot.
-            let next = unsafe { (*mag.as_ptr()).next };
-            if next != sentinel(&EMPTY) {
-                inner.loose = next;
+        if inner.loose_len == 0 {
+            if let Some(mag) = inner.magazines.pop() {
+                inner.loose = mag.head.as_ptr();
+                inner.loose_len = mag.len;
             }
-            mag.cast()
+        }
+        let slot = if inner.loose_len > 0 {
+            let top = inner.loose;
+            // SAFETY: `loose` is a non-empty list of free slots owned by the depot; its top is a
+            // valid FreeSlot whose `next` is a slot or the sentinel.
+            inner.loose = unsafe { (*top).next };
+            inner.loose_len -= 1;
+            // SAFETY: the top of a non-empty list is a slot, not null.
+            unsafe { NonNull::new_unchecked(top.cast()) }
         } else {
             let (start, _) = self.take_region(&mut inner, 1)?;
             drop(inner);
@@ -196,19 +202,16 @@ impl Depot {
     /// `slot` is a slot of this pool that no handle refers to any more.
     pub(crate) unsafe fn give_one(&self, slot: NonNull<u8>) {
         let mut inner = self.lock();
-        let head = if inner.loose.is_null() { sentinel(&EMPTY) } else { inner.loose };
-        // SAFETY: `head` is the top of the depot's loose list or the EMPTY sentinel, valid for
-        // reads either way.
-        let depth = unsafe { (*head).depth } + 1;
         let s = slot.cast::<FreeSlot>();
         // SAFETY: the caller gives us the slot, which is aligned and large enough for a
-        // FreeSlot (Config::of makes every slot at least two words and word-aligned).
-        unsafe { s.as_ptr().write(FreeSlot { next: head, depth }) };
-        if depth >= self.config.magazine {
-            inner.magazines.push(s);
-            inner.loose = ptr::null_mut();
-        } else {
-            inner.loose = s.as_ptr();
+        // FreeSlot (Config::of makes every slot at least a word and word-aligned).
+        unsafe { s.as_ptr().write(FreeSlot { next: inner.loose }) };
+        inner.loose = s.as_ptr();
+        inner.loose_len += 1;
+        if inner.loose_len >= self.config.magazine {
+            let len = core::mem::take(&mut inner.loose_len);
+            inner.magazines.push(List { head: s, len });
+            inner.loose = empty();
         }
         drop(inner);
         self.count(0, 1, 0);

@@ -40,8 +40,8 @@
 //! | first use on a thread | the thread-exit flush is registered |
 //! | thread exit | the cache's slots and counters go to the depot |
 //!
-//! A slot is the item's size rounded up to its alignment, and at least two words (a free slot
-//! holds a next pointer and the depth of its list). Zero-sized types take no memory. Chunks are
+//! A slot is the item's size rounded up to its alignment, and at least a word (a free slot
+//! holds a next pointer). Zero-sized types take no memory. Chunks are
 //! kept for the life of the program: memory a pool reserved is reused, not returned.
 //!
 //! # Threads

@@ -32,9 +32,8 @@ pub(crate) unsafe fn release<P: Pool + ?Sized>(slot: NonNull<u8>) {
         return;
     }
     let key = P::__cache();
-    // SAFETY: forwarded from the caller; `key` and `depot` are P's, and the magazine size is
-    // the one P's depot was created with (`Pool`'s contract).
-    key.with(|cache| unsafe { cache.push(slot, P::__CONFIG.magazine, key, depot) })
+    // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
+    key.with(|cache| unsafe { cache.push(slot, key, depot) })
 }
 
 /// Gives a slot back when dropped: keeps a slot from leaking when user code panics.

@@ -53,7 +53,7 @@ impl PoolStats {
         if !P::__CONFIG.is_zst() {
             // A closed or never-used cache has nothing unfolded; `try_with` fails only for a
             // destroyed key, which a const thread local without `Drop` never is.
-            if let Ok((h, r, f)) = P::__cache().try_with(|c| c.unfolded()) {
+            if let Ok((h, r, f)) = P::__cache().try_with(|c| c.unfolded(P::__CONFIG.magazine)) {
                 (handed, returned, fresh) = (h, r, f);
             }
         }

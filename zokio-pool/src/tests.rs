@@ -71,7 +71,7 @@ fn stats_count_fresh_reused_and_live_slots() {
     assert_eq!((s.allocated, s.reused, s.live, s.high_water), (10, 4, 4, 10));
     assert_eq!(s.reuse_rate(), 4.0 / 14.0);
     assert!(s.capacity >= 10);
-    assert_eq!(s.reserved_bytes, s.capacity * 16);
+    assert_eq!(s.reserved_bytes, s.capacity * 8);
     assert_eq!(s.fragmentation(), 1.0 - 4.0 / s.capacity as f64);
     assert_eq!(boxes.iter().map(|b| b.0).sum::<u32>(), 6);
 }
