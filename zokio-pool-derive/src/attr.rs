@@ -141,14 +141,16 @@ fn known_key(path: &Path) -> Option<&'static str> {
 fn unknown_key(path: &Path) -> syn::Error {
     let name = path_to_string(path);
     let mut message = format!("unknown pool option `{name}`; ");
-    if let Some(key) = suggest(&name) {
-        let _ = write!(message, "did you mean `{key}`? ");
+    match suggest(&name) {
+        Some(key) => {
+            let _ = write!(message, "did you mean `{key}`? The options are ");
+        }
+        None => message.push_str("the options are "),
     }
-    message.push_str("expected one of ");
     for (i, key) in KEYS.iter().enumerate() {
         let sep = match i {
             0 => "",
-            _ if i + 1 == KEYS.len() => " or ",
+            _ if i + 1 == KEYS.len() => " and ",
             _ => ", ",
         };
         let _ = write!(message, "{sep}`{key}`");
@@ -271,6 +273,10 @@ fn count(
             );
             return None;
         }
+        [TokenTree::Ident(ident)] if ident == "true" || ident == "false" => {
+            errors.spanned(tokens, not_an_integer);
+            return None;
+        }
         _ => {
             errors.spanned(
                 tokens,
@@ -329,8 +335,7 @@ fn count(
             errors.spanned(
                 &lit,
                 format_args!(
-                    "`{key} = {}` does not fit in `usize` (at most {}){hint}",
-                    lit.base10_digits(),
+                    "`{key} = {lit}` does not fit in `usize` (at most {}){hint}",
                     usize::MAX
                 ),
             );
@@ -358,9 +363,8 @@ fn crate_path(path: &Path, value: Option<TokenStream>, errors: &mut Errors) -> K
                     errors.spanned(
                         &string,
                         format_args!(
-                            "`crate` must name the path of the zokio_pool crate, {EXAMPLE} or \
-                             `crate = \"my_crate::reexports::zokio_pool\"`; `{:?}` is not a path",
-                            string.value()
+                            "`crate` must be a path to the zokio_pool crate, {EXAMPLE} or \
+                             `crate = \"my_crate::reexports::zokio_pool\"`"
                         ),
                     );
                     Krate::Invalid

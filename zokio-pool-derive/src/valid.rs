@@ -78,30 +78,45 @@ impl Input<'_> {
                 format_args!(
                     "`{}` cannot have a pool for every `{name}`: a pool is a `static`, and a \
                      `static` cannot depend on a {kind} parameter; derive on a concrete type \
-                     instead, e.g. a newtype `#[derive(Pooled)] struct Pooled{}({example});`",
-                    self.ident, self.ident
+                     instead, e.g. a newtype `#[derive(Pooled)] {example}`",
+                    self.ident
                 ),
             );
         }
     }
 
-    /// The type with example arguments, e.g. `Packet<'static, u8, 64>`, for messages.
+    /// A newtype over the type with example arguments, e.g.
+    /// `struct PooledPacket<'a>(Packet<'a, u8, 64>);`, for messages.
     fn concrete_example(&self) -> String {
-        let args: Vec<String> = self
-            .generics
-            .params
-            .iter()
-            .map(|param| match param {
-                GenericParam::Lifetime(_) => "'static".to_owned(),
-                GenericParam::Type(_) => "u8".to_owned(),
-                GenericParam::Const(param) => match type_text(&param.ty).as_str() {
-                    "bool" => "true".to_owned(),
-                    "char" => "'a'".to_owned(),
-                    _ => "64".to_owned(),
-                },
-            })
-            .collect();
-        format!("{}<{}>", self.ident, args.join(", "))
+        let mut lifetimes = Vec::new();
+        let mut args = Vec::new();
+        for param in &self.generics.params {
+            match param {
+                GenericParam::Lifetime(param) => {
+                    let lifetime = param.lifetime.to_string();
+                    lifetimes.push(lifetime.clone());
+                    args.push(lifetime);
+                }
+                GenericParam::Type(_) => args.push("u8".to_owned()),
+                GenericParam::Const(param) => args.push(
+                    match type_text(&param.ty).as_str() {
+                        "bool" => "true",
+                        "char" => "'a'",
+                        _ => "64",
+                    }
+                    .to_owned(),
+                ),
+            }
+        }
+        let lifetimes = match lifetimes.is_empty() {
+            true => String::new(),
+            false => format!("<{}>", lifetimes.join(", ")),
+        };
+        format!(
+            "struct Pooled{0}{lifetimes}({0}<{1}>);",
+            self.ident,
+            args.join(", ")
+        )
     }
 
     fn keyword(&self) -> &'static str {
