@@ -1,0 +1,378 @@
+//! `#[derive(Pooled)]` on every kind of type it supports, with every option, in the contexts a
+//! user may put it in (a renamed crate, `#![no_implicit_prelude]`, `#![forbid(unsafe_code)]`).
+
+// Most types here exist for their pool's configuration: their fields give the layout and are
+// never read.
+#![allow(dead_code)]
+
+use zokio_pool::{Pool, PoolBox, Pooled};
+
+/// Slots are at least two words, aligned to at least a word.
+const WORD: usize = core::mem::size_of::<usize>();
+
+#[test]
+fn unit_structs_are_pooled() {
+    #[derive(Pooled, Debug, PartialEq)]
+    struct Unit;
+
+    let b = PoolBox::new(Unit);
+    assert_eq!(*b, Unit);
+    // A zero-sized type takes no memory.
+    assert!(<Unit as Pool>::__CONFIG.is_zst());
+}
+
+#[test]
+fn tuple_structs_are_pooled() {
+    #[derive(Pooled)]
+    struct Pair(u32, u64);
+
+    let mut b = PoolBox::new(Pair(1, 2));
+    b.1 += b.0 as u64;
+    assert_eq!((b.0, b.1), (1, 3));
+    assert_eq!(Pair::pool_stats().live, 1);
+    drop(b);
+    assert_eq!(Pair::pool_stats().live, 0);
+}
+
+#[test]
+fn structs_with_named_fields_are_pooled() {
+    #[derive(Pooled)]
+    struct Message {
+        id: u64,
+        body: [u8; 48],
+    }
+
+    let b = PoolBox::new(Message {
+        id: 7,
+        body: [1; 48],
+    });
+    assert_eq!(b.id, 7);
+    assert_eq!(b.body.iter().map(|&x| x as u32).sum::<u32>(), 48);
+    let config = <Message as Pool>::__CONFIG;
+    assert_eq!(config.slot_size, 56);
+    assert_eq!(config.slot_align, core::mem::align_of::<u64>().max(WORD));
+}
+
+#[test]
+fn enums_are_pooled() {
+    #[derive(Pooled, Debug, PartialEq)]
+    enum Event {
+        Open(u32),
+        Data { len: usize },
+        Close,
+    }
+
+    let events = [
+        PoolBox::new(Event::Open(3)),
+        PoolBox::new(Event::Data { len: 10 }),
+        PoolBox::new(Event::Close),
+    ];
+    assert_eq!(*events[0], Event::Open(3));
+    assert_eq!(*events[1], Event::Data { len: 10 });
+    assert_eq!(*events[2], Event::Close);
+    assert_eq!(Event::pool_stats().live, 3);
+}
+
+#[test]
+fn empty_enums_are_pooled() {
+    #[derive(Pooled)]
+    enum Never {}
+
+    assert!(<Never as Pool>::__CONFIG.is_zst());
+}
+
+#[test]
+fn types_with_lifetimes_share_one_pool_for_every_lifetime() {
+    #[derive(Pooled)]
+    struct View<'a, 'b: 'a> {
+        head: &'a str,
+        tail: &'b [u8],
+    }
+
+    let text = String::from("hello");
+    let bytes = vec![1, 2, 3];
+    let b = PoolBox::new(View {
+        head: &text,
+        tail: &bytes,
+    });
+    assert_eq!((b.head, b.tail), ("hello", &[1, 2, 3][..]));
+    {
+        let local = String::from("short-lived");
+        let c: PoolBox<View<'_, '_>> = PoolBox::new(View {
+            head: &local,
+            tail: &bytes,
+        });
+        assert_eq!(c.head, "short-lived");
+        assert_eq!(<View<'_, '_>>::pool_stats().live, 2);
+    }
+    assert_eq!(<View<'static, 'static>>::pool_stats().live, 1);
+}
+
+#[test]
+fn types_with_lifetimes_and_a_where_clause_are_pooled() {
+    #[derive(Pooled)]
+    enum Token<'src>
+    where
+        'src: 'src,
+    {
+        Word(&'src str),
+        Number(u64),
+    }
+
+    let b = PoolBox::new(Token::Word("x"));
+    assert!(matches!(*b, Token::Word("x")));
+    let n = PoolBox::new(Token::Number(1));
+    assert!(matches!(*n, Token::Number(1)));
+}
+
+/// `<T as Pool>::__CONFIG` as `(prealloc, max, chunk, magazine)`.
+fn limits<T: Pool>() -> (usize, usize, usize, usize) {
+    let c = T::__CONFIG;
+    (c.prealloc, c.max, c.chunk, c.magazine)
+}
+
+#[test]
+fn no_options_leaves_every_limit_to_the_runtime() {
+    #[derive(Pooled)]
+    struct Plain([u8; 64]);
+
+    let default =
+        zokio_pool::__private::Config::of::<Plain>(zokio_pool::__private::Options::DEFAULT);
+    assert_eq!(<Plain as Pool>::__CONFIG, default);
+    assert_eq!(<Plain as Pool>::__CONFIG.prealloc, 0);
+    assert_eq!(<Plain as Pool>::__CONFIG.max, usize::MAX);
+}
+
+#[test]
+fn each_option_reaches_the_runtime_alone() {
+    #[derive(Pooled)]
+    #[pool(prealloc = 100)]
+    struct P([u8; 64]);
+    #[derive(Pooled)]
+    #[pool(max = 200)]
+    struct M([u8; 64]);
+    #[derive(Pooled)]
+    #[pool(chunk = 30)]
+    struct Ch([u8; 64]);
+    #[derive(Pooled)]
+    #[pool(cache = 4)]
+    struct Ca([u8; 64]);
+
+    // Defaults for 64-byte items: magazine 128, chunk 1024.
+    assert_eq!(limits::<P>(), (100, usize::MAX, 1024, 128));
+    assert_eq!(limits::<M>(), (0, 200, 1024, 128));
+    assert_eq!(limits::<Ch>(), (0, usize::MAX, 30, 128));
+    assert_eq!(limits::<Ca>(), (0, usize::MAX, 1024, 4));
+}
+
+#[test]
+fn every_combination_of_options_reaches_the_runtime() {
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, max = 20)]
+    struct PM(u64);
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, chunk = 5)]
+    struct PCh(u64);
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, cache = 3)]
+    struct PCa(u64);
+    #[derive(Pooled)]
+    #[pool(max = 20, chunk = 5)]
+    struct MCh(u64);
+    #[derive(Pooled)]
+    #[pool(max = 20, cache = 3)]
+    struct MCa(u64);
+    #[derive(Pooled)]
+    #[pool(chunk = 5, cache = 3)]
+    struct ChCa(u64);
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, max = 20, chunk = 5)]
+    struct PMCh(u64);
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, max = 20, cache = 3)]
+    struct PMCa(u64);
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, chunk = 5, cache = 3)]
+    struct PChCa(u64);
+    #[derive(Pooled)]
+    #[pool(max = 20, chunk = 5, cache = 3)]
+    struct MChCa(u64);
+    #[derive(Pooled)]
+    #[pool(prealloc = 10, max = 20, chunk = 5, cache = 3)]
+    struct All(u64);
+
+    // Defaults for word-sized items: magazine 128, chunk 4096 (64 KiB / 16-byte slots).
+    let (m, ch) = (128, 64 * 1024 / (2 * WORD));
+    let none = usize::MAX;
+    assert_eq!(limits::<PM>(), (10, 20, ch, m));
+    assert_eq!(limits::<PCh>(), (10, none, 5, m));
+    assert_eq!(limits::<PCa>(), (10, none, ch, 3));
+    assert_eq!(limits::<MCh>(), (0, 20, 5, m));
+    assert_eq!(limits::<MCa>(), (0, 20, ch, 3));
+    assert_eq!(limits::<ChCa>(), (0, none, 5, 3));
+    assert_eq!(limits::<PMCh>(), (10, 20, 5, m));
+    assert_eq!(limits::<PMCa>(), (10, 20, ch, 3));
+    assert_eq!(limits::<PChCa>(), (10, none, 5, 3));
+    assert_eq!(limits::<MChCa>(), (0, 20, 5, 3));
+    assert_eq!(limits::<All>(), (10, 20, 5, 3));
+}
+
+#[test]
+fn options_merge_across_attributes_in_any_order() {
+    #[derive(Pooled)]
+    #[pool(cache = 3)]
+    #[pool(chunk = 5, max = 20)]
+    #[pool()]
+    #[pool(prealloc = 10)]
+    struct Split(u64);
+
+    assert_eq!(limits::<Split>(), (10, 20, 5, 3));
+}
+
+#[test]
+fn counts_accept_underscores_suffixes_and_other_bases() {
+    #[derive(Pooled)]
+    #[pool(prealloc = 1_024, max = 4096usize, chunk = 0x100, cache = 0b1000)]
+    struct Spelled(u64);
+
+    assert_eq!(limits::<Spelled>(), (1024, 4096, 256, 8));
+}
+
+#[test]
+fn max_may_equal_prealloc() {
+    #[derive(Pooled)]
+    #[pool(prealloc = 2, max = 2)]
+    struct Exact(u64);
+
+    let a = PoolBox::new(Exact(1));
+    let b = PoolBox::new(Exact(2));
+    let c = PoolBox::try_new(Exact(3));
+    assert_eq!(c.err().map(|e| e.0), Some(3));
+    assert_eq!(a.0 + b.0, 3);
+}
+
+#[test]
+fn max_limits_live_objects() {
+    #[derive(Pooled)]
+    #[pool(max = 1, cache = 1)]
+    struct One(u32);
+
+    let a = PoolBox::new(One(1));
+    let rejected = PoolBox::try_new(One(2)).err().map(|e| e.0);
+    assert_eq!(rejected, Some(2));
+    drop(a);
+    assert!(PoolBox::try_new(One(3)).is_ok());
+}
+
+/// The runtime under another name, as after `renamed = { package = "zokio-pool" }`.
+extern crate zokio_pool as renamed;
+
+/// A crate that re-exports the runtime for its users.
+mod facade {
+    pub mod reexports {
+        pub use zokio_pool;
+    }
+}
+
+#[test]
+fn crate_option_names_a_renamed_runtime() {
+    #[derive(renamed::Pooled)]
+    #[pool(crate = "renamed", max = 8)]
+    struct Renamed(u64);
+
+    let b = renamed::PoolBox::new(Renamed(5));
+    assert_eq!(b.0, 5);
+    assert_eq!(<Renamed as renamed::Pool>::__CONFIG.max, 8);
+}
+
+#[test]
+fn crate_option_names_a_reexport() {
+    #[derive(facade::reexports::zokio_pool::Pooled)]
+    #[pool(crate = "crate::facade::reexports::zokio_pool")]
+    #[pool(prealloc = 4)]
+    struct ViaFacade(u64);
+
+    let b = PoolBox::new(ViaFacade(6));
+    assert_eq!(b.0, 6);
+    assert_eq!(<ViaFacade as Pool>::__CONFIG.prealloc, 4);
+}
+
+mod no_prelude {
+    #![no_implicit_prelude]
+
+    #[derive(::zokio_pool::Pooled)]
+    #[pool(prealloc = 16, max = 64, chunk = 8, cache = 4)]
+    pub struct Bare {
+        pub value: u64,
+    }
+
+    #[derive(::zokio_pool::Pooled)]
+    pub enum BareEnum<'a> {
+        Borrowed(&'a u64),
+        Owned(u64),
+    }
+
+    #[derive(::zokio_pool::Pooled)]
+    #[pool(crate = "::zokio_pool")]
+    pub struct BareUnit;
+}
+
+#[test]
+fn derive_works_without_the_prelude() {
+    let b = PoolBox::new(no_prelude::Bare { value: 9 });
+    assert_eq!(b.value, 9);
+    assert_eq!(limits::<no_prelude::Bare>(), (16, 64, 8, 4));
+    let n = 1;
+    let e = PoolBox::new(no_prelude::BareEnum::Borrowed(&n));
+    assert!(matches!(*e, no_prelude::BareEnum::Borrowed(1)));
+    let _ = PoolBox::new(no_prelude::BareEnum::Owned(2));
+    let _ = PoolBox::new(no_prelude::BareUnit);
+}
+
+#[forbid(unsafe_code)]
+mod safe {
+    use zokio_pool::Pooled;
+
+    #[derive(Pooled)]
+    #[pool(prealloc = 8, max = 16)]
+    pub struct Checked {
+        pub value: u64,
+    }
+
+    #[derive(Pooled)]
+    pub struct Borrowing<'a>(pub &'a str);
+
+    #[derive(Pooled)]
+    pub enum Either {
+        Left(u8),
+        Right(u16),
+    }
+
+    pub fn make(value: u64) -> zokio_pool::PoolBox<Checked> {
+        zokio_pool::PoolBox::new(Checked { value })
+    }
+}
+
+#[test]
+fn derive_works_where_unsafe_code_is_forbidden() {
+    let b = safe::make(11);
+    assert_eq!(b.value, 11);
+    assert_eq!(limits::<safe::Checked>().0, 8);
+    let s = PoolBox::new(safe::Borrowing("x"));
+    assert_eq!(s.0, "x");
+    let e = PoolBox::new(safe::Either::Right(2));
+    assert!(matches!(*e, safe::Either::Right(2)));
+}
+
+#[test]
+fn pooled_values_move_between_threads() {
+    #[derive(Pooled)]
+    #[pool(cache = 2)]
+    struct Shared(Vec<u32>);
+
+    let b = PoolBox::new(Shared(vec![1, 2, 3]));
+    let sum = std::thread::spawn(move || b.0.iter().sum::<u32>())
+        .join()
+        .unwrap();
+    assert_eq!(sum, 6);
+}
