@@ -4,10 +4,10 @@
 //! re-exports it as `zokio_pool::Pooled` and pins this crate to its exact version (the code the
 //! derive emits calls hidden items of the runtime that may change in any release).
 //!
-//! The implementation reads one step per module: [`ast`] turns the syn input into our own
-//! types, [`attr`] parses `#[pool(...)]`, [`valid`] checks the whole, [`expand`] emits the
-//! `unsafe impl Pool`, and [`fallback`] emits every error (with a stub impl) when the input is
-//! invalid.
+//! The implementation reads one step per module: `ast` turns the syn input into our own types,
+//! `attr` parses `#[pool(...)]`, `valid` checks the whole, `expand` emits the `unsafe impl Pool`,
+//! and `fallback` emits every error (with a stub impl) when the input is invalid; `ctxt` collects
+//! the errors of all steps so that one build reports every one of them.
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -52,7 +52,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// | option | meaning | default |
 /// | --- | --- | --- |
 /// | `prealloc = N` | slots reserved in one chunk when the pool is first used | none: the first chunk has `chunk` slots |
-/// | `max = N` | most slots the pool may ever reserve, so most objects alive at once | no limit |
+/// | `max = N` | most slots the pool may ever reserve, so most objects alive at once: at the limit `PoolBox::new` panics and `PoolBox::try_new` gives the value back | no limit |
 /// | `chunk = N` | slots reserved each time the pool grows | 64 KiB worth of slots, at least `2 * cache` |
 /// | `cache = N` | slots moved between a thread and the shared depot at once; a thread keeps up to `2 * N` free slots | 16 KiB worth of slots, between 8 and 128 |
 /// | `crate = "path"` | where the `zokio_pool` crate is, for a renamed dependency or a re-export | `::zokio_pool` |
@@ -76,16 +76,23 @@ use syn::{parse_macro_input, DeriveInput};
 /// ## `max`
 ///
 /// ```ignore
-/// use zokio_pool::Pooled;
+/// use zokio_pool::{PoolBox, Pooled};
 ///
-/// // At most 4096 `Job`s alive at once, across all threads.
+/// // At most 2 `Job`s alive at once, across all threads.
 /// #[derive(Pooled)]
-/// #[pool(max = 4096)]
+/// #[pool(max = 2)]
 /// struct Job {
 ///     id: u64,
 /// }
 ///
-/// assert_eq!(<Job as zokio_pool::Pool>::__CONFIG.max, 4096);
+/// let a = PoolBox::new(Job { id: 1 });
+/// let b = PoolBox::new(Job { id: 2 });
+/// // The pool is full: `try_new` gives the value back (`new` would panic).
+/// let refused = PoolBox::try_new(Job { id: 3 }).unwrap_err();
+/// assert_eq!(refused.id, 3);
+/// drop(a);
+/// assert!(PoolBox::try_new(refused).is_ok());
+/// # drop(b);
 /// ```
 ///
 /// ## `chunk`
