@@ -5,10 +5,8 @@
 // never read.
 #![allow(dead_code)]
 
+use zokio_pool::__private::{Config, Options};
 use zokio_pool::{Pool, PoolBox, Pooled};
-
-/// Slots are at least two words, aligned to at least a word.
-const WORD: usize = core::mem::size_of::<usize>();
 
 #[test]
 fn unit_structs_are_pooled() {
@@ -49,8 +47,9 @@ fn structs_with_named_fields_are_pooled() {
     assert_eq!(b.id, 7);
     assert_eq!(b.body.iter().map(|&x| x as u32).sum::<u32>(), 48);
     let config = <Message as Pool>::__CONFIG;
-    assert_eq!(config.slot_size, 56);
-    assert_eq!(config.slot_align, core::mem::align_of::<u64>().max(WORD));
+    assert!(config.slot_size >= core::mem::size_of::<Message>());
+    assert_eq!(config.slot_size % config.slot_align, 0);
+    assert!(config.slot_align >= core::mem::align_of::<Message>());
 }
 
 #[test]
@@ -125,10 +124,36 @@ fn types_with_lifetimes_and_a_where_clause_are_pooled() {
     assert!(matches!(*n, Token::Number(1)));
 }
 
-/// `<T as Pool>::__CONFIG` as `(prealloc, max, chunk, magazine)`.
-fn limits<T: Pool>() -> (usize, usize, usize, usize) {
-    let c = T::__CONFIG;
-    (c.prealloc, c.max, c.chunk, c.magazine)
+/// Asserts that the derive gave `T`'s pool exactly the options `[prealloc, max, chunk, cache]`
+/// (`None`: not given), so that the runtime chose the rest.
+fn assert_options<T: Pool<Item = T>>(given: [Option<usize>; 4]) {
+    let [prealloc, max, chunk, cache] = given;
+    let mut options = Options::DEFAULT;
+    if let Some(n) = prealloc {
+        options = options.prealloc(n);
+    }
+    if let Some(n) = max {
+        options = options.max(n);
+    }
+    if let Some(n) = chunk {
+        options = options.chunk(n);
+    }
+    if let Some(n) = cache {
+        options = options.cache(n);
+    }
+    let config = T::__CONFIG;
+    assert_eq!(config, Config::of::<T>(options));
+    let fields = [
+        (prealloc, config.prealloc),
+        (max, config.max),
+        (chunk, config.chunk),
+        (cache, config.magazine),
+    ];
+    for (given, actual) in fields {
+        if let Some(n) = given {
+            assert_eq!(actual, n);
+        }
+    }
 }
 
 #[test]
@@ -136,9 +161,7 @@ fn no_options_leaves_every_limit_to_the_runtime() {
     #[derive(Pooled)]
     struct Plain([u8; 64]);
 
-    let default =
-        zokio_pool::__private::Config::of::<Plain>(zokio_pool::__private::Options::DEFAULT);
-    assert_eq!(<Plain as Pool>::__CONFIG, default);
+    assert_options::<Plain>([None; 4]);
     assert_eq!(<Plain as Pool>::__CONFIG.prealloc, 0);
     assert_eq!(<Plain as Pool>::__CONFIG.max, usize::MAX);
 }
@@ -158,11 +181,10 @@ fn each_option_reaches_the_runtime_alone() {
     #[pool(cache = 4)]
     struct Ca([u8; 64]);
 
-    // Defaults for 64-byte items: magazine 128, chunk 1024.
-    assert_eq!(limits::<P>(), (100, usize::MAX, 1024, 128));
-    assert_eq!(limits::<M>(), (0, 200, 1024, 128));
-    assert_eq!(limits::<Ch>(), (0, usize::MAX, 30, 128));
-    assert_eq!(limits::<Ca>(), (0, usize::MAX, 1024, 4));
+    assert_options::<P>([Some(100), None, None, None]);
+    assert_options::<M>([None, Some(200), None, None]);
+    assert_options::<Ch>([None, None, Some(30), None]);
+    assert_options::<Ca>([None, None, None, Some(4)]);
 }
 
 #[test]
@@ -201,20 +223,18 @@ fn every_combination_of_options_reaches_the_runtime() {
     #[pool(prealloc = 10, max = 20, chunk = 5, cache = 3)]
     struct All(u64);
 
-    // Defaults for word-sized items: magazine 128, chunk 4096 (64 KiB / 16-byte slots).
-    let (m, ch) = (128, 64 * 1024 / (2 * WORD));
-    let none = usize::MAX;
-    assert_eq!(limits::<PM>(), (10, 20, ch, m));
-    assert_eq!(limits::<PCh>(), (10, none, 5, m));
-    assert_eq!(limits::<PCa>(), (10, none, ch, 3));
-    assert_eq!(limits::<MCh>(), (0, 20, 5, m));
-    assert_eq!(limits::<MCa>(), (0, 20, ch, 3));
-    assert_eq!(limits::<ChCa>(), (0, none, 5, 3));
-    assert_eq!(limits::<PMCh>(), (10, 20, 5, m));
-    assert_eq!(limits::<PMCa>(), (10, 20, ch, 3));
-    assert_eq!(limits::<PChCa>(), (10, none, 5, 3));
-    assert_eq!(limits::<MChCa>(), (0, 20, 5, 3));
-    assert_eq!(limits::<All>(), (10, 20, 5, 3));
+    let (p, m, ch, ca) = (Some(10), Some(20), Some(5), Some(3));
+    assert_options::<PM>([p, m, None, None]);
+    assert_options::<PCh>([p, None, ch, None]);
+    assert_options::<PCa>([p, None, None, ca]);
+    assert_options::<MCh>([None, m, ch, None]);
+    assert_options::<MCa>([None, m, None, ca]);
+    assert_options::<ChCa>([None, None, ch, ca]);
+    assert_options::<PMCh>([p, m, ch, None]);
+    assert_options::<PMCa>([p, m, None, ca]);
+    assert_options::<PChCa>([p, None, ch, ca]);
+    assert_options::<MChCa>([None, m, ch, ca]);
+    assert_options::<All>([p, m, ch, ca]);
 }
 
 #[test]
@@ -226,7 +246,7 @@ fn options_merge_across_attributes_in_any_order() {
     #[pool(prealloc = 10)]
     struct Split(u64);
 
-    assert_eq!(limits::<Split>(), (10, 20, 5, 3));
+    assert_options::<Split>([Some(10), Some(20), Some(5), Some(3)]);
 }
 
 #[test]
@@ -235,7 +255,7 @@ fn counts_accept_underscores_suffixes_and_other_bases() {
     #[pool(prealloc = 1_024, max = 4096usize, chunk = 0x100, cache = 0b1000)]
     struct Spelled(u64);
 
-    assert_eq!(limits::<Spelled>(), (1024, 4096, 256, 8));
+    assert_options::<Spelled>([Some(1024), Some(4096), Some(256), Some(8)]);
 }
 
 #[test]
@@ -321,7 +341,7 @@ mod no_prelude {
 fn derive_works_without_the_prelude() {
     let b = PoolBox::new(no_prelude::Bare { value: 9 });
     assert_eq!(b.value, 9);
-    assert_eq!(limits::<no_prelude::Bare>(), (16, 64, 8, 4));
+    assert_options::<no_prelude::Bare>([Some(16), Some(64), Some(8), Some(4)]);
     let n = 1;
     let e = PoolBox::new(no_prelude::BareEnum::Borrowed(&n));
     assert!(matches!(*e, no_prelude::BareEnum::Borrowed(1)));
@@ -357,7 +377,7 @@ mod safe {
 fn derive_works_where_unsafe_code_is_forbidden() {
     let b = safe::make(11);
     assert_eq!(b.value, 11);
-    assert_eq!(limits::<safe::Checked>().0, 8);
+    assert_options::<safe::Checked>([Some(8), Some(16), None, None]);
     let s = PoolBox::new(safe::Borrowing("x"));
     assert_eq!(s.0, "x");
     let e = PoolBox::new(safe::Either::Right(2));
