@@ -219,7 +219,14 @@ fn take_value(input: ParseStream) -> syn::Result<Option<TokenStream>> {
     input.parse::<Token![=]>()?;
     let mut tokens = TokenStream::new();
     while !input.is_empty() && !input.peek(Token![,]) {
-        tokens.extend([input.parse::<TokenTree>()?]);
+        let tree = input.parse::<TokenTree>()?;
+        let literal = matches!(tree, TokenTree::Literal(_));
+        tokens.extend([tree]);
+        // `prealloc = 1 max = 2`: end the value at the literal, so that syn reports the missing
+        // `,` before `max` instead of this value swallowing the next option.
+        if literal && input.peek(syn::Ident::peek_any) {
+            break;
+        }
     }
     Ok((!tokens.is_empty()).then_some(tokens))
 }

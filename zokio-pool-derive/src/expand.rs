@@ -180,6 +180,46 @@ mod tests {
     }
 
     #[test]
+    fn the_stub_of_a_generic_type_keeps_its_generics() {
+        let actual = expand(syn::parse_quote! {
+            struct Buffer<'a, T: Clone> where T: Copy { data: &'a [T] }
+        });
+        let stub = quote! {
+            const _: () = {
+                #[automatically_derived]
+                unsafe impl<'a, T: Clone> ::zokio_pool::Pool for Buffer<'a, T> where T: Copy {
+                    type Item = Self;
+
+                    #[doc(hidden)]
+                    const __CONFIG: ::zokio_pool::__private::Config =
+                        ::zokio_pool::__private::Config::of::<Self>(::zokio_pool::__private::Options::DEFAULT);
+
+                    #[doc(hidden)]
+                    fn __cache() -> &'static ::zokio_pool::__private::LocalKey<::zokio_pool::__private::LocalCache> {
+                        ::core::unreachable!()
+                    }
+
+                    #[doc(hidden)]
+                    fn __depot() -> &'static ::zokio_pool::__private::Depot {
+                        ::core::unreachable!()
+                    }
+                }
+            };
+        };
+        assert!(actual.starts_with(":: core :: compile_error !"));
+        assert!(actual.ends_with(&stub.to_string()));
+    }
+
+    #[test]
+    fn a_maybe_unsized_last_field_gets_no_stub() {
+        let actual = expand(syn::parse_quote! {
+            struct Wrapper<T: ?Sized> { len: usize, value: T }
+        });
+        assert!(actual.contains("compile_error"));
+        assert!(!actual.contains("impl"));
+    }
+
+    #[test]
     fn unsized_types_get_no_stub() {
         let actual = expand(syn::parse_quote! {
             struct Bytes { len: usize, data: [u8] }
