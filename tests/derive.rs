@@ -258,6 +258,21 @@ fn counts_accept_underscores_suffixes_and_other_bases() {
     assert_options::<Spelled>([Some(1024), Some(4096), Some(256), Some(8)]);
 }
 
+macro_rules! pooled {
+    ($name:ident, $prealloc:literal, $max:expr, $krate:literal) => {
+        #[derive(Pooled)]
+        #[pool(prealloc = $prealloc, max = $max, crate = $krate)]
+        struct $name(u64);
+    };
+}
+
+#[test]
+fn options_may_come_from_macro_fragments() {
+    pooled!(FromMacro, 32, 64, "::zokio_pool");
+
+    assert_options::<FromMacro>([Some(32), Some(64), None, None]);
+}
+
 #[test]
 fn max_may_equal_prealloc() {
     #[derive(Pooled)]

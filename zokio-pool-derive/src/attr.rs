@@ -324,6 +324,14 @@ fn count(
         );
         return None;
     }
+    if lit.base10_digits().starts_with('-') {
+        // A negative literal token, which only another macro can make.
+        errors.spanned(
+            &lit,
+            format_args!("`{key}` must be a positive integer, e.g. `{key} = {example}`"),
+        );
+        return None;
+    }
     match lit.base10_parse::<usize>() {
         Ok(0) => {
             errors.spanned(

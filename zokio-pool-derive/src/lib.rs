@@ -53,8 +53,8 @@ use syn::{parse_macro_input, DeriveInput};
 /// | --- | --- | --- |
 /// | `prealloc = N` | slots reserved in one chunk when the pool is first used | none: the first chunk has `chunk` slots |
 /// | `max = N` | most slots the pool may ever reserve, so most objects alive at once: at the limit `PoolBox::new` panics and `PoolBox::try_new` gives the value back | no limit |
-/// | `chunk = N` | slots reserved each time the pool grows | 64 KiB worth of slots, at least `2 * cache` |
-/// | `cache = N` | slots moved between a thread and the shared depot at once; a thread keeps up to `2 * N` free slots | 16 KiB worth of slots, between 8 and 128 |
+/// | `chunk = N` | slots reserved each time the pool grows | chosen from the size of the type |
+/// | `cache = N` | slots moved between a thread and the shared depot at once; a thread keeps up to `2 * N` free slots | chosen from the size of the type |
 /// | `crate = "path"` | where the `zokio_pool` crate is, for a renamed dependency or a re-export | `::zokio_pool` |
 ///
 /// `max` must be at least `prealloc`.
