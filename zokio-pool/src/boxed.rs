@@ -219,7 +219,11 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// `ptr` is a slot taken from `P`'s pool that holds an initialized `T` and no other handle.
     #[inline(always)]
     unsafe fn from_slot(ptr: NonNull<T>) -> Self {
-        PoolBox { ptr, _owns: PhantomData, _pool: PhantomData }
+        PoolBox {
+            ptr,
+            _owns: PhantomData,
+            _pool: PhantomData,
+        }
     }
 
     /// Moves the value out and gives the slot back to the pool.

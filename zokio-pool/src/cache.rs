@@ -56,7 +56,9 @@ pub struct LocalCache {
 
 impl core::fmt::Debug for LocalCache {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("LocalCache").field("state", &self.state.get()).finish_non_exhaustive()
+        f.debug_struct("LocalCache")
+            .field("state", &self.state.get())
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,7 +129,11 @@ impl LocalCache {
         let s = slot.cast::<FreeSlot>().as_ptr();
         // SAFETY: the caller gives the slot to the pool; it is aligned and large enough for a
         // FreeSlot (Config::of makes every slot at least a word and word-aligned).
-        unsafe { s.write(FreeSlot { next: self.head.get() }) };
+        unsafe {
+            s.write(FreeSlot {
+                next: self.head.get(),
+            })
+        };
         self.head.set(s);
     }
 
@@ -155,6 +161,8 @@ impl LocalCache {
             return self.pop(key, depot);
         }
         if self.fresh_left.get() == 0 {
+            let (handed, returned, _) = self.unfolded(magazine);
+            depot.observe_live(handed, returned);
             self.fold(depot);
             match depot.refill(magazine) {
                 Refill::Magazine(list) => {
@@ -173,7 +181,8 @@ impl LocalCache {
         let slot = self.fresh_next.get();
         // SAFETY: `fresh_left > 0`, so `slot` is a never-used slot of a chunk and the next one
         // (possibly one past the run's end) is in or one past the same chunk.
-        self.fresh_next.set(unsafe { slot.add(depot.config().slot_size) });
+        self.fresh_next
+            .set(unsafe { slot.add(depot.config().slot_size) });
         self.fresh_left.set(self.fresh_left.get() - 1);
         self.fresh.set(self.fresh.get() + 1);
         self.handed.set(self.handed.get() + 1);
@@ -214,7 +223,10 @@ impl LocalCache {
         self.room.set(magazine + 1);
         if let Some(full) = NonNull::new(prev).filter(|p| p.as_ptr() != empty()) {
             self.fold(depot);
-            depot.give_magazine(List { head: full, len: magazine });
+            depot.give_magazine(List {
+                head: full,
+                len: magazine,
+            });
             self.base.set(self.base.get().wrapping_sub(magazine));
         }
         // SAFETY: forwarded from the caller; the loaded list is now empty, so this push takes
@@ -241,14 +253,17 @@ impl LocalCache {
         if self.state.get() != State::Active {
             return 0;
         }
-        let prev = if self.prev.get() == empty() { 0 } else { magazine };
+        let prev = if self.prev.get() == empty() {
+            0
+        } else {
+            magazine
+        };
         magazine + 1 - self.room.get() + prev
     }
 
     /// Moves the unfolded counters to the depot.
     fn fold(&self, depot: &Depot) {
         let (handed, returned, fresh) = self.unfolded(depot.config().magazine);
-        depot.observe_live(handed, returned);
         depot.count(handed, returned, fresh);
         self.handed.set(0);
         self.fresh.set(0);
@@ -259,14 +274,23 @@ impl LocalCache {
     fn close(&self, depot: &Depot) {
         let magazine = depot.config().magazine;
         self.fold(depot);
-        let loaded_len = self.held(magazine) - if self.prev.get() == empty() { 0 } else { magazine };
+        let loaded_len = self.held(magazine)
+            - if self.prev.get() == empty() {
+                0
+            } else {
+                magazine
+            };
         let list = |head: *mut FreeSlot, len: usize| {
-            NonNull::new(head).filter(|h| h.as_ptr() != empty()).map(|head| List { head, len })
+            NonNull::new(head)
+                .filter(|h| h.as_ptr() != empty())
+                .map(|head| List { head, len })
         };
         let loaded = list(self.head.replace(empty()), loaded_len);
         let prev = list(self.prev.replace(empty()), magazine);
         let left = self.fresh_left.take();
-        let fresh = NonNull::new(self.fresh_next.get()).filter(|_| left > 0).map(|p| (p, left));
+        let fresh = NonNull::new(self.fresh_next.get())
+            .filter(|_| left > 0)
+            .map(|p| (p, left));
         self.state.set(State::Closed);
         self.room.set(1);
         self.base.set(0);

@@ -6,7 +6,10 @@ use core::mem::{align_of, size_of};
 /// Smallest slot: a free slot stores a `next` pointer.
 const MIN_SLOT: usize = size_of::<usize>();
 /// Bytes a thread cache aims to hold in one magazine when `cache` is not given.
-const DEFAULT_MAGAZINE_BYTES: usize = 16 * 1024;
+const DEFAULT_MAGAZINE_BYTES: usize = 64 * 1024;
+/// Bounds of the default magazine size, in slots.
+const DEFAULT_MAGAZINE_MIN: usize = 8;
+const DEFAULT_MAGAZINE_MAX: usize = 256;
 /// Bytes one growth chunk aims to hold when `chunk` is not given.
 const DEFAULT_CHUNK_BYTES: usize = 64 * 1024;
 
@@ -24,7 +27,12 @@ pub struct Options {
 
 impl Options {
     /// No option given: every value is chosen from the item's size.
-    pub const DEFAULT: Options = Options { prealloc: 0, max: 0, chunk: 0, cache: 0 };
+    pub const DEFAULT: Options = Options {
+        prealloc: 0,
+        max: 0,
+        chunk: 0,
+        cache: 0,
+    };
 
     /// `prealloc = n`: slots reserved on first use, in one chunk.
     pub const fn prealloc(mut self, n: usize) -> Options {
@@ -102,7 +110,11 @@ impl Config {
                 magazine: 1,
                 chunk: 1,
                 prealloc: 0,
-                max: if options.max == 0 { usize::MAX } else { options.max },
+                max: if options.max == 0 {
+                    usize::MAX
+                } else {
+                    options.max
+                },
             };
         }
         let slot_align = max_usize(align_of::<T>(), align_of::<usize>());
@@ -118,17 +130,29 @@ impl Config {
             options.cache
         } else {
             let m = DEFAULT_MAGAZINE_BYTES / slot_size;
-            min_usize(max_usize(m, 8), 128)
+            min_usize(max_usize(m, DEFAULT_MAGAZINE_MIN), DEFAULT_MAGAZINE_MAX)
         };
         let chunk = if options.chunk != 0 {
             options.chunk
         } else {
             max_usize(2 * magazine, DEFAULT_CHUNK_BYTES / slot_size)
         };
-        let max = if options.max == 0 { usize::MAX } else { options.max };
-        let config = Config { slot_size, slot_align, magazine, chunk, prealloc: options.prealloc, max };
+        let max = if options.max == 0 {
+            usize::MAX
+        } else {
+            options.max
+        };
+        let config = Config {
+            slot_size,
+            slot_align,
+            magazine,
+            chunk,
+            prealloc: options.prealloc,
+            max,
+        };
         // Every chunk the depot may allocate must have a valid layout.
-        if config.chunk_bytes(config.chunk).is_none() || config.chunk_bytes(config.prealloc).is_none()
+        if config.chunk_bytes(config.chunk).is_none()
+            || config.chunk_bytes(config.prealloc).is_none()
         {
             panic!("zokio-pool: a chunk of this pool would exceed isize::MAX bytes; lower `chunk` or `prealloc`");
         }
@@ -173,11 +197,14 @@ mod tests {
     #[test]
     fn defaults_scale_with_the_item_size() {
         let small = Config::of::<[u8; 64]>(Options::DEFAULT);
-        assert_eq!(small.magazine, 128);
+        assert_eq!(small.magazine, 256);
         assert_eq!(small.chunk, 1024);
         let large = Config::of::<[u8; 4096]>(Options::DEFAULT);
-        assert_eq!(large.magazine, 8);
-        assert_eq!(large.chunk, 16);
+        assert_eq!(large.magazine, 16);
+        assert_eq!(large.chunk, 32);
+        let huge = Config::of::<[u8; 65536]>(Options::DEFAULT);
+        assert_eq!(huge.magazine, 8);
+        assert_eq!(huge.chunk, 16);
     }
 
     #[test]

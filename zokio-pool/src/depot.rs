@@ -56,7 +56,9 @@ unsafe impl Send for Inner {}
 
 impl core::fmt::Debug for Depot {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Depot").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Depot")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -133,7 +135,11 @@ impl Depot {
     fn grow(&self, inner: &mut Inner) -> bool {
         let c = &self.config;
         let capacity = self.capacity.load(Relaxed);
-        let want = if capacity == 0 && c.prealloc > 0 { c.prealloc } else { c.chunk };
+        let want = if capacity == 0 && c.prealloc > 0 {
+            c.prealloc
+        } else {
+            c.chunk
+        };
         let slots = want.min(c.max - capacity);
         if slots == 0 {
             return false;
@@ -159,11 +165,7 @@ impl Depot {
     }
 
     /// Takes back what a closing thread cache held: up to two lists and a fresh run.
-    pub(crate) fn absorb(
-        &self,
-        lists: [Option<List>; 2],
-        fresh: Option<(NonNull<u8>, usize)>,
-    ) {
+    pub(crate) fn absorb(&self, lists: [Option<List>; 2], fresh: Option<(NonNull<u8>, usize)>) {
         let mut inner = self.lock();
         inner.magazines.extend(lists.into_iter().flatten());
         inner.regions.extend(fresh);
@@ -263,7 +265,10 @@ impl Depot {
                 if live_from(handed, self.returned.load(Relaxed)) >= max {
                     return false;
                 }
-                match self.handed.compare_exchange_weak(handed, handed + 1, Relaxed, Relaxed) {
+                match self
+                    .handed
+                    .compare_exchange_weak(handed, handed + 1, Relaxed, Relaxed)
+                {
                     Ok(_) => break,
                     Err(now) => handed = now,
                 }

@@ -86,6 +86,7 @@ impl<P: ?Sized> core::fmt::Debug for Uninit<P> {
 
 // SAFETY: `MaybeUninit<P::Item>` has the layout of `P::Item`, so `P`'s config, depot and cache
 // (which satisfy the contract for `P::Item`) satisfy it for `MaybeUninit<P::Item>` too.
+#[diagnostic::do_not_recommend]
 unsafe impl<P: Pool> Pool for Uninit<P> {
     type Item = MaybeUninit<P::Item>;
 

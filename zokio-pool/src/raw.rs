@@ -13,7 +13,10 @@ use crate::pool::Pool;
 pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     let depot = P::__depot();
     if P::__CONFIG.is_zst() {
-        return depot.zst_take().then(NonNull::<P::Item>::dangling).map(NonNull::cast);
+        return depot
+            .zst_take()
+            .then(NonNull::<P::Item>::dangling)
+            .map(NonNull::cast);
     }
     let key = P::__cache();
     key.with(|cache| cache.pop(key, depot))
@@ -49,7 +52,10 @@ impl<P: Pool + ?Sized> ReleaseOnDrop<P> {
     /// (or the guard must be forgotten).
     #[inline(always)]
     pub(crate) unsafe fn new(slot: NonNull<u8>) -> Self {
-        ReleaseOnDrop { slot, _pool: PhantomData }
+        ReleaseOnDrop {
+            slot,
+            _pool: PhantomData,
+        }
     }
 }
 

@@ -22,7 +22,9 @@ pub(crate) struct Sentinel(FreeSlot);
 unsafe impl Sync for Sentinel {}
 
 /// The end of every non-empty list, and the head of an empty one.
-pub(crate) static EMPTY: Sentinel = Sentinel(FreeSlot { next: ptr::null_mut() });
+pub(crate) static EMPTY: Sentinel = Sentinel(FreeSlot {
+    next: ptr::null_mut(),
+});
 
 /// A pointer to the sentinel, in the type the lists use. It is never written through.
 #[inline(always)]

@@ -64,11 +64,17 @@ fn stats_count_fresh_reused_and_live_slots() {
     assert_eq!(s0, PoolStats::default());
     let boxes: Vec<_> = (0..10).map(|i| PoolBox::new(Counted(i))).collect();
     let s = Counted::pool_stats();
-    assert_eq!((s.allocated, s.reused, s.live, s.high_water), (10, 0, 10, 10));
+    assert_eq!(
+        (s.allocated, s.reused, s.live, s.high_water),
+        (10, 0, 10, 10)
+    );
     drop(boxes);
     let boxes: Vec<_> = (0..4).map(|i| PoolBox::new(Counted(i))).collect();
     let s = Counted::pool_stats();
-    assert_eq!((s.allocated, s.reused, s.live, s.high_water), (10, 4, 4, 10));
+    assert_eq!(
+        (s.allocated, s.reused, s.live, s.high_water),
+        (10, 4, 4, 10)
+    );
     assert_eq!(s.reuse_rate(), 4.0 / 14.0);
     assert!(s.capacity >= 10);
     assert_eq!(s.reserved_bytes, s.capacity * 8);
@@ -78,7 +84,10 @@ fn stats_count_fresh_reused_and_live_slots() {
 
 #[derive(Debug)]
 struct Magazined(#[allow(dead_code)] usize);
-test_pool!(Magazined, crate::__private::Options::DEFAULT.cache(4).chunk(8));
+test_pool!(
+    Magazined,
+    crate::__private::Options::DEFAULT.cache(4).chunk(8)
+);
 
 #[test]
 fn slots_overflow_to_the_depot_and_come_back() {
@@ -117,8 +126,14 @@ fn boxes_dropped_on_another_thread_come_back_and_stats_are_exact() {
     let s = Shared::pool_stats();
     assert_eq!(s.live, 0);
     assert_eq!(s.allocated + s.reused, n as usize);
-    assert!(s.reused > 0, "slots freed by the consumer were reused: {s:?}");
-    assert!(s.allocated < n as usize, "fresh slots were not needed for every object: {s:?}");
+    assert!(
+        s.reused > 0,
+        "slots freed by the consumer were reused: {s:?}"
+    );
+    assert!(
+        s.allocated < n as usize,
+        "fresh slots were not needed for every object: {s:?}"
+    );
     // The exited threads' slots are in the depot: this thread reuses them.
     let b = PoolBox::new(Shared(0));
     assert_eq!(Shared::pool_stats().allocated, s.allocated);
@@ -131,13 +146,18 @@ test_pool!(Limited, crate::__private::Options::DEFAULT.max(3).cache(2));
 
 #[test]
 fn max_limits_live_objects_and_gives_the_value_back() {
-    let boxes: Vec<_> = (0..3).map(|i| PoolBox::try_new(Limited(i)).unwrap()).collect();
+    let boxes: Vec<_> = (0..3)
+        .map(|i| PoolBox::try_new(Limited(i)).unwrap())
+        .collect();
     assert_eq!(PoolBox::try_new(Limited(9)).unwrap_err(), Limited(9));
     assert!(PoolBox::try_new_with(|| Limited(9)).is_err());
     assert!(PoolBox::<Limited>::try_new_uninit().is_none());
     let panic = std::panic::catch_unwind(|| PoolBox::new(Limited(7))).unwrap_err();
     let msg = panic.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("Limited") && msg.contains("limit of 3"), "{msg}");
+    assert!(
+        msg.contains("Limited") && msg.contains("limit of 3"),
+        "{msg}"
+    );
     let s = Limited::pool_stats();
     assert_eq!((s.live, s.capacity), (3, 3));
     drop(boxes);
