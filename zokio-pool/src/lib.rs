@@ -41,7 +41,8 @@
 //! | thread exit | the cache's slots and counters go to the depot |
 //!
 //! A slot is the item's size rounded up to its alignment, and at least a word (a free slot
-//! holds a next pointer). Zero-sized types take no memory. Chunks are
+//! holds a next pointer); a slot whose size is a multiple of 1 KiB gets one more cache line, so
+//! that the same field of consecutive objects does not fall in the same L1 cache sets. Zero-sized types take no memory. Chunks are
 //! kept for the life of the program: memory a pool reserved is reused, not returned.
 //!
 //! # Threads
