@@ -17,9 +17,7 @@ fn a_pool_at_its_max_gives_the_value_back_and_recovers() {
     );
 
     assert_eq!(PoolBox::try_new(Conn(100)).unwrap_err(), Conn(100));
-    let f = PoolBox::try_new_with(|| Conn(101))
-        .err()
-        .expect("the closure comes back uncalled");
+    let f = PoolBox::try_new_with(|| Conn(101)).expect_err("the closure comes back uncalled");
     assert_eq!(f(), Conn(101));
     assert!(PoolBox::<Conn>::try_new_uninit().is_none());
 
