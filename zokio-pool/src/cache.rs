@@ -216,12 +216,12 @@ impl LocalCache {
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
-        // The loaded list holds M slots: it becomes the previous magazine, and a previous full
-        // one goes to the depot.
+        // The loaded list holds M slots: a previous full magazine goes to the depot, and the
+        // loaded list becomes the previous one.
         let magazine = depot.config().magazine;
-        let prev = self.prev.replace(self.head.replace(empty()));
-        self.room.set(magazine + 1);
-        if let Some(full) = NonNull::new(prev).filter(|p| p.as_ptr() != empty()) {
+        if let Some(full) = NonNull::new(self.prev.get()).filter(|p| p.as_ptr() != empty()) {
+            // Fold while both lists are still counted in `held`, then take the M slots that
+            // leave out of the balance.
             self.fold(depot);
             depot.give_magazine(List {
                 head: full,
@@ -229,6 +229,8 @@ impl LocalCache {
             });
             self.base.set(self.base.get().wrapping_sub(magazine));
         }
+        self.prev.set(self.head.replace(empty()));
+        self.room.set(magazine + 1);
         // SAFETY: forwarded from the caller; the loaded list is now empty, so this push takes
         // the fast path.
         unsafe { self.push(slot, key, depot) }

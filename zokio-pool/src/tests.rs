@@ -93,9 +93,20 @@ test_pool!(
 fn slots_overflow_to_the_depot_and_come_back() {
     // 4 magazines' worth: the cache keeps 2M = 8, the depot gets the rest.
     let n = 40;
-    let boxes: Vec<_> = (0..n).map(|i| PoolBox::new(Magazined(i))).collect();
+    let mut boxes: Vec<_> = (0..n).map(|i| PoolBox::new(Magazined(i))).collect();
     let mut addrs: Vec<_> = boxes.iter().map(addr).collect();
+    // Give back all but 10, one at a time: the cache fills, swaps, and hands magazines to the
+    // depot; `live` must stay exact through every exchange.
+    for left in (10..n).rev() {
+        boxes.pop();
+        assert_eq!(
+            Magazined::pool_stats().live,
+            left,
+            "after a drop, {left} live"
+        );
+    }
     drop(boxes);
+    assert_eq!(Magazined::pool_stats().live, 0);
     let again: Vec<_> = (0..n).map(|i| PoolBox::new(Magazined(i))).collect();
     let mut addrs2: Vec<_> = again.iter().map(addr).collect();
     addrs.sort_unstable();
