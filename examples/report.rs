@@ -1,0 +1,757 @@
+//! The report: `PoolBox` against the system allocator, side by side, on this machine, now.
+//!
+//! `cargo run --release --example report` (add `-- --quick` for a run about ten times shorter,
+//! for CI; its figures are noisier).
+//!
+//! The design report this project comes from set a Zig runtime's pool (600M ops/s) against a
+//! "standard allocator" (189K ops/s), figures taken apart. This example reruns its scenarios
+//! honestly: both contenders in one process, in one run, doing the same work, and it prints only
+//! what it measured in that run. The system allocator is `Box::new` + drop (glibc's malloc on
+//! Linux: no `#[global_allocator]` is set); the pool is `PoolBox` on types with
+//! `#[derive(Pooled)]` and default options.
+//!
+//! # What is measured, and why it is fair
+//! An op is one allocation plus one free. Every scenario is one generic function instantiated for
+//! both contenders (see [`Contender`]), so the loop, the initialization of the object, the
+//! `black_box` calls (which keep the optimizer from removing an allocation) and the op count are
+//! the same code; only the allocation and the free differ. Both contenders do the same number of
+//! ops, which `measure` checks.
+//!
+//! 1. **fixed-size allocation**, the hot pair: allocate a 64 B object (`id` set to the loop
+//!    counter, the rest zeroed), hand it to `black_box`, drop it. Each contender's best case:
+//!    glibc serves it from its per-thread tcache, the pool from its thread cache.
+//! 2. **high-frequency stress**: 10,000 slots (`Vec<Option<Box<_>>>` against
+//!    `Vec<Option<PoolBox<_>>>`); each step draws a slot and a coin from a xorshift generator
+//!    with the same seed for both, so both see the same sequence: heads puts a new 64 B object in
+//!    the slot (freeing the one there, if any), tails empties it, so allocations and frees are
+//!    50/50 and half the slots are live in the steady state. Memory is reached at random, as in a
+//!    server's table of sessions. The ops counted are the allocations; every object still live at
+//!    the end is freed inside the timed region, so each counted allocation has its free.
+//! 3. **object reuse**: batches of 1,000 live 64 B objects, allocated, then freed last one first
+//!    (LIFO); repeated, after a warm-up run, so that both are in their steady state.
+//! 4. **large objects 1-5 KiB**: five types of 1, 2, 3, 4 and 5 KiB (a `[u8; N]` payload),
+//!    cycled; each op allocates one, writes its first and last byte in place, hands it to
+//!    `black_box` and drops it. Both build in place (`Box::new_uninit`, `PoolBox::new_uninit`),
+//!    so neither copies kilobytes through the stack nor zero-fills them. glibc's tcache stops at
+//!    1 KiB; above it glibc takes its general path, and that is what a program pays.
+//! 5. **cross-thread**: a producer thread allocates 64 B objects and sends them through a
+//!    `sync_channel(1024)` to the main thread, which drops them, so every object is freed on
+//!    another thread than the one that allocated it. The channel's cost is in both figures.
+//!
+//! Each scenario is calibrated once on the system allocator to take about 250 ms a run (25 ms
+//! with `--quick`); then each contender does that same number of ops in 7 runs, the two
+//! alternating, and the best run of each is reported (the one least disturbed by the rest of the
+//! machine). The pool gets one untimed warm-up run first, as the system allocator had the
+//! calibration.
+//!
+//! # The pool's statistics
+//! Reuse rate and fragmentation are the pool's own (`T::pool_stats()`), read in the pool's last
+//! run at the peak of the scenario's working set, with the clock stopped: one object for the hot
+//! pair, about 5,000 for the stress, 1,000 for the batches, one of each size for the large
+//! objects (five pools, combined by bytes), the 1,024 in the channel for the cross-thread case.
+//! Fragmentation is the share of the memory the pool reserved that holds no live object: a pool
+//! reserves chunks of 64 KiB or more, so a working set of one object shows as nearly 100%, the
+//! memory price of a pool. Each scenario has its own types, so its own pools and statistics. The
+//! system allocator has no such counters.
+
+use std::hint::black_box;
+use std::mem::{size_of, MaybeUninit};
+use std::ops::DerefMut;
+use std::process::Command;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use zokio_pool::{PoolBox, PoolStats, Pooled, Uninit};
+
+/// Slots of the stress scenario.
+const STRESS_SLOTS: usize = 10_000;
+/// Seed of the stress scenario's generator, the same for both contenders.
+const STRESS_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+/// Live objects per batch in the object-reuse scenario.
+const BATCH: usize = 1_000;
+/// Capacity of the cross-thread channel.
+const CHANNEL: usize = 1_024;
+/// Runs per contender; the best one counts.
+const RUNS: usize = 7;
+/// How long one run of the system allocator takes, about: the calibration's target.
+const RUN_TARGET: Duration = Duration::from_millis(250);
+/// The same with `--quick`.
+const QUICK_RUN_TARGET: Duration = Duration::from_millis(25);
+
+// ---------------------------------------------------------------------------------------------
+// The objects. Each scenario has its own types, so each has its own pools and statistics.
+
+/// A 64 B object.
+trait Small: Pooled {
+    fn new(id: u64) -> Self;
+}
+
+macro_rules! small_objects {
+    ($($name:ident),*) => {$(
+        #[derive(Pooled)]
+        #[allow(dead_code)] // written, never read: what is measured is the allocation
+        struct $name {
+            id: u64,
+            payload: [u64; 7],
+        }
+
+        impl Small for $name {
+            #[inline(always)]
+            fn new(id: u64) -> Self {
+                $name { id, payload: [0; 7] }
+            }
+        }
+
+        const _: () = assert!(size_of::<$name>() == 64);
+    )*};
+}
+
+small_objects!(Hot64, Stress64, Reuse64, Cross64);
+
+macro_rules! large_objects {
+    ($($name:ident = $kib:literal),*) => {$(
+        #[derive(Pooled)]
+        #[allow(dead_code)] // written in place through a pointer, never read
+        struct $name {
+            payload: [u8; $kib * 1024],
+        }
+
+        const _: () = assert!(size_of::<$name>() == $kib * 1024);
+    )*};
+}
+
+large_objects!(Kib1 = 1, Kib2 = 2, Kib3 = 3, Kib4 = 4, Kib5 = 5);
+
+// ---------------------------------------------------------------------------------------------
+// The contenders.
+
+/// A way to put objects on the heap. Every scenario is generic over it, so both contenders run
+/// the same code around their allocations.
+trait Contender {
+    /// An owned, initialized object.
+    type Obj<T: Pooled>: DerefMut<Target = T>;
+    /// An owned object under construction.
+    type Slot<T: Pooled>: DerefMut<Target = MaybeUninit<T>>;
+    /// Moves `value` to the heap.
+    fn obj<T: Pooled>(value: T) -> Self::Obj<T>;
+    /// Memory for a `T`, uninitialized, to be written in place.
+    fn slot<T: Pooled>() -> Self::Slot<T>;
+    /// The statistics of `T`'s pool, if the contender keeps any.
+    fn stats<T: Pooled>() -> Option<PoolStats>;
+}
+
+/// `Box` on the global allocator: the system's malloc, as no `#[global_allocator]` is set.
+struct System;
+
+impl Contender for System {
+    type Obj<T: Pooled> = Box<T>;
+    type Slot<T: Pooled> = Box<MaybeUninit<T>>;
+
+    #[inline(always)]
+    fn obj<T: Pooled>(value: T) -> Box<T> {
+        Box::new(value)
+    }
+
+    #[inline(always)]
+    fn slot<T: Pooled>() -> Box<MaybeUninit<T>> {
+        Box::new_uninit()
+    }
+
+    fn stats<T: Pooled>() -> Option<PoolStats> {
+        None
+    }
+}
+
+/// `PoolBox` on the type's own pool.
+struct Zokio;
+
+impl Contender for Zokio {
+    type Obj<T: Pooled> = PoolBox<T>;
+    type Slot<T: Pooled> = PoolBox<MaybeUninit<T>, Uninit<T>>;
+
+    #[inline(always)]
+    fn obj<T: Pooled>(value: T) -> PoolBox<T> {
+        PoolBox::new(value)
+    }
+
+    #[inline(always)]
+    fn slot<T: Pooled>() -> PoolBox<MaybeUninit<T>, Uninit<T>> {
+        PoolBox::new_uninit()
+    }
+
+    fn stats<T: Pooled>() -> Option<PoolStats> {
+        Some(T::pool_stats())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+
+/// A clock that can be stopped while the statistics are read.
+struct Stopwatch {
+    since: Instant,
+    before: Duration,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            since: Instant::now(),
+            before: Duration::ZERO,
+        }
+    }
+
+    fn pause(&mut self) {
+        self.before += self.since.elapsed();
+    }
+
+    fn resume(&mut self) {
+        self.since = Instant::now();
+    }
+
+    fn stop(self) -> Duration {
+        self.before + self.since.elapsed()
+    }
+}
+
+/// The pool's figures for a scenario: reuse rate and fragmentation, as shares of 1.
+#[derive(Clone, Copy)]
+struct Figures {
+    reuse: f64,
+    fragmentation: f64,
+}
+
+impl Figures {
+    /// The figures of one pool, or of several weighted by bytes; `None` for the system
+    /// allocator.
+    fn of(pools: &[Option<PoolStats>]) -> Option<Figures> {
+        let pools: Vec<PoolStats> = pools.iter().copied().collect::<Option<_>>()?;
+        if let [one] = pools[..] {
+            return Some(Figures {
+                reuse: one.reuse_rate(),
+                fragmentation: one.fragmentation(),
+            });
+        }
+        // Pools of different slot sizes: count reuse per object and fragmentation per byte.
+        let handed: usize = pools.iter().map(|s| s.allocated + s.reused).sum();
+        let reused: usize = pools.iter().map(|s| s.reused).sum();
+        let reserved: usize = pools.iter().map(|s| s.reserved_bytes).sum();
+        let live: usize = pools
+            .iter()
+            .filter(|s| s.capacity > 0)
+            .map(|s| s.live.min(s.capacity) * (s.reserved_bytes / s.capacity))
+            .sum();
+        let share = |part: usize, whole: usize| {
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64
+            }
+        };
+        Some(Figures {
+            reuse: share(reused, handed),
+            fragmentation: if reserved == 0 {
+                0.0
+            } else {
+                1.0 - share(live, reserved)
+            },
+        })
+    }
+}
+
+/// One timed run of a scenario.
+struct Run {
+    elapsed: Duration,
+    ops: u64,
+    figures: Option<Figures>,
+}
+
+/// A scenario, instantiated for both contenders. `n` is its unit of work (ops, steps, batches
+/// or rounds), the same for both.
+struct Scenario {
+    name: &'static str,
+    /// The smallest `n` worth timing.
+    min_n: u64,
+    system: fn(u64) -> Run,
+    pool: fn(u64) -> Run,
+}
+
+/// The `n` that makes one run of `run` take about `target`.
+fn calibrate(run: fn(u64) -> Run, min_n: u64, target: Duration) -> u64 {
+    let mut n = min_n;
+    loop {
+        let elapsed = run(n).elapsed;
+        if elapsed >= target / 10 || n >= 1 << 40 {
+            let scale = target.as_secs_f64() / elapsed.as_secs_f64().max(1e-9);
+            return ((n as f64 * scale) as u64).max(min_n);
+        }
+        n *= 4;
+    }
+}
+
+/// A scenario's row of the table.
+struct Row {
+    name: &'static str,
+    system: f64,
+    pool: f64,
+    figures: Option<Figures>,
+}
+
+/// Calibrates `s`, warms the pool up, then times both contenders [`RUNS`] times each,
+/// alternating which goes first, and keeps the best rate of each.
+fn measure(s: &Scenario, target: Duration) -> Row {
+    let n = calibrate(s.system, s.min_n, target);
+    (s.pool)(n); // warm-up: the pool reserves its chunks, the thread cache registers
+    let mut best = [0.0f64; 2];
+    let mut ops = [0u64; 2];
+    let mut figures = None;
+    for i in 0..RUNS {
+        let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let run = [s.system, s.pool][which](n);
+            best[which] = best[which].max(run.ops as f64 / run.elapsed.as_secs_f64());
+            ops[which] = run.ops;
+            if which == 1 {
+                figures = run.figures;
+            }
+        }
+    }
+    assert_eq!(
+        ops[0], ops[1],
+        "{}: the contenders did different work",
+        s.name
+    );
+    Row {
+        name: s.name,
+        system: best[0],
+        pool: best[1],
+        figures,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenarios.
+
+/// Scenario 1: `n` hot pairs. The last object is held while the statistics are read.
+fn hot_pair<A: Contender, T: Small>(n: u64) -> Run {
+    let mut clock = Stopwatch::start();
+    for i in 0..n - 1 {
+        drop(black_box(A::obj(T::new(i))));
+    }
+    let last = black_box(A::obj(T::new(n - 1)));
+    clock.pause();
+    let figures = Figures::of(&[A::stats::<T>()]);
+    clock.resume();
+    drop(last);
+    Run {
+        elapsed: clock.stop(),
+        ops: n,
+        figures,
+    }
+}
+
+/// The stress scenario's generator: Marsaglia's xorshift64.
+struct XorShift64(u64);
+
+impl XorShift64 {
+    #[inline(always)]
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+/// Scenario 2: `steps` random allocations or frees over [`STRESS_SLOTS`] slots.
+fn stress<A: Contender, T: Small>(steps: u64) -> Run {
+    let mut slots: Vec<Option<A::Obj<T>>> = (0..STRESS_SLOTS).map(|_| None).collect();
+    let mut rng = XorShift64(STRESS_SEED);
+    let mut allocations = 0;
+    let mut clock = Stopwatch::start();
+    for _ in 0..steps {
+        let r = rng.next();
+        // The high 32 bits pick the slot (multiply-shift: no division), the low bit the op.
+        let slot = &mut slots[(((r >> 32) * STRESS_SLOTS as u64) >> 32) as usize];
+        if r & 1 == 1 {
+            *slot = Some(A::obj(T::new(r))); // frees the previous object, if any
+            allocations += 1;
+        } else {
+            *slot = None;
+        }
+    }
+    black_box(&mut slots);
+    clock.pause();
+    let figures = Figures::of(&[A::stats::<T>()]);
+    clock.resume();
+    slots.iter_mut().for_each(|s| drop(s.take()));
+    Run {
+        elapsed: clock.stop(),
+        ops: allocations,
+        figures,
+    }
+}
+
+/// Scenario 3: `batches` batches of [`BATCH`] live objects, freed LIFO.
+fn reuse<A: Contender, T: Small>(batches: u64) -> Run {
+    let mut live: Vec<A::Obj<T>> = Vec::with_capacity(BATCH);
+    let mut figures = None;
+    let mut clock = Stopwatch::start();
+    for b in 0..batches {
+        live.extend((0..BATCH as u64).map(|i| A::obj(T::new(i))));
+        black_box(&mut live);
+        if b == batches - 1 {
+            clock.pause();
+            figures = Figures::of(&[A::stats::<T>()]);
+            clock.resume();
+        }
+        while let Some(obj) = live.pop() {
+            drop(obj);
+        }
+    }
+    Run {
+        elapsed: clock.stop(),
+        ops: batches * BATCH as u64,
+        figures,
+    }
+}
+
+/// Writes the first and the last byte of an object under construction, in place.
+#[inline(always)]
+fn touch<T>(slot: &mut MaybeUninit<T>, value: u8) {
+    const { assert!(size_of::<T>() > 0) };
+    let first = slot.as_mut_ptr().cast::<u8>();
+    // SAFETY: `first` is the start of the `size_of::<T>()` bytes of `slot`, which we may write:
+    // `slot` is an exclusive borrow, and writing bytes into a MaybeUninit is always allowed.
+    unsafe { first.write(value) };
+    // SAFETY: as above; `size_of::<T>() - 1` is the last byte of `slot` (T is not zero-sized).
+    unsafe { first.add(size_of::<T>() - 1).write(value) };
+}
+
+/// One large object: allocated uninitialized, touched, dropped. It is dropped as it is,
+/// `MaybeUninit<T>` (no `assume_init`): with two bytes written, the payload is not a valid
+/// `[u8; N]`, and dropping a `MaybeUninit<T>` frees the same memory the same way (the types have
+/// no drop glue), so both sides still do exactly the work of building an object in place.
+#[inline(always)]
+fn large<A: Contender, T: Pooled>(value: u8) -> A::Slot<T> {
+    let mut slot = A::slot::<T>();
+    touch::<T>(&mut slot, value);
+    black_box(slot)
+}
+
+/// Scenario 4: `rounds` rounds of five large objects, 1 to 5 KiB. In the last round the five
+/// are held while the statistics are read.
+fn large_objects<A: Contender>(rounds: u64) -> Run {
+    let mut clock = Stopwatch::start();
+    for i in 0..rounds - 1 {
+        let v = i as u8;
+        drop(large::<A, Kib1>(v));
+        drop(large::<A, Kib2>(v));
+        drop(large::<A, Kib3>(v));
+        drop(large::<A, Kib4>(v));
+        drop(large::<A, Kib5>(v));
+    }
+    let last = (
+        large::<A, Kib1>(0),
+        large::<A, Kib2>(0),
+        large::<A, Kib3>(0),
+        large::<A, Kib4>(0),
+        large::<A, Kib5>(0),
+    );
+    clock.pause();
+    let figures = Figures::of(&[
+        A::stats::<Kib1>(),
+        A::stats::<Kib2>(),
+        A::stats::<Kib3>(),
+        A::stats::<Kib4>(),
+        A::stats::<Kib5>(),
+    ]);
+    clock.resume();
+    drop(last);
+    Run {
+        elapsed: clock.stop(),
+        ops: rounds * 5,
+        figures,
+    }
+}
+
+/// Scenario 5: `n` objects allocated on a producer thread and dropped on this one. The producer
+/// is joined when the last [`CHANNEL`] objects are in the channel (it has nothing left to do
+/// then), so the statistics read then are exact: its thread cache went to the pool when it
+/// exited.
+fn cross_thread<A: Contender, T: Small + Send>(n: u64) -> Run
+where
+    A::Obj<T>: Send,
+{
+    let (tx, rx) = mpsc::sync_channel::<A::Obj<T>>(CHANNEL);
+    let mut clock = Stopwatch::start();
+    let figures = thread::scope(|s| {
+        let producer = s.spawn(move || {
+            for i in 0..n {
+                tx.send(A::obj(T::new(i))).expect("the consumer hung up");
+            }
+        });
+        for _ in 0..n - CHANNEL as u64 {
+            drop(black_box(rx.recv().expect("the producer hung up")));
+        }
+        producer.join().expect("the producer panicked");
+        clock.pause();
+        let figures = Figures::of(&[A::stats::<T>()]);
+        clock.resume();
+        for obj in rx.iter() {
+            drop(black_box(obj));
+        }
+        figures
+    });
+    Run {
+        elapsed: clock.stop(),
+        ops: n,
+        figures,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine, and the table.
+
+/// The first "model name" of /proc/cpuinfo.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(key, _)| key.trim() == "model name")
+                .map(|(_, value)| value.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The first line a command prints, if it runs.
+fn command_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let line = text.lines().next()?.trim();
+    (out.status.success() && !line.is_empty()).then(|| line.to_string())
+}
+
+/// Today's date in UTC, YYYY-MM-DD (Howard Hinnant's `civil_from_days`).
+fn utc_date() -> String {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Ops per second with an SI suffix, 3 or 4 significant digits.
+fn rate(ops: f64) -> String {
+    let (value, unit) = match ops {
+        x if x >= 1e9 => (x / 1e9, "G"),
+        x if x >= 1e6 => (x / 1e6, "M"),
+        x if x >= 1e3 => (x / 1e3, "K"),
+        x => (x, ""),
+    };
+    let digits = if value >= 100.0 {
+        1
+    } else if value >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{value:.digits$}{unit}")
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// A reuse rate: near 1 after millions of ops, so shown with more digits, and never rounded up
+/// to 100% when some slot was fresh.
+fn reuse_percent(share: f64) -> String {
+    let text = format!("{:.2}%", share * 100.0);
+    if share < 1.0 && text == "100.00%" {
+        ">99.99%".to_string()
+    } else {
+        text
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let header = [
+        "scenario",
+        "system allocator ops/s",
+        "zokio-pool ops/s",
+        "ratio (pool/system)",
+        "reuse rate",
+        "fragmentation",
+    ];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let (reuse, frag) = match r.figures {
+                Some(f) => (reuse_percent(f.reuse), percent(f.fragmentation)),
+                None => ("n/a".to_string(), "n/a".to_string()),
+            };
+            [
+                r.name.to_string(),
+                rate(r.system),
+                rate(r.pool),
+                format!("{:.2}x", r.pool / r.system),
+                reuse,
+                frag,
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].len())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |row: &[&str]| {
+        let parts: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (text, &w))| {
+                if c == 0 {
+                    format!("{text:<w$}")
+                } else {
+                    format!("{text:>w$}")
+                }
+            })
+            .collect();
+        println!("| {} |", parts.join(" | "));
+    };
+    line(&header);
+    // A Markdown rule: the scenario column left-aligned, the figures right-aligned.
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, &w)| {
+            if c == 0 {
+                "-".repeat(w + 2)
+            } else {
+                format!("{}:", "-".repeat(w + 1))
+            }
+        })
+        .collect();
+    println!("|{}|", rule.join("|"));
+    for row in &cells {
+        line(&row.each_ref().map(String::as_str));
+    }
+}
+
+fn main() {
+    let mut quick = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            _ => {
+                eprintln!("usage: cargo run --release --example report [-- --quick]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let target = if quick { QUICK_RUN_TARGET } else { RUN_TARGET };
+    let started = Instant::now();
+
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let libc = if cfg!(target_env = "gnu") {
+        command_line("getconf", &["GNU_LIBC_VERSION"]).unwrap_or_else(|| "glibc".to_string())
+    } else {
+        format!("the {} C library's", std::env::consts::OS)
+    };
+    println!("zokio-pool report: PoolBox against the system allocator, same machine, same run");
+    println!();
+    println!("  cpu:       {}", cpu_model());
+    println!(
+        "  cores:     {} logical",
+        thread::available_parallelism().map_or_else(|_| "unknown".to_string(), |n| n.to_string())
+    );
+    println!(
+        "  os:        {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    println!(
+        "  rustc:     {}",
+        command_line(&rustc, &["--version"]).unwrap_or_else(|| "unknown".to_string())
+    );
+    println!("  build:     {profile}");
+    println!("  system:    Box::new + drop on {libc} malloc");
+    println!("  date:      {} (UTC)", utc_date());
+    println!(
+        "  method:    best of {RUNS} runs per contender, ~{} ms each for the system allocator{}",
+        target.as_millis(),
+        if quick { " (--quick)" } else { "" }
+    );
+    if cfg!(debug_assertions) {
+        println!();
+        println!("  NOTE: built without --release: these figures measure unoptimized code and");
+        println!("  mean nothing. Run `cargo run --release --example report`.");
+    }
+    println!();
+
+    let scenarios = [
+        Scenario {
+            name: "1. fixed-size allocation (64 B)",
+            min_n: 10_000,
+            system: hot_pair::<System, Hot64>,
+            pool: hot_pair::<Zokio, Hot64>,
+        },
+        Scenario {
+            name: "2. high-frequency stress (10,000 slots)",
+            min_n: 10_000,
+            system: stress::<System, Stress64>,
+            pool: stress::<Zokio, Stress64>,
+        },
+        Scenario {
+            name: "3. object reuse (1,000 live, LIFO)",
+            min_n: 10,
+            system: reuse::<System, Reuse64>,
+            pool: reuse::<Zokio, Reuse64>,
+        },
+        Scenario {
+            name: "4. large objects 1-5 KiB",
+            min_n: 2_000,
+            system: large_objects::<System>,
+            pool: large_objects::<Zokio>,
+        },
+        Scenario {
+            name: "5. cross-thread (64 B, channel)",
+            min_n: 4 * CHANNEL as u64,
+            system: cross_thread::<System, Cross64>,
+            pool: cross_thread::<Zokio, Cross64>,
+        },
+    ];
+    let rows: Vec<Row> = scenarios.iter().map(|s| measure(s, target)).collect();
+    print_table(&rows);
+    println!();
+    println!("An op is one allocation and one free. Reuse rate and fragmentation: the pool's");
+    println!("statistics at the peak of each scenario's working set (see the top of");
+    println!(
+        "examples/report.rs). Measured in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+}
