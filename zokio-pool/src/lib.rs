@@ -80,3 +80,8 @@ pub mod __private {
     pub use std::thread::LocalKey;
     pub use std::thread_local;
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
