@@ -25,18 +25,19 @@ pub struct Small {
     pub body: [u64; 7],
 }
 
-/// A 4 KiB object.
+/// A 4 KiB object: a header and a buffer whose bytes need no initialization (as a `Vec`'s
+/// spare capacity), so that writing the header makes it a valid `Page`.
 #[derive(Pooled)]
 #[repr(C)]
 pub struct Page {
     pub id: u64,
-    pub body: [u8; 4088],
+    pub body: [MaybeUninit<u8>; 4088],
 }
 
 const _: () = assert!(std::mem::size_of::<Small>() == 64);
 const _: () = assert!(std::mem::size_of::<Page>() == 4096);
 
-/// Writes a `Page`'s header and last byte in place.
+/// Writes a `Page`'s header and last byte in place, which initializes it.
 ///
 /// # Safety
 /// `p` is valid for writes of a `Page`.
@@ -222,8 +223,8 @@ impl Contender for (Pool, Page) {
     #[inline(always)]
     fn alloc(i: u64) -> PoolBox<Page> {
         let mut u = PoolBox::<Page>::new_uninit();
-        // SAFETY: the slot is writable; `Page` is plain bytes, so with id and the touched byte
-        // written every bit pattern of the rest is a valid value.
+        // SAFETY: the slot is writable; with `id` written the Page is initialized (its body is
+        // MaybeUninit bytes).
         unsafe {
             init_page(PoolBox::as_mut_ptr(&mut u).cast(), i);
             PoolBox::assume_init(u)
