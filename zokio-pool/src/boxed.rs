@@ -3,14 +3,18 @@
 use core::borrow::{Borrow, BorrowMut};
 use core::cmp::Ordering;
 use core::fmt;
+use core::future::Future;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 use core::mem::{self, ManuallyDrop, MaybeUninit};
 use core::ops::{Deref, DerefMut};
+use core::pin::Pin;
 use core::ptr::{self, NonNull};
+use core::task::{Context, Poll};
 
-use crate::pool::{Pool, Pooled, Uninit};
+use crate::pool::{Pool, Pooled, RecyclePool, Uninit};
 use crate::raw;
+use crate::recycle::Recycler;
 
 /// An owning pointer to a `T` that lives in a slot of pool `P`: `Box<T>` with the allocator
 /// replaced by a thread-local pop and push.
@@ -61,7 +65,7 @@ impl<T, P: Pool<Item = T>> Unpin for PoolBox<T, P> {}
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn exhausted<P: Pool>() -> ! {
+fn exhausted<P: Pool + ?Sized>() -> ! {
     let max = P::__CONFIG.max;
     panic!(
         "zokio-pool: the pool of `{}` is at its limit of {max} objects (#[pool(max = {max})]); \
@@ -78,7 +82,7 @@ impl<T: Pooled> PoolBox<T> {
     #[inline]
     #[track_caller]
     pub fn new(value: T) -> Self {
-        match Self::try_new(value) {
+        match Self::try_new_in_pool(value) {
             Ok(b) => b,
             Err(_) => exhausted::<T>(),
         }
@@ -105,16 +109,7 @@ impl<T: Pooled> PoolBox<T> {
     /// ```
     #[inline]
     pub fn try_new(value: T) -> Result<Self, T> {
-        match raw::alloc::<T>() {
-            Some(slot) => {
-                let ptr = slot.cast::<T>();
-                // SAFETY: the slot is ours, aligned and large enough for a T (Config::of).
-                unsafe { ptr.as_ptr().write(value) };
-                // SAFETY: `ptr` is a slot of T's pool holding an initialized T.
-                Ok(unsafe { Self::from_slot(ptr) })
-            }
-            None => Err(value),
-        }
+        Self::try_new_in_pool(value)
     }
 
     /// Takes a slot, then builds the value in it with `f`: no stack copy of `T` where the
@@ -128,7 +123,7 @@ impl<T: Pooled> PoolBox<T> {
     #[inline]
     #[track_caller]
     pub fn new_with<F: FnOnce() -> T>(f: F) -> Self {
-        match Self::try_new_with(f) {
+        match Self::try_new_with_in_pool(f) {
             Ok(b) => b,
             Err(_) => exhausted::<T>(),
         }
@@ -137,18 +132,7 @@ impl<T: Pooled> PoolBox<T> {
     /// [`new_with`](Self::new_with), giving `f` back uncalled if the pool is at its `max`.
     #[inline]
     pub fn try_new_with<F: FnOnce() -> T>(f: F) -> Result<Self, F> {
-        let Some(slot) = raw::alloc::<T>() else {
-            return Err(f);
-        };
-        // SAFETY: the slot is ours and holds nothing yet; if `f` panics, the guard gives back a
-        // slot in which nothing was written.
-        let guard = unsafe { raw::ReleaseOnDrop::<T>::new(slot) };
-        let ptr = slot.cast::<T>();
-        // SAFETY: the slot is aligned and large enough for a T (Config::of).
-        unsafe { ptr.as_ptr().write(f()) };
-        mem::forget(guard);
-        // SAFETY: `ptr` is a slot of T's pool holding an initialized T.
-        Ok(unsafe { Self::from_slot(ptr) })
+        Self::try_new_with_in_pool(f)
     }
 
     /// Takes a slot with uninitialized contents, to be written in place: the way to build a large
@@ -162,7 +146,7 @@ impl<T: Pooled> PoolBox<T> {
     ///
     /// let mut page = PoolBox::<Page>::new_uninit();
     /// // Write the fields in place through a raw pointer.
-    /// let p = page.as_mut_ptr();
+    /// let p = PoolBox::as_mut_ptr(&mut page).cast::<Page>();
     /// // SAFETY: `p` points to the slot; writing a field through `addr_of_mut!` creates no
     /// // reference to uninitialized memory.
     /// unsafe { core::ptr::addr_of_mut!((*p).bytes).write_bytes(7, 1) };
@@ -176,7 +160,7 @@ impl<T: Pooled> PoolBox<T> {
     #[inline]
     #[track_caller]
     pub fn new_uninit() -> PoolBox<MaybeUninit<T>, Uninit<T>> {
-        match Self::try_new_uninit() {
+        match Self::try_new_uninit_in_pool() {
             Some(b) => b,
             None => exhausted::<T>(),
         }
@@ -185,10 +169,250 @@ impl<T: Pooled> PoolBox<T> {
     /// [`new_uninit`](Self::new_uninit), or `None` if the pool is at its `max`.
     #[inline]
     pub fn try_new_uninit() -> Option<PoolBox<MaybeUninit<T>, Uninit<T>>> {
-        let slot = raw::alloc::<T>()?;
-        // SAFETY: the slot belongs to T's pool, which is also `Uninit<T>`'s, and a
+        Self::try_new_uninit_in_pool()
+    }
+
+    /// Moves `value` into a slot and pins it there: `Box::pin` for pooled values, so a future
+    /// with a pooled state can be polled wherever a `Pin<Box<F>>` can.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Countdown(u32);
+    ///
+    /// impl Future for Countdown {
+    ///     type Output = &'static str;
+    ///     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'static str> {
+    ///         if self.0 == 0 {
+    ///             return Poll::Ready("liftoff");
+    ///         }
+    ///         self.0 -= 1;
+    ///         cx.waker().wake_by_ref();
+    ///         Poll::Pending
+    ///     }
+    /// }
+    ///
+    /// let mut fut = PoolBox::pin(Countdown(3));
+    /// let mut cx = Context::from_waker(std::task::Waker::noop());
+    /// while fut.as_mut().poll(&mut cx).is_pending() {}
+    /// ```
+    ///
+    /// # Panics
+    /// If the pool is at its `max`.
+    #[inline]
+    #[track_caller]
+    pub fn pin(value: T) -> Pin<Self> {
+        Self::into_pin(Self::new(value))
+    }
+}
+
+impl<T: Pooled + RecyclePool> PoolBox<T> {
+    /// Takes an object from a recycling pool: a kept one, reset by its last user, or a new one
+    /// built by the pool's `init` (`Default` unless `#[pool(init = path)]` says otherwise)
+    /// when no kept object is at hand. See [the recycle module](crate::recycle).
+    ///
+    /// # Panics
+    /// If the pool is at its `max`, or if `init` panics (the slot goes back to the pool).
+    #[inline]
+    #[track_caller]
+    pub fn take() -> Self {
+        match Self::try_take_in_pool() {
+            Some(b) => b,
+            None => exhausted::<T>(),
+        }
+    }
+
+    /// [`take`](Self::take), or `None` if the pool is at its `max`.
+    #[inline]
+    pub fn try_take() -> Option<Self> {
+        Self::try_take_in_pool()
+    }
+}
+
+/// Taking objects from a pool named by a value, as `Box::new_in` takes an allocator: the form for
+/// pools declared with `pool!` (whose generated functions, `Frames::new(..)` and so on, call
+/// these). For a type with `#[derive(Pooled)]`, use [`PoolBox::new`] and its siblings.
+impl<T, P: Pool<Item = T>> PoolBox<T, P> {
+    /// Moves `value` into a slot of `pool`.
+    ///
+    /// # Panics
+    /// If the pool is at its `max`.
+    #[inline]
+    #[track_caller]
+    pub fn new_in(value: T, pool: P) -> Self {
+        let _ = pool;
+        match Self::try_new_in_pool(value) {
+            Ok(b) => b,
+            Err(_) => exhausted::<P>(),
+        }
+    }
+
+    /// Moves `value` into a slot of `pool`, or gives it back if the pool is at its `max`.
+    #[inline]
+    pub fn try_new_in(value: T, pool: P) -> Result<Self, T> {
+        let _ = pool;
+        Self::try_new_in_pool(value)
+    }
+
+    /// Takes a slot of `pool`, then builds the value in it with `f`.
+    ///
+    /// # Panics
+    /// If the pool is at its `max` (before `f` is called), or if `f` panics (the slot goes
+    /// back).
+    #[inline]
+    #[track_caller]
+    pub fn new_with_in<F: FnOnce() -> T>(f: F, pool: P) -> Self {
+        let _ = pool;
+        match Self::try_new_with_in_pool(f) {
+            Ok(b) => b,
+            Err(_) => exhausted::<P>(),
+        }
+    }
+
+    /// [`new_with_in`](Self::new_with_in), giving `f` back uncalled if the pool is at its `max`.
+    #[inline]
+    pub fn try_new_with_in<F: FnOnce() -> T>(f: F, pool: P) -> Result<Self, F> {
+        let _ = pool;
+        Self::try_new_with_in_pool(f)
+    }
+
+    /// Takes a slot of `pool` with uninitialized contents (see [`PoolBox::new_uninit`]).
+    ///
+    /// # Panics
+    /// If the pool is at its `max`.
+    #[inline]
+    #[track_caller]
+    pub fn new_uninit_in(pool: P) -> PoolBox<MaybeUninit<T>, Uninit<P>> {
+        let _ = pool;
+        match Self::try_new_uninit_in_pool() {
+            Some(b) => b,
+            None => exhausted::<P>(),
+        }
+    }
+
+    /// [`new_uninit_in`](Self::new_uninit_in), or `None` if the pool is at its `max`.
+    #[inline]
+    pub fn try_new_uninit_in(pool: P) -> Option<PoolBox<MaybeUninit<T>, Uninit<P>>> {
+        let _ = pool;
+        Self::try_new_uninit_in_pool()
+    }
+
+    /// Moves `value` into a slot of `pool` and pins it there.
+    ///
+    /// # Panics
+    /// If the pool is at its `max`.
+    #[inline]
+    #[track_caller]
+    pub fn pin_in(value: T, pool: P) -> Pin<Self> {
+        Self::into_pin(Self::new_in(value, pool))
+    }
+
+    /// Takes an object from recycling pool `pool` (see [`PoolBox::take`]).
+    ///
+    /// # Panics
+    /// If the pool is at its `max`, or if its `init` panics.
+    #[inline]
+    #[track_caller]
+    pub fn take_in(pool: P) -> Self
+    where
+        P: RecyclePool,
+    {
+        let _ = pool;
+        match Self::try_take_in_pool() {
+            Some(b) => b,
+            None => exhausted::<P>(),
+        }
+    }
+
+    /// [`take_in`](Self::take_in), or `None` if the pool is at its `max`.
+    #[inline]
+    pub fn try_take_in(pool: P) -> Option<Self>
+    where
+        P: RecyclePool,
+    {
+        let _ = pool;
+        Self::try_take_in_pool()
+    }
+
+    // The constructors, for any pool.
+
+    #[inline(always)]
+    fn try_new_in_pool(value: T) -> Result<Self, T> {
+        let Some(taken) = raw::alloc::<P>() else {
+            return Err(value);
+        };
+        // SAFETY: the slot is ours; if dropping its kept object panics, the guard gives the slot
+        // back with nothing written (the kept object's fields were dropped by the unwinding).
+        let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+        if taken.kept {
+            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
+            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
+        }
+        // SAFETY: the object's place is aligned and large enough for a T (Config::of).
+        unsafe { taken.object.as_ptr().write(value) };
+        mem::forget(guard);
+        // SAFETY: a slot of P holding an initialized T.
+        Ok(unsafe { Self::from_object(taken.object) })
+    }
+
+    #[inline(always)]
+    fn try_new_with_in_pool<F: FnOnce() -> T>(f: F) -> Result<Self, F> {
+        let Some(taken) = raw::alloc::<P>() else {
+            return Err(f);
+        };
+        // SAFETY: the slot is ours; if dropping a kept object or `f` panics, the guard gives
+        // back a slot in which no object is left.
+        let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+        if taken.kept {
+            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
+            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
+        }
+        // SAFETY: the object's place is aligned and large enough for a T (Config::of).
+        unsafe { taken.object.as_ptr().write(f()) };
+        mem::forget(guard);
+        // SAFETY: a slot of P holding an initialized T.
+        Ok(unsafe { Self::from_object(taken.object) })
+    }
+
+    #[inline(always)]
+    fn try_new_uninit_in_pool() -> Option<PoolBox<MaybeUninit<T>, Uninit<P>>> {
+        let taken = raw::alloc::<P>()?;
+        if taken.kept {
+            // SAFETY: the slot is ours; if the kept object's drop panics, the guard gives the
+            // slot back empty.
+            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
+            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
+            mem::forget(guard);
+        }
+        // SAFETY: the slot belongs to P's pool, which is also `Uninit<P>`'s (same config), and a
         // MaybeUninit<T> needs no initialization.
-        Some(unsafe { PoolBox::from_slot(slot.cast()) })
+        Some(unsafe { PoolBox::from_object(taken.object.cast()) })
+    }
+
+    #[inline(always)]
+    fn try_take_in_pool() -> Option<Self>
+    where
+        P: RecyclePool,
+    {
+        let taken = raw::alloc::<P>()?;
+        if !taken.kept {
+            let Some(recycler) = P::__RECYCLE else {
+                unreachable!("a RecyclePool has recycle hooks")
+            };
+            // SAFETY: the slot is ours and holds no object; if `init` panics, the guard gives it
+            // back empty.
+            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+            // SAFETY: the object's place is aligned and large enough for a T.
+            unsafe { taken.object.as_ptr().write((recycler.init)()) };
+            mem::forget(guard);
+        }
+        // SAFETY: a slot of P holding an initialized T (kept, or just built).
+        Some(unsafe { Self::from_object(taken.object) })
     }
 }
 
@@ -210,15 +434,16 @@ impl<T, P: Pool<Item = T>> PoolBox<MaybeUninit<T>, Uninit<P>> {
         let ptr = PoolBox::into_raw(b).cast::<T>();
         // SAFETY: the slot is a slot of `P` (Uninit<P> shares P's pool) and the caller
         // promises it holds a valid T.
-        unsafe { PoolBox::from_slot(NonNull::new_unchecked(ptr)) }
+        unsafe { PoolBox::from_object(NonNull::new_unchecked(ptr)) }
     }
 }
 
 impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// # Safety
-    /// `ptr` is a slot taken from `P`'s pool that holds an initialized `T` and no other handle.
+    /// `ptr` is the object of a slot taken from `P`'s pool; it holds an initialized `T` and no
+    /// other handle owns it.
     #[inline(always)]
-    unsafe fn from_slot(ptr: NonNull<T>) -> Self {
+    unsafe fn from_object(ptr: NonNull<T>) -> Self {
         PoolBox {
             ptr,
             _owns: PhantomData,
@@ -233,8 +458,9 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         // SAFETY: the box holds an initialized T, read once here; the box is not dropped, so the
         // T is not dropped twice.
         let value = unsafe { b.ptr.as_ptr().read() };
-        // SAFETY: the slot came from P's pool and nothing refers to it any more.
-        unsafe { raw::release::<P>(b.ptr.cast()) };
+        // SAFETY: the slot came from P's pool, its object was moved out, and nothing refers to
+        // it any more.
+        unsafe { raw::release::<P>(b.ptr) };
         value
     }
 
@@ -263,9 +489,9 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// given to `from_raw` at most once.
     #[inline]
     pub unsafe fn from_raw(ptr: *mut T) -> Self {
-        // SAFETY: the caller promises `ptr` came from into_raw, so it is a non-null slot of P
-        // holding a T that no other handle owns.
-        unsafe { Self::from_slot(NonNull::new_unchecked(ptr)) }
+        // SAFETY: the caller promises `ptr` came from into_raw, so it is the non-null object of
+        // a slot of P, a T that no other handle owns.
+        unsafe { Self::from_object(NonNull::new_unchecked(ptr)) }
     }
 
     /// A raw pointer to the value, without giving up ownership.
@@ -279,17 +505,83 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     pub fn as_mut_ptr(b: &mut Self) -> *mut T {
         b.ptr.as_ptr()
     }
+
+    /// Pins the box's value in its slot, as `Box::into_pin`.
+    #[inline]
+    pub fn into_pin(b: Self) -> Pin<Self> {
+        // SAFETY: the value lives in its slot until the box is dropped and is never moved by the
+        // box: `Pin` hides the `&mut T` and the functions that move the value out
+        // (`into_inner`) take the box itself, which `Pin` does not give back. A recycling pool
+        // keeps the value alive without dropping it, which `Pin` allows only for `Unpin`
+        // values; the derive and `pool!` require recycled items to be `Unpin`.
+        unsafe { Pin::new_unchecked(b) }
+    }
+}
+
+impl<T, P: Pool<Item = T>> From<PoolBox<T, P>> for Pin<PoolBox<T, P>> {
+    fn from(b: PoolBox<T, P>) -> Self {
+        PoolBox::into_pin(b)
+    }
+}
+
+/// A pooled future that is `Unpin` is a future (as `Box<F>` is); a `Pin<PoolBox<F>>` is a future
+/// for any `F: Future`.
+impl<F: Future + Unpin, P: Pool<Item = F>> Future for PoolBox<F, P> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        F::poll(Pin::new(&mut **self), cx)
+    }
+}
+
+/// Drops the object and gives its slot back empty when dropped; the slot is released even if
+/// the object's drop panics.
+struct Discard<P: Pool>(NonNull<P::Item>);
+
+impl<P: Pool> Drop for Discard<P> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: `Discard` is made only for a slot of P whose object is valid and owned; the
+        // guard gives the slot back after the object is dropped, even if its drop panics.
+        let _release = unsafe { raw::ReleaseOnDrop::<P>::new(self.0) };
+        // SAFETY: as above: the object is dropped once, here.
+        unsafe { ptr::drop_in_place(self.0.as_ptr()) };
+    }
+}
+
+/// Recycle mode's drop: reset the object in place and keep it, unless it is over a bound.
+///
+/// # Safety
+/// `object` is the valid, owned object of a slot of `P`, a recycling pool whose hooks are `r`.
+#[inline]
+unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
+    // If the reset panics, the object is dropped and its slot given back empty.
+    let discard = Discard::<P>(object);
+    // SAFETY: the object is valid and ours (the caller's contract).
+    (r.reset)(unsafe { &mut *object.as_ptr() });
+    // SAFETY: as above.
+    let capacity = (r.capacity)(unsafe { object.as_ref() });
+    let keep = !P::__CONFIG.is_zst()
+        && capacity <= r.max_capacity
+        && (r.max_idle == usize::MAX || raw::idle::<P>() < r.max_idle);
+    if keep {
+        mem::forget(discard);
+        // SAFETY: the object is valid and reset; the pool recycles.
+        unsafe { raw::release_kept::<P>(object) };
+    }
 }
 
 impl<T, P: Pool<Item = T>> Drop for PoolBox<T, P> {
     #[inline]
     fn drop(&mut self) {
+        if let Some(recycler) = P::__RECYCLE {
+            // SAFETY: the box owns its valid object, in a slot of P, whose hooks these are.
+            unsafe { recycle::<P>(self.ptr, &recycler) };
+            return;
+        }
         // Gives the slot back after `T::drop`, even if it panics. A `T::drop` that drops other
         // boxes of the same pool works: no borrow of the cache is held while it runs.
-        // SAFETY: the box owns its slot, and the guard drops after the T below is dropped.
-        let _release = unsafe { raw::ReleaseOnDrop::<P>::new(self.ptr.cast()) };
-        // SAFETY: the box owns an initialized T; it is dropped once, here.
-        unsafe { ptr::drop_in_place(self.ptr.as_ptr()) };
+        drop(Discard::<P>(self.ptr));
     }
 }
 
@@ -380,16 +672,29 @@ impl<T: Hash, P: Pool<Item = T>> Hash for PoolBox<T, P> {
 }
 
 /// A clone is a new object in a new slot of the same pool.
-impl<T: Pooled + Clone> Clone for PoolBox<T> {
+///
+/// # Panics
+/// If the pool is at its `max`.
+impl<T: Clone, P: Pool<Item = T>> Clone for PoolBox<T, P> {
     #[track_caller]
     fn clone(&self) -> Self {
-        PoolBox::new_with(|| (**self).clone())
+        match Self::try_new_with_in_pool(|| (**self).clone()) {
+            Ok(b) => b,
+            Err(_) => exhausted::<P>(),
+        }
     }
 }
 
-impl<T: Pooled + Default> Default for PoolBox<T> {
+/// A default value in a new slot.
+///
+/// # Panics
+/// If the pool is at its `max`.
+impl<T: Default, P: Pool<Item = T>> Default for PoolBox<T, P> {
     #[track_caller]
     fn default() -> Self {
-        PoolBox::new_with(T::default)
+        match Self::try_new_with_in_pool(T::default) {
+            Ok(b) => b,
+            Err(_) => exhausted::<P>(),
+        }
     }
 }

@@ -250,8 +250,8 @@ impl LocalCache {
         }
     }
 
-    /// Slots in the two lists.
-    fn held(&self, magazine: usize) -> usize {
+    /// Slots in the two lists; `magazine` is the pool's M.
+    pub(crate) fn held(&self, magazine: usize) -> usize {
         if self.state.get() != State::Active {
             return 0;
         }

@@ -29,6 +29,7 @@ pub struct Options {
     max: usize,
     chunk: usize,
     cache: usize,
+    recycle: bool,
 }
 
 impl Options {
@@ -38,6 +39,7 @@ impl Options {
         max: 0,
         chunk: 0,
         cache: 0,
+        recycle: false,
     };
 
     /// `prealloc = n`: slots reserved on first use, in one chunk.
@@ -63,6 +65,12 @@ impl Options {
         self.cache = n;
         self
     }
+
+    /// Recycle mode: free slots keep their object, so a slot needs a header beside it.
+    pub const fn recycle(mut self) -> Options {
+        self.recycle = true;
+        self
+    }
 }
 
 /// A pool's resolved configuration. Computed in `const` context by the derive's expansion, so a
@@ -76,6 +84,9 @@ pub struct Config {
     pub slot_size: usize,
     /// Alignment of every slot: the item's, at least `usize`'s.
     pub slot_align: usize,
+    /// Offset of the object in its slot: 0, except in recycle mode, where a free slot keeps its
+    /// object and the free-list link and the object's state go in a header before it.
+    pub header: usize,
     /// Magazine size M (at least 1).
     pub magazine: usize,
     /// Slots per growth chunk (at least 1).
@@ -92,6 +103,11 @@ const fn max_usize(a: usize, b: usize) -> usize {
     } else {
         b
     }
+}
+
+/// `n` rounded up to `align`, a power of two; `n` is at most a few words here.
+const fn round_up(n: usize, align: usize) -> usize {
+    (n + align - 1) & !(align - 1)
 }
 
 const fn min_usize(a: usize, b: usize) -> usize {
@@ -114,6 +130,7 @@ impl Config {
             return Config {
                 slot_size: 0,
                 slot_align: align_of::<T>(),
+                header: 0,
                 magazine: 1,
                 chunk: 1,
                 prealloc: 0,
@@ -125,7 +142,16 @@ impl Config {
             };
         }
         let slot_align = max_usize(align_of::<T>(), align_of::<usize>());
-        let unpadded = max_usize(size, MIN_SLOT);
+        let header = if options.recycle {
+            // The link and the state word, rounded up so that the object stays aligned.
+            round_up(2 * size_of::<usize>(), slot_align)
+        } else {
+            0
+        };
+        let unpadded = match header.checked_add(size) {
+            Some(v) => max_usize(v, MIN_SLOT),
+            None => panic!("zokio-pool: item type is too large to pool"),
+        };
         // `size` is at most isize::MAX and a multiple of align_of::<T>(); rounding up to
         // `slot_align` (a power of two no larger than 4 KiB-ish in practice) cannot overflow
         // usize, but check rather than assume.
@@ -160,6 +186,7 @@ impl Config {
         let config = Config {
             slot_size,
             slot_align,
+            header,
             magazine,
             chunk,
             prealloc: options.prealloc,
@@ -242,6 +269,18 @@ mod tests {
     fn options_override_defaults() {
         let c = Config::of::<u64>(Options::DEFAULT.prealloc(10).max(20).chunk(5).cache(3));
         assert_eq!((c.prealloc, c.max, c.chunk, c.magazine), (10, 20, 5, 3));
+    }
+
+    #[test]
+    fn recycle_mode_puts_a_header_before_the_object() {
+        let c = Config::of::<Vec<u8>>(Options::DEFAULT.recycle());
+        assert_eq!(c.header, 2 * size_of::<usize>());
+        assert_eq!(c.slot_size, 2 * size_of::<usize>() + size_of::<Vec<u8>>());
+        #[repr(align(64))]
+        struct A(#[allow(dead_code)] u8);
+        let c = Config::of::<A>(Options::DEFAULT.recycle());
+        assert_eq!((c.header, c.slot_size, c.slot_align), (64, 128, 64));
+        assert_eq!(Config::of::<u64>(Options::DEFAULT).header, 0);
     }
 
     #[test]

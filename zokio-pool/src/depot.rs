@@ -33,6 +33,8 @@ pub struct Depot {
     fresh: AtomicUsize,
     capacity: AtomicUsize,
     high_water: AtomicUsize,
+    /// Slots in `magazines` and `loose` (written under the lock, read without it).
+    free: AtomicUsize,
 }
 
 struct Inner {
@@ -79,6 +81,7 @@ impl Depot {
             fresh: AtomicUsize::new(0),
             capacity: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
+            free: AtomicUsize::new(0),
         }
     }
 
@@ -98,11 +101,13 @@ impl Depot {
     pub(crate) fn refill(&self, max_fresh: usize) -> Refill {
         let mut inner = self.lock();
         if let Some(mag) = inner.magazines.pop() {
+            self.free.fetch_sub(mag.len, Relaxed);
             return Refill::Magazine(mag);
         }
         if inner.loose_len > 0 {
             let len = core::mem::take(&mut inner.loose_len);
             let loose = core::mem::replace(&mut inner.loose, empty());
+            self.free.fetch_sub(len, Relaxed);
             // SAFETY: a non-empty list's head is a slot, not null.
             let head = unsafe { NonNull::new_unchecked(loose) };
             return Refill::Magazine(List { head, len });
@@ -153,6 +158,20 @@ impl Depot {
         let Some(start) = NonNull::new(raw) else {
             alloc::handle_alloc_error(layout)
         };
+        if c.header != 0 {
+            // Recycle mode reads a free slot's state word: a fresh slot keeps no object.
+            for i in 0..slots {
+                // SAFETY: slot `i` is inside the new chunk, word-aligned and at least two words.
+                unsafe {
+                    start
+                        .add(i * c.slot_size)
+                        .cast::<usize>()
+                        .as_ptr()
+                        .add(1)
+                        .write(crate::raw::EMPTY_SLOT)
+                };
+            }
+        }
         inner.chunks.push((start, slots));
         inner.regions.push((start, slots));
         self.capacity.store(capacity + slots, Relaxed);
@@ -161,13 +180,18 @@ impl Depot {
 
     /// Takes back a full (or, at thread exit, partial) list of free slots.
     pub(crate) fn give_magazine(&self, mag: List) {
-        self.lock().magazines.push(mag);
+        let mut inner = self.lock();
+        inner.magazines.push(mag);
+        self.free.fetch_add(mag.len, Relaxed);
     }
 
     /// Takes back what a closing thread cache held: up to two lists and a fresh run.
     pub(crate) fn absorb(&self, lists: [Option<List>; 2], fresh: Option<(NonNull<u8>, usize)>) {
         let mut inner = self.lock();
-        inner.magazines.extend(lists.into_iter().flatten());
+        for list in lists.into_iter().flatten() {
+            inner.magazines.push(list);
+            self.free.fetch_add(list.len, Relaxed);
+        }
         inner.regions.extend(fresh);
     }
 
@@ -186,6 +210,7 @@ impl Depot {
             // valid FreeSlot whose `next` is a slot or the sentinel.
             inner.loose = unsafe { (*top).next };
             inner.loose_len -= 1;
+            self.free.fetch_sub(1, Relaxed);
             // SAFETY: the top of a non-empty list is a slot, not null.
             unsafe { NonNull::new_unchecked(top.cast()) }
         } else {
@@ -210,6 +235,7 @@ impl Depot {
         unsafe { s.as_ptr().write(FreeSlot { next: inner.loose }) };
         inner.loose = s.as_ptr();
         inner.loose_len += 1;
+        self.free.fetch_add(1, Relaxed);
         if inner.loose_len >= self.config.magazine {
             let len = core::mem::take(&mut inner.loose_len);
             inner.magazines.push(List { head: s, len });
@@ -231,6 +257,12 @@ impl Depot {
         if fresh != 0 {
             self.fresh.fetch_add(fresh, Relaxed);
         }
+    }
+
+    /// Free slots held by the depot (not counting never-used ones).
+    #[inline]
+    pub(crate) fn free_slots(&self) -> usize {
+        self.free.load(Relaxed)
     }
 
     /// The folded counters `(handed, returned, fresh, capacity, high_water)`.

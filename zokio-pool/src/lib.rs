@@ -59,13 +59,15 @@ mod config;
 mod depot;
 mod pool;
 mod raw;
+pub mod recycle;
 mod slot;
 mod stats;
 #[cfg(test)]
 mod tests;
 
 pub use boxed::PoolBox;
-pub use pool::{Pool, Pooled, Uninit};
+pub use pool::{Pool, Pooled, RecyclePool, Uninit};
+pub use recycle::Recycle;
 pub use stats::PoolStats;
 
 /// Gives a type its own pool; see the [crate documentation](crate#options) for the options.
@@ -77,6 +79,7 @@ pub mod __private {
     pub use crate::cache::LocalCache;
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
+    pub use crate::recycle::{DefaultInit, Recycler};
     pub use std::thread::LocalKey;
     pub use std::thread_local;
 }

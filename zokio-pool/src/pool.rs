@@ -7,6 +7,7 @@ use std::thread::LocalKey;
 use crate::cache::LocalCache;
 use crate::config::Config;
 use crate::depot::Depot;
+use crate::recycle::Recycler;
 use crate::stats::PoolStats;
 
 /// A pool: the static depot and the per-thread cache that hold free slots for `Self::Item`.
@@ -20,7 +21,8 @@ use crate::stats::PoolStats;
 /// - `__CONFIG` is `Config::of::<Self::Item>(..)`, so every slot fits and aligns an item;
 /// - `__depot()` always returns the same depot, created with `Depot::new(Self::__CONFIG)`, and
 ///   shared only with pools whose config has the same slot size and alignment;
-/// - `__cache()` always returns the same key, whose cache is used with that depot only.
+/// - `__cache()` always returns the same key, whose cache is used with that depot only;
+/// - `__RECYCLE` is `Some` exactly when `__CONFIG` was made with `Options::recycle`.
 ///
 /// The derive meets this by emitting one `static` and one `thread_local!` for each type.
 #[diagnostic::on_unimplemented(
@@ -35,6 +37,10 @@ pub unsafe trait Pool {
 
     #[doc(hidden)]
     const __CONFIG: Config;
+
+    /// Recycle mode's hooks: `None` for a plain pool.
+    #[doc(hidden)]
+    const __RECYCLE: Option<Recycler<Self::Item>> = None;
 
     #[doc(hidden)]
     fn __cache() -> &'static LocalKey<LocalCache>;
@@ -85,7 +91,9 @@ impl<P: ?Sized> core::fmt::Debug for Uninit<P> {
 }
 
 // SAFETY: `MaybeUninit<P::Item>` has the layout of `P::Item`, so `P`'s config, depot and cache
-// (which satisfy the contract for `P::Item`) satisfy it for `MaybeUninit<P::Item>` too.
+// (which satisfy the contract for `P::Item`) satisfy it for `MaybeUninit<P::Item>` too. It has no
+// recycle hooks of its own: a slot given back through `Uninit<P>` is marked empty (raw::release),
+// which is valid in either mode.
 #[diagnostic::do_not_recommend]
 unsafe impl<P: Pool> Pool for Uninit<P> {
     type Item = MaybeUninit<P::Item>;
@@ -102,3 +110,19 @@ unsafe impl<P: Pool> Pool for Uninit<P> {
         P::__depot()
     }
 }
+
+/// A pool in recycle mode: free slots keep their objects constructed, so that
+/// [`PoolBox::take`](crate::PoolBox::take) hands out a ready object (with its buffers) and dropping
+/// the box resets it in place. Made by `#[pool(recycle)]`, `#[pool(reset = path)]`, or `recycle`
+/// in `pool!`.
+///
+/// # Safety
+/// Implemented only together with a [`Pool`] whose `__RECYCLE` is `Some`, by the derive or
+/// `pool!`.
+#[diagnostic::on_unimplemented(
+    message = "the pool `{Self}` does not recycle objects",
+    label = "not a recycling pool",
+    note = "add `recycle` to the pool's options: `#[pool(recycle)]` or `pool!(Name: Type, recycle)`",
+    note = "or build a fresh object with `PoolBox::new(value)`"
+)]
+pub unsafe trait RecyclePool: Pool {}

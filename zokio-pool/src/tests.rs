@@ -14,11 +14,16 @@ macro_rules! test_pool {
         test_pool!($t, crate::__private::Options::DEFAULT);
     };
     ($t:ty, $opts:expr) => {
+        test_pool!($t, $opts, None);
+    };
+    ($t:ty, $opts:expr, $recycle:expr) => {
         // SAFETY: one static depot and one thread-local cache for this type alone, and the
-        // config is Config::of the item type, as the derive emits them.
+        // config is Config::of the item type, as the derive emits them; the recycle hooks are
+        // given exactly when the options say `recycle`.
         unsafe impl crate::Pool for $t {
             type Item = $t;
             const __CONFIG: crate::__private::Config = crate::__private::Config::of::<$t>($opts);
+            const __RECYCLE: Option<crate::__private::Recycler<$t>> = $recycle;
             #[inline(always)]
             fn __cache() -> &'static std::thread::LocalKey<crate::__private::LocalCache> {
                 std::thread_local! {
@@ -317,4 +322,168 @@ fn boxes_dropped_during_thread_teardown_go_to_the_depot() {
     let s = Teardown::pool_stats();
     assert_eq!(s.live, 0, "{s:?}");
     assert_eq!(s.allocated + s.reused, 9 + 2);
+}
+
+// --- recycle mode ---------------------------------------------------------------------------
+
+static BUFFER_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Default)]
+struct Buffer {
+    bytes: Vec<u8>,
+    panic_on_reset: bool,
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        BUFFER_DROPS.fetch_add(1, SeqCst);
+    }
+}
+
+fn reset_buffer(b: &mut Buffer) {
+    if b.panic_on_reset {
+        panic!("reset panics");
+    }
+    b.bytes.clear();
+}
+
+fn buffer_capacity(b: &Buffer) -> usize {
+    b.bytes.capacity()
+}
+
+test_pool!(
+    Buffer,
+    crate::__private::Options::DEFAULT.recycle().cache(2),
+    Some(crate::__private::Recycler::<Buffer> {
+        init: Buffer::default,
+        reset: reset_buffer,
+        capacity: buffer_capacity,
+        max_capacity: 1000,
+        max_idle: usize::MAX,
+    })
+);
+// SAFETY: Buffer's Pool impl above has recycle hooks.
+unsafe impl crate::RecyclePool for Buffer {}
+
+#[test]
+fn recycled_objects_keep_their_buffers_and_respect_the_bounds() {
+    let mut a = PoolBox::<Buffer>::take();
+    let at = addr(&a);
+    a.bytes.extend_from_slice(&[1; 100]);
+    drop(a);
+    assert_eq!(BUFFER_DROPS.load(SeqCst), 0, "kept, not dropped");
+    let b = PoolBox::<Buffer>::take();
+    assert_eq!(addr(&b), at);
+    assert!(b.bytes.is_empty() && b.bytes.capacity() >= 100);
+
+    // Over max_capacity: dropped, and the next take builds a new one in the same slot.
+    let mut b = b;
+    b.bytes.reserve(5000);
+    drop(b);
+    assert_eq!(BUFFER_DROPS.load(SeqCst), 1);
+    let c = PoolBox::<Buffer>::take();
+    assert_eq!(addr(&c), at);
+    assert_eq!(c.bytes.capacity(), 0);
+
+    // A panicking reset drops the object; the slot comes back empty.
+    let mut c = c;
+    c.panic_on_reset = true;
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(c))).is_err());
+    assert_eq!(BUFFER_DROPS.load(SeqCst), 2);
+    let d = PoolBox::<Buffer>::take();
+    assert_eq!(addr(&d), at);
+    assert!(!d.panic_on_reset);
+
+    // new(value) on a recycling pool drops the kept object it replaces.
+    drop(d);
+    let e = PoolBox::new(Buffer {
+        bytes: vec![9],
+        panic_on_reset: false,
+    });
+    assert_eq!(BUFFER_DROPS.load(SeqCst), 3);
+    assert_eq!(e.bytes, [9]);
+    // into_inner gives the value and leaves the slot empty.
+    let v = PoolBox::into_inner(e);
+    assert_eq!(v.bytes, [9]);
+    drop(v);
+    let f = PoolBox::<Buffer>::take();
+    assert!(f.bytes.is_empty());
+    let s = Buffer::pool_stats();
+    assert_eq!(s.live, 1);
+}
+
+#[derive(Default)]
+struct Idle(#[allow(dead_code)] Vec<u8>);
+static IDLE_DROPS: AtomicUsize = AtomicUsize::new(0);
+impl Drop for Idle {
+    fn drop(&mut self) {
+        IDLE_DROPS.fetch_add(1, SeqCst);
+    }
+}
+test_pool!(
+    Idle,
+    crate::__private::Options::DEFAULT.recycle().cache(4),
+    Some(crate::__private::Recycler::<Idle>::with(Idle::default, |_| {}).max_idle(5))
+);
+// SAFETY: Idle's Pool impl above has recycle hooks.
+unsafe impl crate::RecyclePool for Idle {}
+
+#[test]
+fn max_idle_bounds_the_objects_kept() {
+    let all: Vec<_> = (0..20).map(|_| PoolBox::<Idle>::take()).collect();
+    drop(all);
+    // Five are kept (the free slots at hand reach 5), the other fifteen are dropped.
+    assert_eq!(IDLE_DROPS.load(SeqCst), 15);
+    assert_eq!(Idle::pool_stats().live, 0);
+}
+
+#[derive(Default)]
+struct Shipped {
+    bytes: Vec<u8>,
+}
+test_pool!(
+    Shipped,
+    crate::__private::Options::DEFAULT.recycle().cache(4),
+    Some(crate::__private::Recycler::<Shipped>::with(
+        Shipped::default,
+        |s| s.bytes.clear()
+    ))
+);
+// SAFETY: Shipped's Pool impl above has recycle hooks.
+unsafe impl crate::RecyclePool for Shipped {}
+
+#[test]
+fn recycled_objects_cross_threads() {
+    let boxes: Vec<_> = (0..50)
+        .map(|i| {
+            let mut b = PoolBox::<Shipped>::take();
+            b.bytes.push(i);
+            b
+        })
+        .collect();
+    thread::spawn(move || drop(boxes)).join().unwrap();
+    let again: Vec<_> = (0..50).map(|_| PoolBox::<Shipped>::take()).collect();
+    assert!(again.iter().all(|b| b.bytes.is_empty()));
+    assert!(again.iter().filter(|b| b.bytes.capacity() > 0).count() >= 40);
+}
+
+#[test]
+fn pooled_futures_are_polled_in_place() {
+    use core::future::Future;
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+
+    struct Ready(u32);
+    test_pool!(Ready);
+    impl Future for Ready {
+        type Output = u32;
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u32> {
+            Poll::Ready(self.0)
+        }
+    }
+    let mut cx = Context::from_waker(core::task::Waker::noop());
+    let mut unpin = PoolBox::new(Ready(1));
+    assert_eq!(Pin::new(&mut unpin).poll(&mut cx), Poll::Ready(1));
+    let mut pinned = PoolBox::pin(Ready(2));
+    assert_eq!(pinned.as_mut().poll(&mut cx), Poll::Ready(2));
 }

@@ -1,0 +1,365 @@
+//! Recycle mode: objects stay constructed between uses.
+//!
+//! A recycling pool keeps the object in a free slot instead of dropping it: dropping a
+//! [`PoolBox`](crate::PoolBox) resets the object in place ([`Recycle::recycle`], or the pool's
+//! `reset` function) and the next [`PoolBox::take`](crate::PoolBox::take) gets it back with its
+//! allocations, so a `Vec<u8>` buffer keeps its capacity from one user to the next (Bonwick's
+//! "constructed state").
+//!
+//! ```ignore
+//! // (runs once the derive accepts the recycle options)
+//! use zokio_pool::{PoolBox, Pooled};
+//!
+//! #[derive(Pooled, Default)]
+//! #[pool(recycle, max_capacity = 65536)]
+//! struct Request {
+//!     id: u64,
+//!     headers: Vec<(String, String)>,
+//!     body: Vec<u8>,
+//! }
+//!
+//! let mut r = PoolBox::<Request>::take(); // built by Default: the pool was empty
+//! r.body.extend_from_slice(&[7; 1000]);
+//! drop(r); // reset in place: id = 0, headers and body cleared, their capacity kept
+//!
+//! let r = PoolBox::<Request>::take(); // the same object, ready
+//! assert!(r.body.is_empty() && r.body.capacity() >= 1000);
+//! ```
+//!
+//! Bounds: `max_capacity = N` drops an object whose [`Recycle::kept_capacity`] is above `N`
+//! after its reset, instead of pinning a one-off giant buffer; `max_idle = N` drops objects given
+//! back while this thread's cache and the pool's depot already hold `N` free slots. An object
+//! whose reset panics is dropped, not kept; the panic goes on.
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
+use std::hash::BuildHasher;
+
+/// Resetting a value in place to its empty state, keeping its allocations.
+///
+/// Implemented for the standard collections (cleared, capacity kept), `String`, `Option`
+/// (`None`), `Box` (the boxed value reset, the box kept), tuples and arrays of `Recycle` values,
+/// and the primitive types (zero, `false`, `'\0'`). `#[derive(Pooled)]` with `#[pool(recycle)]`
+/// implements it for a struct by recycling every field.
+///
+/// ```
+/// use zokio_pool::Recycle;
+///
+/// let mut v = Vec::with_capacity(100);
+/// v.push(1u8);
+/// v.reset();
+/// assert!(v.is_empty() && v.capacity() >= 100);
+/// assert_eq!(v.kept_capacity(), v.capacity());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be reset in place for recycling",
+    label = "`{Self}` does not implement `Recycle`",
+    note = "implement `zokio_pool::Recycle` for `{Self}`, or give the pool a reset function: `#[pool(reset = path::to::reset)]`"
+)]
+pub trait Recycle {
+    /// Resets the value to its empty state, keeping what it allocated.
+    ///
+    /// (Not named `recycle`, which `Vec` may one day have as an inherent method of its own.)
+    fn reset(&mut self);
+
+    /// The capacity the value keeps after a reset, in the unit of its type (elements for
+    /// collections, bytes for `String`), which `max_capacity` bounds. 0 by default.
+    fn kept_capacity(&self) -> usize {
+        0
+    }
+}
+
+/// The hooks of a recycling pool, made by the derive's expansion.
+#[doc(hidden)]
+pub struct Recycler<T> {
+    /// Builds an object for a slot that holds none.
+    pub init: fn() -> T,
+    /// Resets an object given back.
+    pub reset: fn(&mut T),
+    /// Capacity kept after a reset (compared with `max_capacity`).
+    pub capacity: fn(&T) -> usize,
+    /// Objects keeping more capacity are dropped (`usize::MAX`: no bound).
+    pub max_capacity: usize,
+    /// Objects given back while this many free slots are at hand are dropped.
+    pub max_idle: usize,
+}
+
+// Derived impls would require `T: Clone`; the fields are fn pointers and integers.
+impl<T> Clone for Recycler<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Recycler<T> {}
+
+impl<T> core::fmt::Debug for Recycler<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Recycler")
+            .field("max_capacity", &self.max_capacity)
+            .field("max_idle", &self.max_idle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Recycler<T> {
+    /// Hooks from `T`'s `Recycle` and `Default` impls.
+    pub const fn of() -> Recycler<T>
+    where
+        T: Recycle + Default,
+    {
+        Self::recycling(T::default)
+    }
+
+    /// Hooks from `T`'s `Recycle` impl, objects built by `init`.
+    pub const fn recycling(init: fn() -> T) -> Recycler<T>
+    where
+        T: Recycle,
+    {
+        Recycler {
+            init,
+            reset: T::reset,
+            capacity: T::kept_capacity,
+            max_capacity: usize::MAX,
+            max_idle: usize::MAX,
+        }
+    }
+
+    /// `max_capacity = n`.
+    pub const fn max_capacity(mut self, n: usize) -> Self {
+        self.max_capacity = n;
+        self
+    }
+
+    /// `max_idle = n`.
+    pub const fn max_idle(mut self, n: usize) -> Self {
+        self.max_idle = n;
+        self
+    }
+
+    /// Hooks for a type with a reset function and an init function, without `Recycle` or
+    /// `Default`.
+    pub const fn with(init: fn() -> T, reset: fn(&mut T)) -> Recycler<T> {
+        Recycler {
+            init,
+            reset,
+            capacity: no_capacity::<T>,
+            max_capacity: usize::MAX,
+            max_idle: usize::MAX,
+        }
+    }
+}
+
+fn no_capacity<T>(_: &T) -> usize {
+    0
+}
+
+/// Builds recycled objects with `Default` when the pool names no `init` function: the derive's
+/// expansion calls `<T as DefaultInit>::init`, so that a missing `Default` gets a message saying
+/// what to write.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "recycled `{Self}` objects are built with `Default`, which `{Self}` does not implement",
+    label = "`{Self}` has no `Default`",
+    note = "derive or implement `Default` for `{Self}`, or name a function that builds one: `init = path::to::new`"
+)]
+pub trait DefaultInit: Sized {
+    /// `Default::default`.
+    fn init() -> Self;
+}
+
+impl<T: Default> DefaultInit for T {
+    #[inline]
+    fn init() -> T {
+        T::default()
+    }
+}
+
+impl<T> Recycle for Vec<T> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn kept_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl Recycle for String {
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn kept_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl<T> Recycle for VecDeque<T> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn kept_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl<T: Ord> Recycle for BinaryHeap<T> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn kept_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl<K, V, S: BuildHasher> Recycle for HashMap<K, V, S> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn kept_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl<T, S: BuildHasher> Recycle for HashSet<T, S> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn kept_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+/// Cleared; a B-tree frees its nodes when cleared, so nothing is kept.
+impl<K, V> Recycle for BTreeMap<K, V> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+/// Cleared; a B-tree frees its nodes when cleared, so nothing is kept.
+impl<T> Recycle for BTreeSet<T> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T> Recycle for LinkedList<T> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+/// Reset to `None` (the value inside, if any, is dropped).
+impl<T> Recycle for Option<T> {
+    fn reset(&mut self) {
+        *self = None;
+    }
+}
+
+/// The boxed value is reset in place; the box's allocation is kept.
+impl<T: Recycle + ?Sized> Recycle for Box<T> {
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+    fn kept_capacity(&self) -> usize {
+        (**self).kept_capacity()
+    }
+}
+
+impl<T: Recycle, const N: usize> Recycle for [T; N] {
+    fn reset(&mut self) {
+        self.iter_mut().for_each(Recycle::reset);
+    }
+    fn kept_capacity(&self) -> usize {
+        self.iter().map(Recycle::kept_capacity).sum()
+    }
+}
+
+macro_rules! recycle_to_default {
+    ($($t:ty),*) => {$(
+        /// Reset to its default value.
+        impl Recycle for $t {
+            #[inline]
+            fn reset(&mut self) {
+                *self = <$t>::default();
+            }
+        }
+    )*};
+}
+
+recycle_to_default!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64
+);
+
+macro_rules! recycle_tuple {
+    ($($name:ident)+) => {
+        impl<$($name: Recycle),+> Recycle for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn reset(&mut self) {
+                let ($($name,)+) = self;
+                $($name.reset();)+
+            }
+            #[allow(non_snake_case)]
+            fn kept_capacity(&self) -> usize {
+                let ($($name,)+) = self;
+                0 $(+ $name.kept_capacity())+
+            }
+        }
+    };
+}
+
+recycle_tuple!(A);
+recycle_tuple!(A B);
+recycle_tuple!(A B C);
+recycle_tuple!(A B C D);
+recycle_tuple!(A B C D E);
+recycle_tuple!(A B C D E F);
+
+#[cfg(test)]
+mod tests {
+    use super::Recycle;
+    use std::collections::HashMap;
+
+    #[test]
+    fn collections_are_cleared_and_keep_their_capacity() {
+        let mut v: Vec<u32> = (0..100).collect();
+        let cap = v.capacity();
+        v.reset();
+        assert!(v.is_empty());
+        assert_eq!(v.kept_capacity(), cap);
+
+        let mut m: HashMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+        m.reset();
+        assert!(m.is_empty() && m.kept_capacity() >= 100);
+
+        let mut s = String::from("hello");
+        s.reset();
+        assert_eq!((s.as_str(), s.kept_capacity() >= 5), ("", true));
+    }
+
+    #[test]
+    fn composites_recycle_their_parts() {
+        let mut t = (5u8, vec![1, 2, 3], Some(String::from("x")), [7i32; 3]);
+        t.reset();
+        assert_eq!(t, (0, vec![], None, [0; 3]));
+        assert!(t.kept_capacity() >= 3);
+        let mut b = Box::new(vec![1u8; 10]);
+        b.reset();
+        assert!(b.is_empty() && b.kept_capacity() >= 10);
+    }
+}
