@@ -1,92 +1,110 @@
-//! The hot path: `PoolBox::new` + drop against `Box::new` + drop on glibc, the same work on
-//! mimalloc, and a hand-written thread-local free list (the practical limit), side by side in
-//! each group so criterion's report reads as ratios.
-//!
-//! Groups: `pair` (one object allocated, initialized, freed), `lifo_1000` and `fifo_1000`
-//! (1,000 live objects, then freed in reverse or in allocation order; reported per object), each
-//! for a 64 B object written in full and a 4 KiB object built in place. See
-//! `benches/contenders/mod.rs` for the exact work of each contender.
+//! Single-thread scenarios, every contender side by side in each group, so criterion's report
+//! reads as ratios: `pair` (scenario 1: one object allocated, initialized, freed),
+//! `lifo_1000` and `fifo_1000` (scenario 2: 1,000 live objects, then freed in reverse or in
+//! allocation order; per object), and `steady_1000` (scenario 5: 1,000 live objects, each op
+//! frees the oldest and allocates one; per op, after a warm-up). Each for a 64 B object written
+//! in full and a 4 KiB object built in place. See `benches/contenders/mod.rs` for the exact work
+//! of each contender.
 //!
 //! `cargo bench --bench hot_path`; `scripts/instructions.sh` counts instructions for the same
-//! functions.
+//! functions. `benches/stress.rs` has the random-stress and two-thread scenarios,
+//! `benches/mixed.rs` the 1-5 KiB mixed sizes.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
 mod contenders;
-use contenders::{batch, pair, Contender, FreeList, Mimalloc, Page, Pool, Small, SystemBox};
+use contenders::{batch, each, pair, steady, Contender, Object, Page, Small, Visit, LIVE};
 
-const BATCH: u64 = 1_000;
+/// Scenario 1.
+struct Pair<'a, 'c>(&'a mut BenchmarkGroup<'c, WallTime>);
 
-fn group_pair<T>(c: &mut Criterion, size: &str)
-where
-    (Pool, T): Contender,
-    (SystemBox, T): Contender,
-    (Mimalloc, T): Contender,
-    (FreeList, T): Contender,
-{
-    let mut g = c.benchmark_group(format!("pair/{size}"));
-    g.throughput(Throughput::Elements(1));
-    let mut run = |name: &str, f: fn(u64)| {
-        g.bench_function(name, |b| {
-            let mut i = 0u64;
+impl<T: Object> Visit<T> for Pair<'_, '_> {
+    fn visit<C: Contender<T>>(&mut self) {
+        let pool = C::pool();
+        pair::<T, C>(&pool, 0); // first use: registers caches, reserves memory
+        let mut i = 0u64;
+        self.0.bench_function(C::NAME, |b| {
             b.iter(|| {
                 i = i.wrapping_add(1);
-                f(i)
+                pair::<T, C>(&pool, i)
             })
         });
-    };
-    run("zokio-pool", pair::<(Pool, T)>);
-    run("glibc Box", pair::<(SystemBox, T)>);
-    run("mimalloc", pair::<(Mimalloc, T)>);
-    run("free list", pair::<(FreeList, T)>);
-    g.finish();
+    }
 }
 
-fn one_batch<C: Contender>(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    name: &str,
+/// Scenario 2.
+struct Batch<'a, 'c> {
+    g: &'a mut BenchmarkGroup<'c, WallTime>,
     lifo: bool,
-) {
-    let mut v = Vec::with_capacity(BATCH as usize);
-    batch::<C>(&mut v, BATCH, lifo); // warm the pool / allocator to steady state
-    g.bench_function(BenchmarkId::from_parameter(name), |b| {
-        b.iter(|| batch::<C>(&mut v, BATCH, lifo))
-    });
 }
 
-fn group_batch<T>(c: &mut Criterion, size: &str, lifo: bool)
-where
-    (Pool, T): Contender,
-    (SystemBox, T): Contender,
-    (Mimalloc, T): Contender,
-    (FreeList, T): Contender,
-{
-    let order = if lifo { "lifo" } else { "fifo" };
-    let mut g = c.benchmark_group(format!("{order}_{BATCH}/{size}"));
-    g.throughput(Throughput::Elements(BATCH));
-    one_batch::<(Pool, T)>(&mut g, "zokio-pool", lifo);
-    one_batch::<(SystemBox, T)>(&mut g, "glibc Box", lifo);
-    one_batch::<(Mimalloc, T)>(&mut g, "mimalloc", lifo);
-    one_batch::<(FreeList, T)>(&mut g, "free list", lifo);
+impl<T: Object> Visit<T> for Batch<'_, '_> {
+    fn visit<C: Contender<T>>(&mut self) {
+        let pool = C::pool();
+        let mut v = Vec::with_capacity(LIVE as usize);
+        let lifo = self.lifo;
+        batch::<T, C>(&pool, &mut v, LIVE, lifo); // warm the pool / allocator to steady state
+        self.g.bench_function(C::NAME, |b| {
+            b.iter(|| batch::<T, C>(&pool, &mut v, LIVE, lifo))
+        });
+    }
+}
+
+/// Scenario 5.
+struct Steady<'a, 'c>(&'a mut BenchmarkGroup<'c, WallTime>);
+
+impl<T: Object> Visit<T> for Steady<'_, '_> {
+    fn visit<C: Contender<T>>(&mut self) {
+        let pool = C::pool();
+        let mut ring = VecDeque::with_capacity(LIVE as usize + 1);
+        // Warm-up: fill the ring, then turn it over twice.
+        steady::<T, C>(&pool, &mut ring, 0, LIVE * 3);
+        let mut i = LIVE * 3;
+        self.0.bench_function(C::NAME, |b| {
+            b.iter(|| {
+                steady::<T, C>(&pool, &mut ring, i, LIVE);
+                i += LIVE;
+            })
+        });
+        ring.drain(..).for_each(|h| C::free(&pool, h));
+    }
+}
+
+fn groups<T: Object>(c: &mut Criterion, size: &str) {
+    let mut g = c.benchmark_group(format!("pair/{size}"));
+    g.throughput(Throughput::Elements(1));
+    each::<T>(&mut Pair(&mut g));
+    g.finish();
+
+    for lifo in [true, false] {
+        let order = if lifo { "lifo" } else { "fifo" };
+        let mut g = c.benchmark_group(format!("{order}_{LIVE}/{size}"));
+        g.throughput(Throughput::Elements(LIVE));
+        each::<T>(&mut Batch { g: &mut g, lifo });
+        g.finish();
+    }
+
+    let mut g = c.benchmark_group(format!("steady_{LIVE}/{size}"));
+    g.throughput(Throughput::Elements(LIVE));
+    each::<T>(&mut Steady(&mut g));
     g.finish();
 }
 
 fn hot_path(c: &mut Criterion) {
-    group_pair::<Small>(c, "64B");
-    group_pair::<Page>(c, "4KiB");
-    for lifo in [true, false] {
-        group_batch::<Small>(c, "64B", lifo);
-        group_batch::<Page>(c, "4KiB", lifo);
-    }
+    groups::<Small>(c, "64B");
+    groups::<Page>(c, "4KiB");
 }
 
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30);
     targets = hot_path
 }
 criterion_main!(benches);
