@@ -1,43 +1,64 @@
-//! Runs one hot-path contender `N` times, for instruction counting under callgrind:
+//! Runs one contender's scenario `N` times, for instruction counting under callgrind:
 //! `scripts/instructions.sh` runs it with `N` and with 0 and divides the difference by `N`.
 //!
-//! `cargo run --release --example instructions -- <contender> <N>`, where contender is
-//! `{pool,box,mimalloc,free-list}-{64,4096}[-lifo|-fifo]` (a batch of 1,000 live objects,
-//! counted per object) or `list` to print the names.
+//! `cargo run --release --example instructions -- <name> <N>`, where name is
+//! `<contender>-<64|4096>[-lifo|-fifo]`: a hot pair, or one object of a batch of 1,000 live
+//! objects freed LIFO or FIFO. `list` prints every name. The contenders are those of the
+//! benches (`benches/contenders/`), the same code.
 
 #[path = "../benches/contenders/mod.rs"]
 mod contenders;
 
-use contenders::{batch, pair, Contender, FreeList, Mimalloc, Page, Pool, Small, SystemBox};
+use contenders::{batch, each, pair, Contender, Object, Page, Small, Visit, LIVE};
 
-const BATCH: u64 = 1_000;
+/// What to run.
+struct Job<'a> {
+    key: &'a str,
+    shape: &'a str,
+    n: u64,
+    done: bool,
+}
 
-fn run_pairs<C: Contender>(n: u64) {
-    pair::<C>(0); // first use: registers the cache, reserves a chunk
-    for i in 0..n {
-        pair::<C>(i);
+impl<T: Object> Visit<T> for Job<'_> {
+    fn visit<C: Contender<T>>(&mut self) {
+        if C::KEY != self.key {
+            return;
+        }
+        self.done = true;
+        let pool = C::pool();
+        match self.shape {
+            "" => {
+                pair::<T, C>(&pool, 0); // first use: registers caches, reserves memory
+                for i in 0..self.n {
+                    pair::<T, C>(&pool, i);
+                }
+            }
+            "-lifo" | "-fifo" => {
+                let lifo = self.shape == "-lifo";
+                let mut v = Vec::with_capacity(LIVE as usize);
+                batch::<T, C>(&pool, &mut v, LIVE, lifo); // warm up to the steady state
+                for _ in 0..self.n / LIVE {
+                    batch::<T, C>(&pool, &mut v, LIVE, lifo);
+                }
+            }
+            _ => usage(),
+        }
     }
 }
 
-fn run_batches<C: Contender>(n: u64, lifo: bool) {
-    let mut v = Vec::with_capacity(BATCH as usize);
-    batch::<C>(&mut v, BATCH, lifo); // warm up to the steady state
-    for _ in 0..n / BATCH {
-        batch::<C>(&mut v, BATCH, lifo);
-    }
-}
+/// Collects the contenders' keys.
+struct Keys(Vec<&'static str>);
 
-fn run<C: Contender>(shape: &str, n: u64) {
-    match shape {
-        "" => run_pairs::<C>(n),
-        "-lifo" => run_batches::<C>(n, true),
-        "-fifo" => run_batches::<C>(n, false),
-        _ => usage(),
+impl Visit<Small> for Keys {
+    fn visit<C: Contender<Small>>(&mut self) {
+        self.0.push(C::KEY);
     }
 }
 
 fn usage() -> ! {
-    eprintln!("usage: instructions <pool|box|mimalloc|free-list>-<64|4096>[-lifo|-fifo] <N>");
+    eprintln!(
+        "usage: instructions <contender>-<64|4096>[-lifo|-fifo] <N>, or `list` for the names"
+    );
     std::process::exit(2)
 }
 
@@ -45,10 +66,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| usage());
     if name == "list" {
-        for c in ["pool", "box", "mimalloc", "free-list"] {
+        let mut keys = Keys(Vec::new());
+        each::<Small>(&mut keys);
+        for k in keys.0 {
             for s in ["64", "4096"] {
                 for shape in ["", "-lifo", "-fifo"] {
-                    println!("{c}-{s}{shape}");
+                    println!("{k}-{s}{shape}");
                 }
             }
         }
@@ -58,27 +81,23 @@ fn main() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| usage());
-    let (contender, rest) = name.split_once('-').unwrap_or_else(|| usage());
-    let (contender, rest) = if contender == "free" {
-        rest.strip_prefix("list-")
-            .map(|r| ("free-list", r))
-            .unwrap_or_else(|| usage())
-    } else {
-        (contender, rest)
+    let (rest, shape) = ["-lifo", "-fifo"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s).map(|r| (r, *s)))
+        .unwrap_or((&name, ""));
+    let (key, size) = rest.rsplit_once('-').unwrap_or_else(|| usage());
+    let mut job = Job {
+        key,
+        shape,
+        n,
+        done: false,
     };
-    let (size, shape) = match rest.find('-') {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
-    };
-    match (contender, size) {
-        ("pool", "64") => run::<(Pool, Small)>(shape, n),
-        ("box", "64") => run::<(SystemBox, Small)>(shape, n),
-        ("mimalloc", "64") => run::<(Mimalloc, Small)>(shape, n),
-        ("free-list", "64") => run::<(FreeList, Small)>(shape, n),
-        ("pool", "4096") => run::<(Pool, Page)>(shape, n),
-        ("box", "4096") => run::<(SystemBox, Page)>(shape, n),
-        ("mimalloc", "4096") => run::<(Mimalloc, Page)>(shape, n),
-        ("free-list", "4096") => run::<(FreeList, Page)>(shape, n),
+    match size {
+        "64" => each::<Small>(&mut job),
+        "4096" => each::<Page>(&mut job),
         _ => usage(),
+    }
+    if !job.done {
+        usage();
     }
 }

@@ -11,6 +11,7 @@ pub struct FreeList;
 
 impl Named for FreeList {
     const NAME: &'static str = "free list";
+    const KEY: &'static str = "free-list";
 }
 
 impl<T: Object> Contender<T> for FreeList {

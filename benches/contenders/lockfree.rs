@@ -10,6 +10,7 @@ pub struct Lockfree;
 
 impl Named for Lockfree {
     const NAME: &'static str = "lockfree-object-pool";
+    const KEY: &'static str = "lockfree";
 }
 
 impl<T: Object> Contender<T> for Lockfree {

@@ -13,6 +13,7 @@ pub struct Mimalloc;
 
 impl Named for Mimalloc {
     const NAME: &'static str = "mimalloc";
+    const KEY: &'static str = "mimalloc";
 }
 
 /// An object in memory from mimalloc.

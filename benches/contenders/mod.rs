@@ -253,7 +253,10 @@ large_object!(
 
 /// A contender's name, as the benches and the instruction counts print it.
 pub trait Named {
+    /// The name in tables.
     const NAME: &'static str;
+    /// The name on the command line of `examples/instructions.rs`.
+    const KEY: &'static str;
 }
 
 /// One way to get memory for a `T`, initialize it and give it back.

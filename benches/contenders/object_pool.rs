@@ -9,6 +9,7 @@ pub struct ObjectPool;
 
 impl Named for ObjectPool {
     const NAME: &'static str = "object-pool";
+    const KEY: &'static str = "object-pool";
 }
 
 impl<T: Object> Contender<T> for ObjectPool {

@@ -26,6 +26,7 @@ pub struct Opool;
 
 impl Named for Opool {
     const NAME: &'static str = "opool Pool";
+    const KEY: &'static str = "opool";
 }
 
 impl<T: Object> Contender<T> for Opool {
@@ -55,6 +56,7 @@ pub struct OpoolLocal;
 
 impl Named for OpoolLocal {
     const NAME: &'static str = "opool LocalPool";
+    const KEY: &'static str = "opool-local";
 }
 
 impl<T: Object> Contender<T> for OpoolLocal {

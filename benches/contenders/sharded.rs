@@ -12,6 +12,7 @@ pub struct ShardedSlab;
 
 impl Named for ShardedSlab {
     const NAME: &'static str = "sharded-slab";
+    const KEY: &'static str = "sharded-slab";
 }
 
 impl<T: Object> Contender<T> for ShardedSlab {

@@ -7,6 +7,7 @@ pub struct SystemBox;
 
 impl Named for SystemBox {
     const NAME: &'static str = "glibc Box";
+    const KEY: &'static str = "box";
 }
 
 impl<T: Object> Contender<T> for SystemBox {

@@ -8,6 +8,7 @@ pub struct Zokio;
 
 impl Named for Zokio {
     const NAME: &'static str = "zokio-pool";
+    const KEY: &'static str = "pool";
 }
 
 impl<T: Object> Contender<T> for Zokio {
