@@ -489,6 +489,11 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// given to `from_raw` at most once.
     #[inline]
     pub unsafe fn from_raw(ptr: *mut T) -> Self {
+        debug_assert!(
+            NonNull::new(ptr).is_some_and(raw::owns::<P>),
+            "PoolBox::from_raw: {ptr:p} is not an object of the pool of `{}`",
+            core::any::type_name::<P>(),
+        );
         // SAFETY: the caller promises `ptr` came from into_raw, so it is the non-null object of
         // a slot of P, a T that no other handle owns.
         unsafe { Self::from_object(NonNull::new_unchecked(ptr)) }
@@ -562,6 +567,7 @@ unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     // SAFETY: as above.
     let capacity = (r.capacity)(unsafe { object.as_ref() });
     let keep = !P::__CONFIG.is_zst()
+        && !raw::CHECKING_MODE
         && capacity <= r.max_capacity
         && (r.max_idle == usize::MAX || raw::idle::<P>() < r.max_idle);
     if keep {

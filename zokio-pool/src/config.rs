@@ -30,6 +30,7 @@ pub struct Options {
     chunk: usize,
     cache: usize,
     recycle: bool,
+    zeroize: bool,
 }
 
 impl Options {
@@ -40,6 +41,7 @@ impl Options {
         chunk: 0,
         cache: 0,
         recycle: false,
+        zeroize: false,
     };
 
     /// `prealloc = n`: slots reserved on first use, in one chunk.
@@ -71,6 +73,12 @@ impl Options {
         self.recycle = true;
         self
     }
+
+    /// `zeroize`: an object's bytes are zeroed when its slot is given back.
+    pub const fn zeroize(mut self) -> Options {
+        self.zeroize = true;
+        self
+    }
 }
 
 /// A pool's resolved configuration. Computed in `const` context by the derive's expansion, so a
@@ -87,6 +95,10 @@ pub struct Config {
     /// Offset of the object in its slot: 0, except in recycle mode, where a free slot keeps its
     /// object and the free-list link and the object's state go in a header before it.
     pub header: usize,
+    /// `size_of` the item: the bytes zeroed or poisoned when a slot is given back empty.
+    pub item_size: usize,
+    /// Zero the object's bytes when its slot is given back empty.
+    pub zeroize: bool,
     /// Magazine size M (at least 1).
     pub magazine: usize,
     /// Slots per growth chunk (at least 1).
@@ -131,6 +143,8 @@ impl Config {
                 slot_size: 0,
                 slot_align: align_of::<T>(),
                 header: 0,
+                item_size: 0,
+                zeroize: false,
                 magazine: 1,
                 chunk: 1,
                 prealloc: 0,
@@ -183,10 +197,15 @@ impl Config {
         } else {
             options.max
         };
+        if options.zeroize && options.recycle {
+            panic!("zokio-pool: `zeroize` and `recycle` do not go together: a recycled object is kept, not erased");
+        }
         let config = Config {
             slot_size,
             slot_align,
             header,
+            item_size: size,
+            zeroize: options.zeroize,
             magazine,
             chunk,
             prealloc: options.prealloc,

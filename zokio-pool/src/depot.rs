@@ -288,14 +288,16 @@ impl Depot {
         live
     }
 
-    /// A zero-sized item: no memory, only the counters (and the `max` check).
-    pub(crate) fn zst_take(&self) -> bool {
+    /// One object outside the slot machinery: a zero-sized item (no memory, a dangling pointer
+    /// the caller makes) or, in checking mode, a block of its own from the global allocator, so
+    /// that Miri and sanitizers see every object's lifetime. Counts it; `None` at `max`.
+    pub(crate) fn direct_take(&self) -> Option<NonNull<u8>> {
         if self.config.max != usize::MAX {
             let max = self.config.max;
             let mut handed = self.handed.load(Relaxed);
             loop {
                 if live_from(handed, self.returned.load(Relaxed)) >= max {
-                    return false;
+                    return None;
                 }
                 match self
                     .handed
@@ -310,12 +312,46 @@ impl Depot {
         }
         self.fresh.fetch_add(1, Relaxed);
         self.observe_live(0, 0);
-        true
+        if self.config.is_zst() {
+            return Some(NonNull::dangling());
+        }
+        let layout = self.slot_layout();
+        // SAFETY: a slot has a non-zero size.
+        let raw = unsafe { alloc::alloc(layout) };
+        let Some(slot) = NonNull::new(raw) else {
+            alloc::handle_alloc_error(layout)
+        };
+        self.capacity.fetch_add(1, Relaxed);
+        Some(slot)
     }
 
-    /// A zero-sized item back.
-    pub(crate) fn zst_give(&self) {
+    /// Gives back what [`direct_take`](Self::direct_take) gave.
+    ///
+    /// # Safety
+    /// `slot` came from `direct_take` of this depot and nothing refers to it any more.
+    pub(crate) unsafe fn direct_give(&self, slot: NonNull<u8>) {
+        if !self.config.is_zst() {
+            // SAFETY: allocated by `direct_take` with this layout (the caller's contract).
+            unsafe { alloc::dealloc(slot.as_ptr(), self.slot_layout()) };
+            self.capacity.fetch_sub(1, Relaxed);
+        }
         self.returned.fetch_add(1, Relaxed);
+    }
+
+    fn slot_layout(&self) -> Layout {
+        Layout::from_size_align(self.config.slot_size, self.config.slot_align)
+            .expect("zokio-pool: slot layout was validated by Config::of")
+    }
+
+    /// Whether `slot` is the start of a slot of one of this depot's chunks (a debug check of
+    /// `PoolBox::from_raw`). Takes the lock and walks the chunks.
+    pub(crate) fn owns(&self, slot: NonNull<u8>) -> bool {
+        let addr = slot.as_ptr() as usize;
+        let size = self.config.slot_size;
+        self.lock().chunks.iter().any(|&(start, slots)| {
+            let start = start.as_ptr() as usize;
+            addr >= start && addr < start + slots * size && (addr - start) % size == 0
+        })
     }
 }
 

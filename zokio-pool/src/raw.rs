@@ -11,6 +11,23 @@ use core::ptr::NonNull;
 
 use crate::pool::Pool;
 
+/// Whether every object goes to the global allocator on its own: slots are then never reused,
+/// so Miri and AddressSanitizer see each object's lifetime, and a use after free is reported as
+/// one. On with the cargo feature `checking`, and by default under Miri, except for this crate's
+/// own unit tests (which test the real pool) and builds with `--cfg zokio_pool_real` (which run
+/// the real pool under Miri).
+///
+/// Statistics stay exact in checking mode, but nothing is reused: `reused` stays 0 and
+/// `capacity` is the number of live objects.
+pub const CHECKING_MODE: bool = cfg!(any(
+    feature = "checking",
+    all(miri, not(test), not(zokio_pool_real))
+));
+
+/// The byte debug builds fill a free slot's object bytes with, so that a use after the slot went
+/// back reads an obvious pattern.
+const POISON: u8 = 0xDB;
+
 /// State word of a free slot in recycle mode: no object.
 pub(crate) const EMPTY_SLOT: usize = 0;
 /// State word of a free slot in recycle mode: it keeps a constructed object.
@@ -29,14 +46,26 @@ pub(crate) struct Taken<T> {
 pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let depot = P::__depot();
     let config = P::__CONFIG;
-    if config.is_zst() {
-        return depot.zst_take().then(|| Taken {
-            object: NonNull::dangling(),
+    if config.is_zst() || CHECKING_MODE {
+        let slot = depot.direct_take()?;
+        let object = if config.is_zst() {
+            NonNull::dangling()
+        } else {
+            // SAFETY: a block of slot size starts with the header.
+            unsafe { slot.add(config.header).cast() }
+        };
+        return Some(Taken {
+            object,
             kept: false,
         });
     }
     let key = P::__cache();
     let slot = key.with(|cache| cache.pop(key, depot))?;
+    #[cfg(zokio_pool_asan)]
+    // SAFETY: the object bytes of a slot of this pool, poisoned when it was freed.
+    unsafe {
+        asan::unpoison(slot.add(config.header), config.item_size)
+    };
     if config.header == 0 {
         return Some(Taken {
             object: slot.cast(),
@@ -91,12 +120,23 @@ pub(crate) unsafe fn release_kept<P: Pool + ?Sized>(object: NonNull<P::Item>) {
 #[inline(always)]
 unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     let depot = P::__depot();
-    if P::__CONFIG.is_zst() {
-        depot.zst_give();
+    let config = P::__CONFIG;
+    if config.is_zst() {
+        // SAFETY: a zero-sized object has no memory; the depot only counts.
+        unsafe { depot.direct_give(object.cast()) };
         return;
     }
     // SAFETY: forwarded from the caller.
     let slot = unsafe { slot_of::<P>(object) };
+    if state == EMPTY_SLOT {
+        // SAFETY: the object's bytes are the caller's to give back: nothing refers to them.
+        unsafe { scrub::<P>(object.cast()) };
+    }
+    if CHECKING_MODE {
+        // SAFETY: in checking mode every slot comes from `direct_take`.
+        unsafe { depot.direct_give(slot) };
+        return;
+    }
     if P::__CONFIG.header != 0 {
         // SAFETY: in recycle mode the slot starts with a two-word header; the state word is ours
         // to write now that the slot is given back.
@@ -105,6 +145,85 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     let key = P::__cache();
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
     key.with(|cache| unsafe { cache.push(slot, key, depot) })
+}
+
+/// Erases the bytes of an object whose slot goes back empty: zeroes them for a `zeroize` pool,
+/// fills them with [`POISON`] in debug builds, and poisons them for AddressSanitizer when built
+/// with `--cfg zokio_pool_asan`. The first word of a plain pool's slot is the free-list link,
+/// written next; it is left readable.
+///
+/// # Safety
+/// `object` points to the `item_size` bytes of an object of `P` that nothing refers to.
+#[inline(always)]
+unsafe fn scrub<P: Pool + ?Sized>(object: NonNull<u8>) {
+    let config = P::__CONFIG;
+    if config.zeroize {
+        for i in 0..config.item_size {
+            // SAFETY: inside the object's bytes (the caller's contract); volatile, so the
+            // writes are not removed as dead stores.
+            unsafe { object.as_ptr().add(i).write_volatile(0) };
+        }
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+    }
+    // In a plain pool the link overlaps the object's first word.
+    let keep = if config.header == 0 {
+        core::mem::size_of::<usize>().min(config.item_size)
+    } else {
+        0
+    };
+    if cfg!(debug_assertions) && !config.zeroize && !CHECKING_MODE {
+        // SAFETY: inside the object's bytes, past the link.
+        unsafe {
+            object
+                .as_ptr()
+                .add(keep)
+                .write_bytes(POISON, config.item_size - keep)
+        };
+    }
+    #[cfg(zokio_pool_asan)]
+    if !CHECKING_MODE {
+        // SAFETY: the object's bytes past the link, which only the pool touches until the slot
+        // is handed out again (and `alloc` unpoisons them then).
+        unsafe { asan::poison(object.add(keep), config.item_size - keep) };
+    }
+}
+
+/// AddressSanitizer's manual poisoning, for builds with `-Zsanitizer=address` and
+/// `--cfg zokio_pool_asan`.
+#[cfg(zokio_pool_asan)]
+mod asan {
+    use core::ffi::c_void;
+    use core::ptr::NonNull;
+
+    extern "C" {
+        fn __asan_poison_memory_region(addr: *const c_void, size: usize);
+        fn __asan_unpoison_memory_region(addr: *const c_void, size: usize);
+    }
+
+    /// # Safety
+    /// `[at, at + len)` is memory of the pool that nobody else may touch until unpoisoned.
+    pub(super) unsafe fn poison(at: NonNull<u8>, len: usize) {
+        // SAFETY: the ASan runtime is linked in sanitizer builds; the region is ours.
+        unsafe { __asan_poison_memory_region(at.as_ptr().cast(), len) }
+    }
+
+    /// # Safety
+    /// `[at, at + len)` is memory of the pool being handed out.
+    pub(super) unsafe fn unpoison(at: NonNull<u8>, len: usize) {
+        // SAFETY: as above.
+        unsafe { __asan_unpoison_memory_region(at.as_ptr().cast(), len) }
+    }
+}
+
+/// Whether `object` is the object of a slot of pool `P` (a debug check of `from_raw`).
+pub(crate) fn owns<P: Pool + ?Sized>(object: NonNull<P::Item>) -> bool {
+    let config = P::__CONFIG;
+    if config.is_zst() || CHECKING_MODE {
+        return true;
+    }
+    // SAFETY: only an address computation; `owns` checks it against the chunks.
+    let slot = object.cast::<u8>().as_ptr().wrapping_sub(config.header);
+    NonNull::new(slot).is_some_and(|slot| P::__depot().owns(slot))
 }
 
 /// Free slots at hand for this thread in pool `P`: its cache's plus the depot's. What

@@ -487,3 +487,51 @@ fn pooled_futures_are_polled_in_place() {
     let mut pinned = PoolBox::pin(Ready(2));
     assert_eq!(pinned.as_mut().poll(&mut cx), Poll::Ready(2));
 }
+
+// --- scrubbing and checks -------------------------------------------------------------------
+
+struct Secret(#[allow(dead_code)] [u8; 64]);
+test_pool!(Secret, crate::__private::Options::DEFAULT.zeroize());
+
+struct Plain64([u8; 64]);
+test_pool!(Plain64);
+
+#[test]
+fn freed_objects_are_zeroed_or_poisoned() {
+    let b = PoolBox::new(Secret([0xAA; 64]));
+    let p = PoolBox::into_raw(b).cast::<u8>();
+    // SAFETY: `p` comes from into_raw of this pool, once.
+    drop(unsafe { PoolBox::<Secret>::from_raw(p.cast()) });
+    // The slot stays allocated memory of the pool: reading its bytes is defined. The first word
+    // is the free-list link.
+    // SAFETY: inside a slot of a chunk that is never freed.
+    let bytes = unsafe { core::slice::from_raw_parts(p.add(8), 56) };
+    assert!(
+        bytes.iter().all(|&b| b == 0),
+        "zeroize pools erase what they held"
+    );
+
+    let b = PoolBox::new(Plain64([0xAA; 64]));
+    assert_eq!(b.0[63], 0xAA);
+    let p = PoolBox::into_raw(b).cast::<u8>();
+    // SAFETY: as above.
+    drop(unsafe { PoolBox::<Plain64>::from_raw(p.cast()) });
+    // SAFETY: as above.
+    let bytes = unsafe { core::slice::from_raw_parts(p.add(8), 56) };
+    let expected = if cfg!(debug_assertions) { 0xDB } else { 0xAA };
+    assert!(
+        bytes.iter().all(|&b| b == expected),
+        "debug builds poison freed slots"
+    );
+}
+
+#[test]
+#[cfg(debug_assertions)]
+fn from_raw_of_a_pointer_of_another_pool_is_caught_in_debug_builds() {
+    let mut elsewhere = Box::new(Small(1));
+    let p: *mut Small = &mut *elsewhere;
+    // SAFETY: none: this is the misuse the debug check catches before anything is done with it.
+    let r = std::panic::catch_unwind(|| unsafe { PoolBox::<Small>::from_raw(p) });
+    let msg = *r.unwrap_err().downcast::<String>().unwrap();
+    assert!(msg.contains("not an object of the pool"), "{msg}");
+}
