@@ -4,7 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-use zokio_pool::{PoolBox, Pooled};
+use zokio_pool::{PoolBox, Pooled, CHECKING_MODE};
 
 static DROPS: AtomicUsize = AtomicUsize::new(0);
 
@@ -43,7 +43,9 @@ fn a_panicking_drop_still_gives_the_slot_back() {
         panic_on_drop: false,
         _guard: Counted,
     });
-    assert_eq!(PoolBox::as_ptr(&c), at, "the same slot is reused");
+    if !CHECKING_MODE {
+        assert_eq!(PoolBox::as_ptr(&c), at, "the same slot is reused");
+    }
 }
 
 #[derive(Pooled)]
@@ -56,7 +58,11 @@ fn a_panicking_constructor_gives_the_slot_back() {
         assert!(r.is_err());
     }
     let s = Built::pool_stats();
-    assert_eq!((s.live, s.allocated, s.reused), (0, 1, 99), "{s:?}");
+    if CHECKING_MODE {
+        assert_eq!((s.live, s.allocated), (0, 100), "{s:?}");
+    } else {
+        assert_eq!((s.live, s.allocated, s.reused), (0, 1, 99), "{s:?}");
+    }
 }
 
 #[derive(Pooled)]
@@ -91,5 +97,6 @@ fn a_pooled_linked_list_drops_through_its_own_pool() {
     }
     drop(list);
     let s = Node::pool_stats();
-    assert_eq!((s.live, s.allocated), (0, 1000), "{s:?}");
+    let expected = if CHECKING_MODE { 1100 } else { 1000 };
+    assert_eq!((s.live, s.allocated), (0, expected), "{s:?}");
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-use zokio_pool::{PoolBox, Pooled};
+use zokio_pool::{PoolBox, Pooled, CHECKING_MODE};
 
 #[derive(Pooled, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[pool(prealloc = 1024)]
@@ -35,10 +35,12 @@ fn the_issue_example_compiles_and_runs() {
     let b = PoolBox::new_with(|| message(2));
     assert_eq!((r.unwrap().id, b.id), (2, 2));
     let s: zokio_pool::PoolStats = Message::pool_stats();
-    assert!(
-        s.capacity >= 1024,
-        "prealloc reserves its chunk on first use: {s:?}"
-    );
+    if !CHECKING_MODE {
+        assert!(
+            s.capacity >= 1024,
+            "prealloc reserves its chunk on first use: {s:?}"
+        );
+    }
 }
 
 #[derive(Pooled)]
@@ -46,6 +48,9 @@ struct Reused(u32);
 
 #[test]
 fn a_freed_slot_is_the_next_one_handed_out_on_that_thread() {
+    if CHECKING_MODE {
+        return; // every object is its own allocation: nothing is reused
+    }
     let a = PoolBox::new(Reused(1));
     let b = PoolBox::new(Reused(2));
     let (pa, pb) = (PoolBox::as_ptr(&a), PoolBox::as_ptr(&b));

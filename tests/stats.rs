@@ -1,7 +1,7 @@
 //! The arithmetic of `PoolStats`: fresh and reused slots, live objects, high water, capacity and
 //! the two rates, on one thread (where every figure is exact at any time).
 
-use zokio_pool::{PoolBox, PoolStats, Pooled};
+use zokio_pool::{PoolBox, PoolStats, Pooled, CHECKING_MODE};
 
 #[derive(Pooled)]
 #[pool(prealloc = 16, chunk = 8, cache = 4)]
@@ -9,6 +9,9 @@ struct Item(#[allow(dead_code)] [u64; 4]);
 
 #[test]
 fn stats_follow_every_allocation_and_free() {
+    if CHECKING_MODE {
+        return; // these figures are the real pool's, which reuses slots and reserves chunks
+    }
     assert_eq!(
         Item::pool_stats(),
         PoolStats::default(),

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::sync::mpsc;
 use std::thread;
 
-use zokio_pool::{PoolBox, Pooled};
+use zokio_pool::{PoolBox, Pooled, CHECKING_MODE};
 
 #[derive(Pooled)]
 struct Job {
@@ -15,7 +15,7 @@ struct Job {
 
 #[test]
 fn a_million_boxes_dropped_on_another_thread_leave_exact_stats() {
-    const N: u64 = 1_000_000;
+    const N: u64 = if cfg!(miri) { 2_000 } else { 1_000_000 };
     let (tx, rx) = mpsc::sync_channel::<PoolBox<Job>>(1024);
     let producer = thread::spawn(move || {
         for id in 0..N {
@@ -39,6 +39,10 @@ fn a_million_boxes_dropped_on_another_thread_leave_exact_stats() {
     let s = Job::pool_stats();
     assert_eq!(s.live, 0, "{s:?}");
     assert_eq!(s.allocated + s.reused, N as usize, "{s:?}");
+    assert_eq!(s.reserved_bytes, s.capacity * 64);
+    if CHECKING_MODE {
+        return; // nothing is reused or kept
+    }
     assert!(
         s.capacity >= s.allocated && s.capacity >= s.high_water,
         "{s:?}"
@@ -46,9 +50,8 @@ fn a_million_boxes_dropped_on_another_thread_leave_exact_stats() {
     // Slots freed by the consumer went back to the producer through the depot: memory stays
     // bounded by the channel and the caches, not by N.
     assert!(s.allocated < 20_000, "{s:?}");
-    assert!(s.reuse_rate() > 0.98, "{s:?}");
+    assert!(s.reuse_rate() > 0.98 || cfg!(miri), "{s:?}");
     assert_eq!(s.fragmentation(), 1.0);
-    assert_eq!(s.reserved_bytes, s.capacity * 64);
 }
 
 #[derive(Pooled)]
@@ -67,6 +70,9 @@ fn a_thread_exit_flushes_its_cache_to_the_depot() {
     .unwrap();
     let s = Flushed::pool_stats();
     assert_eq!((s.live, s.allocated), (0, 100));
+    if CHECKING_MODE {
+        return; // nothing is cached, so nothing to flush
+    }
     // Every slot the thread cached is now available here: no fresh slot is needed.
     let again: Vec<_> = (0..100).map(|i| PoolBox::new(Flushed(i))).collect();
     assert_eq!(Flushed::pool_stats().allocated, 100);
@@ -137,7 +143,7 @@ struct Ping(u64);
 
 #[test]
 fn two_threads_exchanging_boxes_both_ways_keep_every_slot() {
-    const ROUNDS: u64 = 50_000;
+    const ROUNDS: u64 = if cfg!(miri) { 500 } else { 50_000 };
     let (to_b, from_a) = mpsc::sync_channel::<PoolBox<Ping>>(64);
     let (to_a, from_b) = mpsc::sync_channel::<PoolBox<Ping>>(64);
     let b = thread::spawn(move || {
