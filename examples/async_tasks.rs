@@ -166,7 +166,10 @@ fn main() {
 
     let boxed = run(&rt, Mode::BoxPin, waves);
     let pooled = run(&rt, Mode::PoolBoxPin, waves);
-    assert_eq!(boxed.checksum, pooled.checksum, "both ways compute the same");
+    assert_eq!(
+        boxed.checksum, pooled.checksum,
+        "both ways compute the same"
+    );
 
     let tasks = (waves * WAVE) as f64;
     println!(
@@ -176,7 +179,10 @@ fn main() {
     println!();
     println!("| spawned as          | allocations/task | bytes allocated/task | ns/task |");
     println!("|---------------------|-----------------:|---------------------:|--------:|");
-    for (name, r) in [("Box::pin(state)", &boxed), ("PoolBox::pin(state)", &pooled)] {
+    for (name, r) in [
+        ("Box::pin(state)", &boxed),
+        ("PoolBox::pin(state)", &pooled),
+    ] {
         println!(
             "| {name:<19} | {:>16.2} | {:>20.0} | {:>7.0} |",
             r.allocations as f64 / tasks,
@@ -209,6 +215,10 @@ fn main() {
     );
     println!(
         "Timing is one run on this machine ({}): compare the two rows, not with other machines.",
-        if cfg!(debug_assertions) { "debug build: figures meaningless" } else { "release build" }
+        if cfg!(debug_assertions) {
+            "debug build: figures meaningless"
+        } else {
+            "release build"
+        }
     );
 }
