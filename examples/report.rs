@@ -1,21 +1,27 @@
-//! The report: `PoolBox` against the system allocator, side by side, on this machine, now.
+//! The report: `PoolBox` against the system allocator and mimalloc, side by side, on this
+//! machine, now.
 //!
 //! `cargo run --release --example report` (add `-- --quick` for a run about ten times shorter,
-//! for CI; its figures are noisier).
+//! for CI; its figures are noisier). Besides the table it prints, it writes
+//! `target/zokio-report/report.md` (the same table with the machine) and
+//! `target/zokio-report/report.svg` (a bar chart of ops/s, log scale); `target` is
+//! `$CARGO_TARGET_DIR` when that is set.
 //!
 //! The design report this project comes from set a Zig runtime's pool (600M ops/s) against a
 //! "standard allocator" (189K ops/s), figures taken apart. This example reruns its scenarios
-//! honestly: both contenders in one process, in one run, doing the same work, and it prints only
+//! honestly: every contender in one process, in one run, doing the same work, and it prints only
 //! what it measured in that run. The system allocator is `Box::new` + drop (glibc's malloc on
-//! Linux: no `#[global_allocator]` is set); the pool is `PoolBox` on types with
+//! Linux: no `#[global_allocator]` is set); mimalloc is called through its `GlobalAlloc`
+//! implementation (`MiMalloc.alloc` and `dealloc`, what `Box` does in a program whose global
+//! allocator is mimalloc) by a minimal box, [`MiBox`]; the pool is `PoolBox` on types with
 //! `#[derive(Pooled)]` and default options.
 //!
 //! # What is measured, and why it is fair
 //! An op is one allocation plus one free. Every scenario is one generic function instantiated for
-//! both contenders (see [`Contender`]), so the loop, the initialization of the object, the
+//! each contender (see [`Contender`]), so the loop, the initialization of the object, the
 //! `black_box` calls (which keep the optimizer from removing an allocation) and the op count are
-//! the same code; only the allocation and the free differ. Both contenders do the same number of
-//! ops, which `measure` checks.
+//! the same code; only the allocation and the free differ. Every contender does the same number
+//! of ops, which `measure` checks.
 //!
 //! 1. **fixed-size allocation**, the hot pair: allocate a 64 B object (`id` set to the loop
 //!    counter, the rest zeroed), hand it to `black_box`, drop it. Each contender's best case:
@@ -34,34 +40,43 @@
 //!    `black_box` and drops it. Both build in place (`Box::new_uninit`, `PoolBox::new_uninit`),
 //!    so neither copies kilobytes through the stack nor zero-fills them. glibc's tcache stops at
 //!    1 KiB; above it glibc takes its general path, and that is what a program pays.
-//! 5. **cross-thread**: a producer thread allocates 64 B objects and sends them through a
-//!    `sync_channel(1024)` to the main thread, which drops them, so every object is freed on
-//!    another thread than the one that allocated it. The channel's cost is in both figures.
+//! 5. **cross-thread**: a producer thread allocates 64 B objects and hands them to the main
+//!    thread, which drops them, so every object is freed on another thread than the one that
+//!    allocated it. They go in batches of 64, in 16 buffers that travel back and forth through
+//!    two `sync_channel`s (at most 1,024 objects in flight; the transport allocates nothing).
+//!    Handing over one object at a time would measure the channel's sleeps and wake-ups: which
+//!    thread waits on the other depends on their relative speed, and the figures of such a run
+//!    moved by 3x from one process to the next.
 //!
 //! Each scenario is calibrated once on the system allocator to take about 250 ms a run (25 ms
-//! with `--quick`); then each contender does that same number of ops in 7 runs, the two
-//! alternating, and the best run of each is reported (the one least disturbed by the rest of the
-//! machine). The pool gets one untimed warm-up run first, as the system allocator had the
-//! calibration.
+//! with `--quick`); then each contender does that same number of ops in 7 runs, the three taking
+//! turns (which one goes first rotates), and the best run of each is reported (the one least
+//! disturbed by the rest of the machine). mimalloc and the pool get one untimed warm-up run
+//! first, as the system allocator had the calibration.
 //!
 //! # The pool's statistics
 //! Reuse rate and fragmentation are the pool's own (`T::pool_stats()`), read in the pool's last
 //! run at the peak of the scenario's working set, with the clock stopped: one object for the hot
 //! pair, about 5,000 for the stress, 1,000 for the batches, one of each size for the large
-//! objects (five pools, combined by bytes), the 1,024 in the channel for the cross-thread case.
+//! objects (five pools, combined by bytes), the 1,024 in flight for the cross-thread case.
 //! Fragmentation is the share of the memory the pool reserved that holds no live object: a pool
 //! reserves chunks of 64 KiB or more, so a working set of one object shows as nearly 100%, the
 //! memory price of a pool. Each scenario has its own types, so its own pools and statistics. The
-//! system allocator has no such counters.
+//! allocators have no such counters.
 
+use std::alloc::{handle_alloc_error, GlobalAlloc, Layout};
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::mem::{size_of, MaybeUninit};
-use std::ops::DerefMut;
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::process::Command;
+use std::ptr::NonNull;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use mimalloc::MiMalloc;
 use zokio_pool::{PoolBox, PoolStats, Pooled, Uninit};
 
 /// Slots of the stress scenario.
@@ -70,8 +85,10 @@ const STRESS_SLOTS: usize = 10_000;
 const STRESS_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Live objects per batch in the object-reuse scenario.
 const BATCH: usize = 1_000;
-/// Capacity of the cross-thread channel.
-const CHANNEL: usize = 1_024;
+/// Objects per handoff in the cross-thread scenario.
+const HANDOFF: usize = 64;
+/// Buffers of [`HANDOFF`] objects in the cross-thread scenario: at most 1,024 objects in flight.
+const BUFFERS: usize = 16;
 /// Runs per contender; the best one counts.
 const RUNS: usize = 7;
 /// How long one run of the system allocator takes, about: the calibration's target.
@@ -156,6 +173,89 @@ impl Contender for System {
     #[inline(always)]
     fn slot<T: Pooled>() -> Box<MaybeUninit<T>> {
         Box::new_uninit()
+    }
+
+    fn stats<T: Pooled>() -> Option<PoolStats> {
+        None
+    }
+}
+
+/// A box on mimalloc: `Box` with `MiMalloc` as its allocator, without `allocator_api`.
+struct MiBox<T>(NonNull<T>);
+
+impl<T> MiBox<T> {
+    /// Memory for a `T` from mimalloc, uninitialized.
+    #[inline(always)]
+    fn alloc() -> NonNull<T> {
+        const { assert!(size_of::<T>() > 0) };
+        let layout = Layout::new::<T>();
+        // SAFETY: the layout has a non-zero size (checked above).
+        let p = unsafe { MiMalloc.alloc(layout) };
+        NonNull::new(p.cast()).unwrap_or_else(|| handle_alloc_error(layout))
+    }
+
+    #[inline(always)]
+    fn new(value: T) -> Self {
+        let p = Self::alloc();
+        // SAFETY: `p` is fresh memory for a T.
+        unsafe { p.as_ptr().write(value) };
+        MiBox(p)
+    }
+}
+
+impl<T> MiBox<MaybeUninit<T>> {
+    #[inline(always)]
+    fn new_uninit() -> Self {
+        MiBox(Self::alloc())
+    }
+}
+
+impl<T> Deref for MiBox<T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the box owns an initialized T (a MaybeUninit needs no initialization).
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<T> DerefMut for MiBox<T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for `deref`, and the box is borrowed mutably.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl<T> Drop for MiBox<T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: the box owns an initialized T, dropped once here.
+        unsafe { self.0.as_ptr().drop_in_place() };
+        // SAFETY: the memory came from `MiMalloc.alloc` with this layout and is freed once.
+        unsafe { MiMalloc.dealloc(self.0.as_ptr().cast(), Layout::new::<T>()) };
+    }
+}
+
+// SAFETY: a MiBox owns its T as a Box does, and mimalloc frees memory from any thread.
+unsafe impl<T: Send> Send for MiBox<T> {}
+
+/// mimalloc, through [`MiBox`].
+struct Mimalloc;
+
+impl Contender for Mimalloc {
+    type Obj<T: Pooled> = MiBox<T>;
+    type Slot<T: Pooled> = MiBox<MaybeUninit<T>>;
+
+    #[inline(always)]
+    fn obj<T: Pooled>(value: T) -> MiBox<T> {
+        MiBox::new(value)
+    }
+
+    #[inline(always)]
+    fn slot<T: Pooled>() -> MiBox<MaybeUninit<T>> {
+        MiBox::new_uninit()
     }
 
     fn stats<T: Pooled>() -> Option<PoolStats> {
@@ -267,14 +367,24 @@ struct Run {
     figures: Option<Figures>,
 }
 
-/// A scenario, instantiated for both contenders. `n` is its unit of work (ops, steps, batches
-/// or rounds), the same for both.
+/// The contenders, in the order of the table's columns.
+const CONTENDERS: [&str; 3] = ["system allocator", "mimalloc", "zokio-pool"];
+
+/// A scenario, instantiated for each contender. `n` is its unit of work (ops, steps, batches or
+/// rounds), the same for all.
 struct Scenario {
     name: &'static str,
     /// The smallest `n` worth timing.
     min_n: u64,
-    system: fn(u64) -> Run,
-    pool: fn(u64) -> Run,
+    /// One function per contender, in the order of [`CONTENDERS`].
+    runs: [fn(u64) -> Run; 3],
+}
+
+/// A scenario's three functions.
+macro_rules! runs {
+    ($f:ident $(::<$t:ty>)?) => {
+        [$f::<System $(, $t)?>, $f::<Mimalloc $(, $t)?>, $f::<Zokio $(, $t)?>]
+    };
 }
 
 /// The `n` that makes one run of `run` take about `target`.
@@ -293,39 +403,53 @@ fn calibrate(run: fn(u64) -> Run, min_n: u64, target: Duration) -> u64 {
 /// A scenario's row of the table.
 struct Row {
     name: &'static str,
-    system: f64,
-    pool: f64,
+    /// Best ops/s of each contender, in the order of [`CONTENDERS`].
+    rates: [f64; 3],
     figures: Option<Figures>,
 }
 
-/// Calibrates `s`, warms the pool up, then times both contenders [`RUNS`] times each,
-/// alternating which goes first, and keeps the best rate of each.
+impl Row {
+    fn system(&self) -> f64 {
+        self.rates[0]
+    }
+    fn mimalloc(&self) -> f64 {
+        self.rates[1]
+    }
+    fn pool(&self) -> f64 {
+        self.rates[2]
+    }
+}
+
+/// Calibrates `s`, warms mimalloc and the pool up, then times every contender [`RUNS`] times,
+/// rotating which goes first, and keeps the best rate of each.
 fn measure(s: &Scenario, target: Duration) -> Row {
-    let n = calibrate(s.system, s.min_n, target);
-    (s.pool)(n); // warm-up: the pool reserves its chunks, the thread cache registers
-    let mut best = [0.0f64; 2];
-    let mut ops = [0u64; 2];
+    let n = calibrate(s.runs[0], s.min_n, target);
+    // Warm-up: mimalloc sets up its thread heap, the pool reserves its chunks and registers its
+    // thread cache.
+    (s.runs[1])(n);
+    (s.runs[2])(n);
+    let mut best = [0.0f64; 3];
+    let mut ops = [0u64; 3];
     let mut figures = None;
     for i in 0..RUNS {
-        let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
-        for which in order {
-            let run = [s.system, s.pool][which](n);
+        for k in 0..3 {
+            let which = (i + k) % 3;
+            let run = s.runs[which](n);
             best[which] = best[which].max(run.ops as f64 / run.elapsed.as_secs_f64());
             ops[which] = run.ops;
-            if which == 1 {
+            if which == 2 {
                 figures = run.figures;
             }
         }
     }
-    assert_eq!(
-        ops[0], ops[1],
-        "{}: the contenders did different work",
+    assert!(
+        ops.iter().all(|&o| o == ops[0]),
+        "{}: the contenders did different work: {ops:?}",
         s.name
     );
     Row {
         name: s.name,
-        system: best[0],
-        pool: best[1],
+        rates: best,
         figures,
     }
 }
@@ -478,37 +602,53 @@ fn large_objects<A: Contender>(rounds: u64) -> Run {
     }
 }
 
-/// Scenario 5: `n` objects allocated on a producer thread and dropped on this one. The producer
-/// is joined when the last [`CHANNEL`] objects are in the channel (it has nothing left to do
-/// then), so the statistics read then are exact: its thread cache went to the pool when it
-/// exited.
+/// Scenario 5: about `n` objects allocated on a producer thread and dropped on this one, handed
+/// over in batches of [`HANDOFF`] in [`BUFFERS`] reused buffers, so at most 1,024 objects are in
+/// flight and the transport allocates nothing. The producer is joined when the last buffers are
+/// full (it has nothing left to do then), so the statistics read then are exact: its thread
+/// cache went to the pool when it exited.
 fn cross_thread<A: Contender, T: Small + Send>(n: u64) -> Run
 where
     A::Obj<T>: Send,
 {
-    let (tx, rx) = mpsc::sync_channel::<A::Obj<T>>(CHANNEL);
+    let batches = (n / HANDOFF as u64).max(2 * BUFFERS as u64);
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<A::Obj<T>>>(BUFFERS);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<A::Obj<T>>>(BUFFERS);
+    for _ in 0..BUFFERS {
+        empty_tx
+            .send(Vec::with_capacity(HANDOFF))
+            .expect("the channel is open");
+    }
     let mut clock = Stopwatch::start();
     let figures = thread::scope(|s| {
         let producer = s.spawn(move || {
-            for i in 0..n {
-                tx.send(A::obj(T::new(i))).expect("the consumer hung up");
+            let mut i = 0;
+            for _ in 0..batches {
+                let mut v = empty_rx.recv().expect("the consumer hung up");
+                v.extend((i..i + HANDOFF as u64).map(|j| A::obj(T::new(j))));
+                i += HANDOFF as u64;
+                full_tx.send(v).expect("the consumer hung up");
             }
         });
-        for _ in 0..n - CHANNEL as u64 {
-            drop(black_box(rx.recv().expect("the producer hung up")));
+        let consume = |mut v: Vec<A::Obj<T>>| {
+            v.drain(..).for_each(|obj| drop(black_box(obj)));
+            // The producer may be done and gone: then the buffer is not needed.
+            let _ = empty_tx.send(v);
+        };
+        for _ in 0..batches - BUFFERS as u64 {
+            consume(full_rx.recv().expect("the producer hung up"));
         }
+        // The producer has had every buffer it needs: the rest is in the channel.
         producer.join().expect("the producer panicked");
         clock.pause();
         let figures = Figures::of(&[A::stats::<T>()]);
         clock.resume();
-        for obj in rx.iter() {
-            drop(black_box(obj));
-        }
+        full_rx.iter().for_each(consume);
         figures
     });
     Run {
         elapsed: clock.stop(),
-        ops: n,
+        ops: batches * HANDOFF as u64,
         figures,
     }
 }
@@ -587,16 +727,36 @@ fn reuse_percent(share: f64) -> String {
     }
 }
 
-fn print_table(rows: &[Row]) {
+/// One row of a padded Markdown table: the first column left-aligned, the others right-aligned.
+fn table_line(row: &[&str], widths: &[usize]) -> String {
+    let parts: Vec<String> = row
+        .iter()
+        .zip(widths)
+        .enumerate()
+        .map(|(c, (text, &w))| {
+            if c == 0 {
+                format!("{text:<w$}")
+            } else {
+                format!("{text:>w$}")
+            }
+        })
+        .collect();
+    format!("| {} |\n", parts.join(" | "))
+}
+
+/// The table, in Markdown, its columns padded so that it reads as well in a terminal.
+fn table(rows: &[Row]) -> String {
     let header = [
         "scenario",
         "system allocator ops/s",
+        "mimalloc ops/s",
         "zokio-pool ops/s",
-        "ratio (pool/system)",
+        "pool / system",
+        "pool / mimalloc",
         "reuse rate",
         "fragmentation",
     ];
-    let cells: Vec<[String; 6]> = rows
+    let cells: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
             let (reuse, frag) = match r.figures {
@@ -605,9 +765,11 @@ fn print_table(rows: &[Row]) {
             };
             [
                 r.name.to_string(),
-                rate(r.system),
-                rate(r.pool),
-                format!("{:.2}x", r.pool / r.system),
+                rate(r.system()),
+                rate(r.mimalloc()),
+                rate(r.pool()),
+                format!("{:.2}x", r.pool() / r.system()),
+                format!("{:.2}x", r.pool() / r.mimalloc()),
                 reuse,
                 frag,
             ]
@@ -623,23 +785,7 @@ fn print_table(rows: &[Row]) {
                 .unwrap_or(0)
         })
         .collect();
-    let line = |row: &[&str]| {
-        let parts: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (text, &w))| {
-                if c == 0 {
-                    format!("{text:<w$}")
-                } else {
-                    format!("{text:>w$}")
-                }
-            })
-            .collect();
-        println!("| {} |", parts.join(" | "));
-    };
-    line(&header);
-    // A Markdown rule: the scenario column left-aligned, the figures right-aligned.
+    let mut out = table_line(&header, &widths);
     let rule: Vec<String> = widths
         .iter()
         .enumerate()
@@ -651,10 +797,153 @@ fn print_table(rows: &[Row]) {
             }
         })
         .collect();
-    println!("|{}|", rule.join("|"));
+    let _ = writeln!(out, "|{}|", rule.join("|"));
     for row in &cells {
-        line(&row.each_ref().map(String::as_str));
+        out += &table_line(&row.each_ref().map(String::as_str), &widths);
     }
+    out
+}
+
+/// `10^d` for an axis label: 1K, 10K, 100K, 1M, ...
+fn decade(d: i32) -> String {
+    let units = ["", "K", "M", "G", "T"];
+    let unit = units[(d / 3).clamp(0, 4) as usize];
+    let zeros = d - 3 * (d / 3).clamp(0, 4);
+    format!("1{}{unit}", "0".repeat(zeros.max(0) as usize))
+}
+
+/// Escapes text for XML.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The bar chart: ops/s of each contender per scenario, on a log scale, as an SVG document.
+fn svg(rows: &[Row], subtitle: &str) -> String {
+    const WIDTH: f64 = 960.0;
+    const HEIGHT: f64 = 540.0;
+    const LEFT: f64 = 90.0;
+    const RIGHT: f64 = 20.0;
+    const TOP: f64 = 100.0;
+    const BOTTOM: f64 = 80.0;
+    const COLORS: [&str; 3] = ["#8c8c8c", "#4c78a8", "#e45756"];
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+
+    // The axis runs over whole decades around every rate.
+    let rates = rows.iter().flat_map(|r| r.rates);
+    let lo = rates
+        .clone()
+        .fold(f64::INFINITY, f64::min)
+        .max(1.0)
+        .log10()
+        .floor();
+    let hi = rates.fold(1.0, f64::max).log10().ceil().max(lo + 1.0);
+    let y = |v: f64| TOP + plot_h * (1.0 - (v.max(1.0).log10() - lo) / (hi - lo));
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{cx}" y="30" font-size="20" font-weight="bold" text-anchor="middle">zokio-pool report: operations per second (log scale, higher is better)</text>
+<text x="{cx}" y="54" font-size="12" text-anchor="middle" fill="#444">{sub}</text>"##,
+        cx = WIDTH / 2.0,
+        sub = xml(subtitle),
+    );
+    // Grid lines and labels, one per decade.
+    for d in lo as i32..=hi as i32 {
+        let v = 10f64.powi(d);
+        let gy = y(v);
+        let _ = writeln!(
+            out,
+            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{x2}" y2="{gy:.1}" stroke="#ddd"/>
+<text x="{tx}" y="{ty:.1}" font-size="12" text-anchor="end">{label}</text>"##,
+            x2 = WIDTH - RIGHT,
+            tx = LEFT - 8.0,
+            ty = gy + 4.0,
+            label = decade(d),
+        );
+    }
+    let _ = writeln!(
+        out,
+        r#"<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{yb}" stroke="black"/>
+<line x1="{LEFT}" y1="{yb}" x2="{xr}" y2="{yb}" stroke="black"/>
+<text transform="translate(24 {ym}) rotate(-90)" font-size="14" text-anchor="middle">ops/s (one allocation + one free), log scale</text>"#,
+        yb = TOP + plot_h,
+        xr = WIDTH - RIGHT,
+        ym = TOP + plot_h / 2.0,
+    );
+    // The bars, grouped by scenario, each with its value above it.
+    let group_w = plot_w / rows.len().max(1) as f64;
+    let bar_w = group_w * 0.8 / 3.0;
+    for (g, row) in rows.iter().enumerate() {
+        let x0 = LEFT + group_w * g as f64 + group_w * 0.1;
+        for (k, &v) in row.rates.iter().enumerate() {
+            let x = x0 + bar_w * k as f64;
+            let top = y(v);
+            let _ = writeln!(
+                out,
+                r#"<rect x="{x:.1}" y="{top:.1}" width="{w:.1}" height="{h:.1}" fill="{c}"><title>{who}: {r} ops/s</title></rect>
+<text x="{tx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle">{r}</text>"#,
+                w = bar_w - 2.0,
+                h = TOP + plot_h - top,
+                c = COLORS[k],
+                who = CONTENDERS[k],
+                r = rate(v),
+                tx = x + (bar_w - 2.0) / 2.0,
+                ty = top - 4.0,
+            );
+        }
+        // The scenario's name under its bars, on two lines: "1. fixed-size allocation" and
+        // "(64 B)".
+        let (first, second) = match row.name.split_once(" (") {
+            Some((a, b)) => (a.to_string(), format!("({b}")),
+            None => (row.name.to_string(), String::new()),
+        };
+        let cx = LEFT + group_w * (g as f64 + 0.5);
+        let _ = writeln!(
+            out,
+            r#"<text x="{cx:.1}" y="{y1:.1}" font-size="12" text-anchor="middle">{a}</text>
+<text x="{cx:.1}" y="{y2:.1}" font-size="12" text-anchor="middle">{b}</text>"#,
+            y1 = TOP + plot_h + 20.0,
+            y2 = TOP + plot_h + 36.0,
+            a = xml(&first),
+            b = xml(&second),
+        );
+    }
+    // The legend, in a row under the subtitle.
+    for (k, who) in CONTENDERS.iter().enumerate() {
+        let x = LEFT + 200.0 * k as f64;
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="70" width="14" height="14" fill="{c}"/>
+<text x="{tx}" y="81" font-size="13">{who}</text>"#,
+            c = COLORS[k],
+            tx = x + 20.0,
+        );
+    }
+    let _ = writeln!(
+        out,
+        r##"<text x="{cx}" y="{fy}" font-size="11" text-anchor="middle" fill="#444">Each bar: the best of {RUNS} runs in one process, same work per contender (examples/report.rs).</text>
+</svg>"##,
+        cx = WIDTH / 2.0,
+        fy = HEIGHT - 12.0,
+    );
+    out
+}
+
+/// Where the files go: `$CARGO_TARGET_DIR/zokio-report`, or `target/zokio-report` in the
+/// workspace (this example's package is the workspace root).
+fn report_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("zokio-report")
 }
 
 fn main() {
@@ -682,30 +971,42 @@ fn main() {
     } else {
         format!("the {} C library's", std::env::consts::OS)
     };
-    println!("zokio-pool report: PoolBox against the system allocator, same machine, same run");
+    let cpu = cpu_model();
+    let cores =
+        thread::available_parallelism().map_or_else(|_| "unknown".to_string(), |n| n.to_string());
+    let rustc_version =
+        command_line(&rustc, &["--version"]).unwrap_or_else(|| "unknown".to_string());
+    let date = utc_date();
+    let machine = [
+        ("cpu", cpu.clone()),
+        ("cores", format!("{cores} logical")),
+        (
+            "os",
+            format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        ),
+        ("rustc", rustc_version.clone()),
+        ("build", profile.to_string()),
+        ("system", format!("Box::new + drop on {libc} malloc")),
+        (
+            "mimalloc",
+            "MiMalloc.alloc + dealloc (GlobalAlloc), the same work".to_string(),
+        ),
+        ("date", format!("{date} (UTC)")),
+        (
+            "method",
+            format!(
+                "best of {RUNS} runs per contender, ~{} ms each for the system allocator{}",
+                target.as_millis(),
+                if quick { " (--quick)" } else { "" }
+            ),
+        ),
+    ];
+    let title = "zokio-pool report: PoolBox against the system allocator and mimalloc, same machine, same run";
+    println!("{title}");
     println!();
-    println!("  cpu:       {}", cpu_model());
-    println!(
-        "  cores:     {} logical",
-        thread::available_parallelism().map_or_else(|_| "unknown".to_string(), |n| n.to_string())
-    );
-    println!(
-        "  os:        {} {}",
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    );
-    println!(
-        "  rustc:     {}",
-        command_line(&rustc, &["--version"]).unwrap_or_else(|| "unknown".to_string())
-    );
-    println!("  build:     {profile}");
-    println!("  system:    Box::new + drop on {libc} malloc");
-    println!("  date:      {} (UTC)", utc_date());
-    println!(
-        "  method:    best of {RUNS} runs per contender, ~{} ms each for the system allocator{}",
-        target.as_millis(),
-        if quick { " (--quick)" } else { "" }
-    );
+    for (key, value) in &machine {
+        println!("  {:<10} {value}", format!("{key}:"));
+    }
     if cfg!(debug_assertions) {
         println!();
         println!("  NOTE: built without --release: these figures measure unoptimized code and");
@@ -717,41 +1018,65 @@ fn main() {
         Scenario {
             name: "1. fixed-size allocation (64 B)",
             min_n: 10_000,
-            system: hot_pair::<System, Hot64>,
-            pool: hot_pair::<Zokio, Hot64>,
+            runs: runs!(hot_pair::<Hot64>),
         },
         Scenario {
             name: "2. high-frequency stress (10,000 slots)",
             min_n: 10_000,
-            system: stress::<System, Stress64>,
-            pool: stress::<Zokio, Stress64>,
+            runs: runs!(stress::<Stress64>),
         },
         Scenario {
             name: "3. object reuse (1,000 live, LIFO)",
             min_n: 10,
-            system: reuse::<System, Reuse64>,
-            pool: reuse::<Zokio, Reuse64>,
+            runs: runs!(reuse::<Reuse64>),
         },
         Scenario {
-            name: "4. large objects 1-5 KiB",
+            name: "4. large objects (1-5 KiB)",
             min_n: 2_000,
-            system: large_objects::<System>,
-            pool: large_objects::<Zokio>,
+            runs: runs!(large_objects),
         },
         Scenario {
-            name: "5. cross-thread (64 B, channel)",
-            min_n: 4 * CHANNEL as u64,
-            system: cross_thread::<System, Cross64>,
-            pool: cross_thread::<Zokio, Cross64>,
+            name: "5. cross-thread (64 B, batches of 64)",
+            min_n: 4 * (BUFFERS * HANDOFF) as u64,
+            runs: runs!(cross_thread::<Cross64>),
         },
     ];
     let rows: Vec<Row> = scenarios.iter().map(|s| measure(s, target)).collect();
-    print_table(&rows);
+    let table = table(&rows);
+    let notes = "An op is one allocation and one free. Reuse rate and fragmentation: the pool's \
+                 statistics at the peak of each scenario's working set (see the top of \
+                 examples/report.rs).";
+    print!("{table}");
     println!();
-    println!("An op is one allocation and one free. Reuse rate and fragmentation: the pool's");
-    println!("statistics at the peak of each scenario's working set (see the top of");
+    println!("{notes}");
+
+    // The files: the same table with the machine, and the chart.
+    let dir = report_dir();
+    let subtitle = format!(
+        "{cpu}, {cores} logical cores, {} {}; {rustc_version}, {profile}; {date}{}",
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        if quick { "; --quick" } else { "" }
+    );
+    let mut md = format!("# {title}\n\n");
+    for (key, value) in &machine {
+        let _ = writeln!(md, "- {key}: {value}");
+    }
+    let _ = write!(
+        md,
+        "\n{table}\n{notes}\n\n![ops/s per scenario and contender, log scale](report.svg)\n"
+    );
+    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::write(dir.join("report.md"), md)?;
+        std::fs::write(dir.join("report.svg"), svg(&rows, &subtitle))
+    });
+    if let Err(e) = written {
+        eprintln!("could not write the report to {}: {e}", dir.display());
+        std::process::exit(1);
+    }
     println!(
-        "examples/report.rs). Measured in {:.1} s.",
+        "Wrote {} and report.svg. Measured in {:.1} s.",
+        dir.join("report.md").display(),
         started.elapsed().as_secs_f64()
     );
 }
