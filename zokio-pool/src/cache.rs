@@ -272,8 +272,16 @@ impl LocalCache {
         self.base.set(self.held(depot.config().magazine));
     }
 
+    /// Marks a cache that lives outside a `thread_local!` as in use, without registering a
+    /// thread-exit flush (the loom models call `close` themselves).
+    #[cfg(all(test, loom))]
+    pub(crate) fn activate_for_model(&self, magazine: usize) {
+        self.state.set(State::Active);
+        self.room.set(magazine + 1);
+    }
+
     /// Thread exit: everything goes to the depot, and the cache closes.
-    fn close(&self, depot: &Depot) {
+    pub(crate) fn close(&self, depot: &Depot) {
         let magazine = depot.config().magazine;
         self.fold(depot);
         let loaded_len = self.held(magazine)

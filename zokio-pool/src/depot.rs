@@ -5,9 +5,11 @@
 //! thread exit, and for every operation of a thread whose cache is closed.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::Ordering::Relaxed;
 use std::alloc::{self, Layout};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
+
+use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
 use crate::config::Config;
 use crate::slot::{empty, FreeSlot, List};
@@ -64,11 +66,11 @@ impl core::fmt::Debug for Depot {
     }
 }
 
-impl Depot {
-    /// An empty depot; no memory is reserved until the first slot is needed.
-    pub const fn new(config: Config) -> Depot {
+/// The body of `Depot::new`, `const` except under loom (whose types have no `const` new).
+macro_rules! new_depot {
+    ($config:expr) => {
         Depot {
-            config,
+            config: $config,
             inner: Mutex::new(Inner {
                 magazines: Vec::new(),
                 loose: empty(),
@@ -83,6 +85,20 @@ impl Depot {
             high_water: AtomicUsize::new(0),
             free: AtomicUsize::new(0),
         }
+    };
+}
+
+impl Depot {
+    /// An empty depot; no memory is reserved until the first slot is needed.
+    #[cfg(not(loom))]
+    pub const fn new(config: Config) -> Depot {
+        new_depot!(config)
+    }
+
+    /// An empty depot (loom models make one per execution).
+    #[cfg(loom)]
+    pub fn new(config: Config) -> Depot {
+        new_depot!(config)
     }
 
     #[inline(always)]

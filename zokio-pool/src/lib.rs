@@ -64,11 +64,14 @@ mod raw;
 pub mod recycle;
 mod slot;
 mod stats;
+mod sync;
 // The pool's own tests need the real pool; with the `checking` feature they test that mode.
-#[cfg(all(test, not(feature = "checking")))]
+#[cfg(all(test, not(feature = "checking"), not(loom)))]
 mod tests;
 #[cfg(all(test, feature = "checking"))]
 mod tests_checking;
+#[cfg(all(test, loom))]
+mod tests_loom;
 
 pub use boxed::PoolBox;
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};

@@ -1,0 +1,185 @@
+//! loom models of the depot: magazine exchanges between threads, the closed-cache path, the
+//! `max` check of the counter-only path, and a thread-exit flush racing with another thread.
+//!
+//! `RUSTFLAGS="--cfg loom" cargo test -p zokio-pool --lib --release tests_loom`
+//! (`LOOM_MAX_PREEMPTIONS=3` by default in CI; more for a release check).
+
+use core::ptr::NonNull;
+use std::collections::HashSet;
+
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::__private::{Config, Depot, LocalCache, Options};
+use crate::depot::Refill;
+use crate::slot::{empty, FreeSlot, List};
+
+/// Slots of a list or a fresh run, as addresses.
+fn slots_of(depot: &Depot, refill: Refill) -> Vec<usize> {
+    match refill {
+        Refill::Magazine(list) => {
+            let mut out = Vec::new();
+            let mut p = list.head.as_ptr();
+            for _ in 0..list.len {
+                out.push(p as usize);
+                // SAFETY: a list of `len` free slots handed to us by the depot.
+                p = unsafe { (*p).next };
+            }
+            assert_eq!(p, empty(), "a list of len slots ends in the sentinel");
+            out
+        }
+        Refill::Fresh(start, n) => (0..n)
+            .map(|i| start.as_ptr() as usize + i * depot.config().slot_size)
+            .collect(),
+        Refill::Exhausted => Vec::new(),
+    }
+}
+
+/// Links `slots` into a list and gives it to the depot.
+fn give(depot: &Depot, slots: &[usize]) {
+    let mut head = empty();
+    for &s in slots {
+        let p = s as *mut FreeSlot;
+        // SAFETY: each slot was taken from this depot by the caller and is free.
+        unsafe { p.write(FreeSlot { next: head }) };
+        head = p;
+    }
+    if let Some(head) = NonNull::new(head).filter(|h| h.as_ptr() != empty()) {
+        depot.give_magazine(List {
+            head,
+            len: slots.len(),
+        });
+    }
+}
+
+fn config(options: Options) -> Config {
+    Config::of::<u64>(options)
+}
+
+#[test]
+fn magazines_exchanged_by_two_threads_lose_and_duplicate_no_slot() {
+    loom::model(|| {
+        let depot = Arc::new(Depot::new(config(Options::DEFAULT.cache(2).chunk(4))));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let depot = depot.clone();
+                thread::spawn(move || {
+                    let mine = slots_of(&depot, depot.refill(2));
+                    assert!(!mine.is_empty());
+                    give(&depot, &mine);
+                    mine
+                })
+            })
+            .collect();
+        // A thread may take the magazine the other gave back: what matters is that every slot
+        // either thread held is in the depot exactly once at the end.
+        let held: HashSet<usize> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        let capacity = depot.counters()[3];
+        assert_eq!(depot.free_slots(), held.len());
+        let mut seen = HashSet::new();
+        while depot.free_slots() > 0 {
+            for s in slots_of(&depot, depot.refill(2)) {
+                assert!(seen.insert(s), "slot {s:#x} listed twice");
+            }
+        }
+        assert_eq!(seen, held);
+        assert!(held.len() <= capacity);
+    });
+}
+
+#[test]
+fn closed_caches_share_the_last_slot_of_a_full_pool() {
+    loom::model(|| {
+        let depot = Arc::new(Depot::new(config(Options::DEFAULT.max(1).cache(2))));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let depot = depot.clone();
+                thread::spawn(move || {
+                    let slot = depot.take_one();
+                    if let Some(slot) = slot {
+                        // SAFETY: the slot is ours and goes back once.
+                        unsafe { depot.give_one(slot) };
+                    }
+                    slot.is_some()
+                })
+            })
+            .collect();
+        let got = workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .filter(|&got| got)
+            .count();
+        assert!(got >= 1, "the slot is taken at least once");
+        let [handed, returned, fresh, capacity, _] = depot.counters();
+        assert_eq!((handed, returned, fresh, capacity), (got, got, 1, 1));
+        assert_eq!(depot.free_slots(), 1);
+    });
+}
+
+#[test]
+fn the_max_of_the_counter_only_path_admits_one_object() {
+    loom::model(|| {
+        let depot = Arc::new(Depot::new(Config::of::<()>(Options::DEFAULT.max(1))));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let depot = depot.clone();
+                thread::spawn(move || depot.direct_take().is_some())
+            })
+            .collect();
+        let got = workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .filter(|&g| g)
+            .count();
+        assert_eq!(got, 1, "exactly one of two racing takes fits under max = 1");
+    });
+}
+
+std::thread_local! {
+    // Only its address is used: the modelled cache is marked active and never registers.
+    static UNUSED_KEY: LocalCache = const { LocalCache::new() };
+}
+
+#[test]
+fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
+    loom::model(|| {
+        let depot: &'static Depot = Box::leak(Box::new(Depot::new(config(
+            Options::DEFAULT.cache(1).chunk(4),
+        ))));
+        let exiting = thread::spawn(move || {
+            let cache = LocalCache::new();
+            cache.activate_for_model(1);
+            let a = cache.pop(&UNUSED_KEY, depot).unwrap();
+            let b = cache.pop(&UNUSED_KEY, depot).unwrap();
+            let held = [a.as_ptr() as usize, b.as_ptr() as usize];
+            // SAFETY: slots of this depot, given back once.
+            unsafe {
+                cache.push(a, &UNUSED_KEY, depot);
+                cache.push(b, &UNUSED_KEY, depot);
+            }
+            cache.close(depot); // what the thread-exit flush does
+            held
+        });
+        let other = thread::spawn(move || {
+            let mine = slots_of(depot, depot.refill(1));
+            give(depot, &mine);
+            mine
+        });
+        let mut held: HashSet<usize> = exiting.join().unwrap().into_iter().collect();
+        held.extend(other.join().unwrap());
+        let [handed, returned, _, capacity, _] = depot.counters();
+        assert_eq!((handed, returned), (2, 2), "the flush folded the counters");
+        // Every slot either thread held is back in the depot, none twice.
+        let mut seen = HashSet::new();
+        while depot.free_slots() > 0 {
+            for s in slots_of(depot, depot.refill(1)) {
+                assert!(seen.insert(s), "slot {s:#x} listed twice");
+            }
+        }
+        assert_eq!(seen, held);
+        assert!(seen.len() <= capacity);
+    });
+}
