@@ -1,11 +1,14 @@
-//! The derive input as our own types, borrowing from syn.
+//! The macro inputs as our own types: the derive's, borrowing from syn, and `pool!`'s.
 
+use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
 use syn::{
-    Attribute, Data, DeriveInput, GenericParam, Generics, Ident, Token, Type, TypeParamBound,
-    WherePredicate,
+    Attribute, Data, DeriveInput, GenericParam, Generics, Ident, Member, Path, Token, Type,
+    TypeParamBound, Visibility, WherePredicate,
 };
 
-use crate::attr::{Attrs, POOL};
+use crate::attr::{Attrs, FieldAttrs, POOL};
 use crate::ctxt::Errors;
 
 pub struct Input<'a> {
@@ -18,14 +21,18 @@ pub struct Input<'a> {
 }
 
 pub enum Shape<'a> {
-    /// A struct, and the type of its last field (the only one that may be unsized).
-    Struct {
-        last_field: Option<&'a Type>,
-    },
+    Struct { fields: Vec<Field<'a>> },
     Enum,
-    Union {
-        union_token: &'a Token![union],
-    },
+    Union { union_token: &'a Token![union] },
+}
+
+/// A field of a struct.
+pub struct Field<'a> {
+    /// `self.#member`.
+    pub member: Member,
+    pub ty: &'a Type,
+    /// `#[pool(skip)]`: left out of the reset of `#[pool(recycle)]`.
+    pub skip: Option<Path>,
 }
 
 /// Why a field type is unsized, for the message that says what to store instead.
@@ -40,33 +47,46 @@ impl<'a> Input<'a> {
     pub fn from_syn(node: &'a DeriveInput, errors: &mut Errors) -> Input<'a> {
         let attrs = Attrs::from_attrs(&node.attrs, errors);
         let mut misplaced = Vec::new();
-        let mut note_misplaced = |attrs: &'a [Attribute]| {
-            misplaced.extend(attrs.iter().filter(|attr| attr.path().is_ident(POOL)));
-        };
+        let pool_attrs =
+            |attrs: &'a [Attribute]| attrs.iter().filter(|attr| attr.path().is_ident(POOL));
         let shape = match &node.data {
             Data::Struct(data) => {
-                data.fields
+                let fields = data
+                    .fields
                     .iter()
-                    .for_each(|field| note_misplaced(&field.attrs));
-                Shape::Struct {
-                    last_field: data.fields.iter().last().map(|field| &field.ty),
-                }
+                    .enumerate()
+                    .map(|(i, field)| {
+                        let parsed = FieldAttrs::from_attrs(&field.attrs, errors);
+                        misplaced.extend(parsed.misplaced);
+                        let member = match &field.ident {
+                            Some(ident) => Member::Named(ident.clone()),
+                            None => Member::Unnamed(syn::Index {
+                                index: i as u32,
+                                span: field.ty.span(),
+                            }),
+                        };
+                        Field {
+                            member,
+                            ty: &field.ty,
+                            skip: parsed.skip,
+                        }
+                    })
+                    .collect();
+                Shape::Struct { fields }
             }
             Data::Enum(data) => {
                 for variant in &data.variants {
-                    note_misplaced(&variant.attrs);
-                    variant
-                        .fields
-                        .iter()
-                        .for_each(|field| note_misplaced(&field.attrs));
+                    misplaced.extend(pool_attrs(&variant.attrs));
+                    for field in &variant.fields {
+                        misplaced.extend(pool_attrs(&field.attrs));
+                    }
                 }
                 Shape::Enum
             }
             Data::Union(data) => {
-                data.fields
-                    .named
-                    .iter()
-                    .for_each(|field| note_misplaced(&field.attrs));
+                for field in &data.fields.named {
+                    misplaced.extend(pool_attrs(&field.attrs));
+                }
                 Shape::Union {
                     union_token: &data.union_token,
                 }
@@ -81,30 +101,24 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// The type of the last field of a struct (the only one that may be unsized).
+    fn last_field(&self) -> Option<&'a Type> {
+        match &self.shape {
+            Shape::Struct { fields } => fields.last().map(|field| field.ty),
+            _ => None,
+        }
+    }
+
     /// The last field's type, when it is one that is unsized whatever the generics.
     pub fn unsized_field(&self) -> Option<(&'a Type, Unsized<'a>)> {
-        let Shape::Struct {
-            last_field: Some(ty),
-        } = self.shape
-        else {
-            return None;
-        };
-        let kind = match ungroup(ty) {
-            Type::Slice(slice) => Unsized::Slice(&slice.elem),
-            Type::TraitObject(_) => Unsized::Dyn,
-            Type::Path(path) if path.qself.is_none() && is_str(&path.path) => Unsized::Str,
-            _ => return None,
-        };
-        Some((ty, kind))
+        let ty = self.last_field()?;
+        Some((ty, unsized_kind(ty)?))
     }
 
     /// Whether the last field's type is a type parameter declared `?Sized`, so the type may be
     /// unsized.
     pub fn maybe_unsized(&self) -> bool {
-        let Shape::Struct {
-            last_field: Some(ty),
-        } = self.shape
-        else {
+        let Some(ty) = self.last_field() else {
             return false;
         };
         let Type::Path(path) = ungroup(ty) else {
@@ -131,6 +145,87 @@ impl<'a> Input<'a> {
                 _ => false,
             });
         in_params || in_where
+    }
+}
+
+/// Why `ty` is unsized, when it is unsized whatever the generics.
+pub fn unsized_kind(ty: &Type) -> Option<Unsized<'_>> {
+    Some(match ungroup(ty) {
+        Type::Slice(slice) => Unsized::Slice(&slice.elem),
+        Type::TraitObject(_) => Unsized::Dyn,
+        Type::Path(path) if path.qself.is_none() && is_str(&path.path) => Unsized::Str,
+        _ => return None,
+    })
+}
+
+/// The input of `pool!`: `#[attrs] vis Name: Type, options...`.
+pub struct Named {
+    /// Outer attributes, for the marker struct.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub ident: Ident,
+    pub ty: Type,
+    pub options: Attrs,
+}
+
+/// The shape of the declaration, for messages.
+const NAMED_EXAMPLE: &str =
+    "e.g. `pool!(pub Frames: [u8; 4096])` or `pool!(pub Frames: [u8; 4096], prealloc = 256)`";
+
+impl Named {
+    /// Parses `pool!`'s input. A malformed declaration is an `Err`; bad options are recorded in
+    /// `errors` (all of them) and leave the declaration usable, for the fallback.
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> syn::Result<Named> {
+        let parser = |input: ParseStream| {
+            if input.is_empty() {
+                return Err(input.error(format_args!(
+                    "expected a pool declaration `Name: Type`, {NAMED_EXAMPLE}"
+                )));
+            }
+            let attrs = input.call(Attribute::parse_outer)?;
+            let vis: Visibility = input.parse()?;
+            let ident: Ident = input.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    format_args!("expected the pool's name, {NAMED_EXAMPLE}"),
+                )
+            })?;
+            if !input.peek(Token![:]) {
+                let message = format!(
+                    "expected `:` and the item type after the pool's name: `{ident}: Type`, \
+                     {NAMED_EXAMPLE}"
+                );
+                return Err(match input.is_empty() {
+                    true => syn::Error::new(ident.span(), message),
+                    false => input.error(message),
+                });
+            }
+            let colon: Token![:] = input.parse()?;
+            let type_expected = || {
+                format!("expected the type of the pool's objects after `{ident}:`, {NAMED_EXAMPLE}")
+            };
+            if input.is_empty() || input.peek(Token![,]) {
+                return Err(syn::Error::new(colon.span, type_expected()));
+            }
+            let ty: Type = input
+                .parse()
+                .map_err(|error| syn::Error::new(error.span(), type_expected()))?;
+            if !input.is_empty() && !input.peek(Token![,]) {
+                return Err(input.error(format_args!(
+                    "expected `,` between the type and the options, {NAMED_EXAMPLE}"
+                )));
+            }
+            let _: Option<Token![,]> = input.parse()?;
+            let options = Attrs::from_macro(input, errors);
+            Ok(Named {
+                attrs,
+                vis,
+                ident,
+                ty,
+                options,
+            })
+        };
+        parser.parse2(tokens)
     }
 }
 

@@ -1,11 +1,12 @@
-//! Code generation: the `unsafe impl Pool` of a valid input.
+//! Code generation: the `unsafe impl Pool` of a valid input, for the derive and for `pool!`.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam, Lifetime};
 
-use crate::ast::Input;
-use crate::attr::Krate;
+use crate::ast::{Input, Named, Shape};
+use crate::attr::{Attrs, Krate};
 use crate::ctxt::Errors;
 use crate::fallback;
 
@@ -20,52 +21,203 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
     }
 }
 
+/// `pool!(Name: Type, ...)`: parse, validate, then expand; on any error, every error and, when
+/// the declaration could be read, the marker with a stub.
+pub fn pool(tokens: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let named = Named::parse(tokens, &mut errors);
+    if let Ok(named) = &named {
+        named.validate(&mut errors);
+    }
+    match (named, errors.finish()) {
+        (Ok(named), Ok(())) => impl_named(&named),
+        (Ok(named), Err(error)) => fallback::expand_named(&named, error),
+        (Err(syntax), Ok(())) => syntax.into_compile_error(),
+        (Err(syntax), Err(mut error)) => {
+            error.combine(syntax);
+            error.into_compile_error()
+        }
+    }
+}
+
+/// What the items of an `unsafe impl Pool` are made of, for either macro.
+struct Parts<'a> {
+    krate: &'a Krate,
+    attrs: &'a Attrs,
+    /// The item type as the impl names it (`Self` in the derive).
+    item: TokenStream,
+    /// The item type as a `static` names it: lifetimes erased to `'static`.
+    static_item: TokenStream,
+    /// The pool type as a `static` names it.
+    static_pool: TokenStream,
+    /// Where a failed `Sized` bound of the item points.
+    item_span: Span,
+    /// Whether the item's tokens may be respanned onto the option that puts the pool in recycle
+    /// mode, so that a missing `Default` or `Unpin` is reported there. Only for the derive, whose
+    /// item (`Self`, the type's name) always resolves: a `pool!` item respanned would report an
+    /// unknown type twice, so its errors point at the item type as written.
+    respan_item: bool,
+}
+
+impl Parts<'_> {
+    /// `__CONFIG`, `__RECYCLE` in recycle mode, `__cache` and `__depot`.
+    fn pool_items(&self) -> TokenStream {
+        let krate = krate_path(self.krate);
+        let Parts {
+            item,
+            static_item,
+            static_pool,
+            ..
+        } = self;
+        let options = self.attrs.counts().map(|(key, count)| {
+            let method = syn::Ident::new(key, Span::call_site());
+            let n = usize_literal(count);
+            quote!(.#method(#n))
+        });
+        let recycle_option = self.attrs.recycle_mode().map(|_| quote!(.recycle()));
+        // If the type is unsized after all (say, through a type alias), the `Sized` bound of
+        // `Config::of` fails on the user's type rather than on the macro.
+        let config_of =
+            quote_spanned!(self.item_span=> #krate::__private::Config::of::<#static_item>);
+        let recycle = self.recycler().map(|recycler| {
+            quote! {
+                #[doc(hidden)]
+                const __RECYCLE: ::core::option::Option<#krate::__private::Recycler<#item>> =
+                    ::core::option::Option::Some(#recycler);
+            }
+        });
+        quote! {
+            #[doc(hidden)]
+            const __CONFIG: #krate::__private::Config = #config_of(
+                #krate::__private::Options::DEFAULT #(#options)* #recycle_option
+            );
+
+            #recycle
+
+            #[inline(always)]
+            #[doc(hidden)]
+            fn __cache() -> &'static #krate::__private::LocalKey<#krate::__private::LocalCache> {
+                #krate::__private::thread_local! {
+                    static CACHE: #krate::__private::LocalCache =
+                        const { #krate::__private::LocalCache::new() };
+                }
+                &CACHE
+            }
+
+            #[inline(always)]
+            #[doc(hidden)]
+            fn __depot() -> &'static #krate::__private::Depot {
+                static DEPOT: #krate::__private::Depot =
+                    #krate::__private::Depot::new(<#static_pool as #krate::Pool>::__CONFIG);
+                &DEPOT
+            }
+        }
+    }
+
+    /// The `Recycler` of a pool in recycle mode:
+    /// `Recycler::recycling(init)` (the item's `Recycle` impl) or `Recycler::with(init, reset)`,
+    /// then the bounds.
+    fn recycler(&self) -> Option<TokenStream> {
+        let mode = self.attrs.recycle_mode()?;
+        // A missing `Recycle` or `Default` is reported on the option that needs it.
+        let span = mode.span();
+        let krate = krate_at(self.krate, span);
+        let item = self.at(&self.item, span);
+        let init = match &self.attrs.init {
+            Some(hook) => hook.path.to_token_stream(),
+            None => quote_spanned!(span=> <#item as #krate::__private::DefaultInit>::init),
+        };
+        let new = match &self.attrs.reset {
+            Some(hook) => {
+                let reset = &hook.path;
+                quote_spanned!(span=> #krate::__private::Recycler::<#item>::with(#init, #reset))
+            }
+            None => {
+                quote_spanned!(span=> #krate::__private::Recycler::<#item>::recycling(#init))
+            }
+        };
+        let bounds = self.attrs.recycle_bounds().map(|(key, count)| {
+            let method = syn::Ident::new(key, Span::call_site());
+            let n = usize_literal(count);
+            quote!(.#method(#n))
+        });
+        Some(quote!(#new #(#bounds)*))
+    }
+
+    /// The item's `tokens`, spanned at `span` when they may be (see `respan_item`).
+    fn at(&self, tokens: &TokenStream, span: Span) -> TokenStream {
+        match self.respan_item {
+            true => respan(tokens.clone(), span),
+            false => tokens.clone(),
+        }
+    }
+
+    /// `unsafe impl RecyclePool` and the `Unpin` check, in recycle mode.
+    fn recycle_pool(
+        &self,
+        impl_generics: impl ToTokens,
+        self_ty: impl ToTokens,
+        where_clause: impl ToTokens,
+    ) -> TokenStream {
+        let Some(mode) = self.attrs.recycle_mode() else {
+            return TokenStream::new();
+        };
+        let krate = krate_path(self.krate);
+        let static_item = self.at(&self.static_item, mode.span());
+        // Spanned on `recycle`: a `!Unpin` item is reported on the option that needs `Unpin`.
+        let check = quote_spanned! {mode.span()=>
+            recycled_items_must_be_unpin::<#static_item>();
+        };
+        quote! {
+            #[automatically_derived]
+            unsafe impl #impl_generics #krate::RecyclePool for #self_ty #where_clause {}
+
+            // Recycled objects are kept alive without being dropped, which `Pin` allows only for
+            // `Unpin` values.
+            const _: fn() = || {
+                fn recycled_items_must_be_unpin<
+                    X: ?::core::marker::Sized + ::core::marker::Unpin,
+                >() {}
+                #check
+            };
+        }
+    }
+}
+
+/// The derive's expansion.
 fn impl_pool(input: &Input) -> TokenStream {
-    let krate = input.krate();
+    let krate = krate_path(&input.attrs.krate);
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let static_ty = input.static_ty();
-    let options = input.attrs.counts().map(|(key, count)| {
-        let method = syn::Ident::new(key, Span::call_site());
-        // Spanned on the user's literal: a value that does not fit the target's `usize` (a
-        // 32-bit target when the macro runs on a 64-bit host) is reported there.
-        let mut n = Literal::usize_suffixed(count.value);
-        n.set_span(count.lit.span());
-        quote!(.#method(#n))
-    });
-    // If the type is unsized after all (say, through a type alias), the `Sized` bounds of
-    // `Pool::Item` and `Config::of` fail on the user's type name rather than on the derive.
-    let item = quote_spanned!(ident.span()=> Self);
-    let config_of = quote_spanned!(ident.span()=> #krate::__private::Config::of::<#static_ty>);
+    let parts = Parts {
+        krate: &input.attrs.krate,
+        attrs: &input.attrs,
+        // If the type is unsized after all (say, through a type alias), the `Sized` bounds of
+        // `Pool::Item` and `Config::of` fail on the user's type name rather than on the derive.
+        item: quote_spanned!(ident.span()=> Self),
+        static_item: static_ty.clone(),
+        static_pool: static_ty,
+        item_span: ident.span(),
+        respan_item: true,
+    };
+    let item = &parts.item;
+    let pool_items = parts.pool_items();
+    let recycle_pool =
+        parts.recycle_pool(&impl_generics, quote!(#ident #ty_generics), where_clause);
+    let recycle_impl = input.impl_recycle();
     quote! {
         const _: () = {
             #[automatically_derived]
             unsafe impl #impl_generics #krate::Pool for #ident #ty_generics #where_clause {
                 type Item = #item;
 
-                #[doc(hidden)]
-                const __CONFIG: #krate::__private::Config = #config_of(
-                    #krate::__private::Options::DEFAULT #(#options)*
-                );
-
-                #[inline(always)]
-                #[doc(hidden)]
-                fn __cache() -> &'static #krate::__private::LocalKey<#krate::__private::LocalCache> {
-                    #krate::__private::thread_local! {
-                        static CACHE: #krate::__private::LocalCache =
-                            const { #krate::__private::LocalCache::new() };
-                    }
-                    &CACHE
-                }
-
-                #[inline(always)]
-                #[doc(hidden)]
-                fn __depot() -> &'static #krate::__private::Depot {
-                    static DEPOT: #krate::__private::Depot =
-                        #krate::__private::Depot::new(<#static_ty as #krate::Pool>::__CONFIG);
-                    &DEPOT
-                }
+                #pool_items
             }
+
+            #recycle_pool
+
+            #recycle_impl
         };
     }
 }
@@ -73,10 +225,7 @@ fn impl_pool(input: &Input) -> TokenStream {
 impl Input<'_> {
     /// The runtime crate's path. Only called when `crate = "..."` is not invalid.
     pub fn krate(&self) -> TokenStream {
-        match &self.attrs.krate {
-            Krate::Path(path) => path.to_token_stream(),
-            Krate::Default | Krate::Invalid => quote!(::zokio_pool),
-        }
+        krate_path(&self.attrs.krate)
     }
 
     /// The type with every lifetime parameter replaced by `'static`: what the `static`s of the
@@ -95,6 +244,288 @@ impl Input<'_> {
             quote!(#ident<#(#lifetimes),*>)
         }
     }
+
+    /// `impl Recycle`, field by field, for a struct with `recycle` and no `reset` function.
+    fn impl_recycle(&self) -> Option<TokenStream> {
+        let (Shape::Struct { fields }, Some(_), None) =
+            (&self.shape, &self.attrs.recycle, &self.attrs.reset)
+        else {
+            return None;
+        };
+        let krate = self.krate();
+        let ident = self.ident;
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let kept = fields.iter().filter(|field| field.skip.is_none());
+        // Spanned on each field's type: a type without `Recycle` is reported there.
+        let resets = kept.clone().map(|field| {
+            let span = field.ty.span();
+            let krate = krate_at(&self.attrs.krate, span);
+            let member = respan(field.member.to_token_stream(), span);
+            quote_spanned!(span=> #krate::Recycle::reset(&mut self.#member);)
+        });
+        let capacity = kept.fold(quote!(0), |sum, field| {
+            let span = field.ty.span();
+            let krate = krate_at(&self.attrs.krate, span);
+            let member = respan(field.member.to_token_stream(), span);
+            let capacity = quote_spanned!(span=> #krate::Recycle::kept_capacity(&self.#member));
+            quote!(::core::primitive::usize::saturating_add(#sum, #capacity))
+        });
+        Some(quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::Recycle for #ident #ty_generics #where_clause {
+                #[inline]
+                fn reset(&mut self) {
+                    #(#resets)*
+                }
+
+                #[inline]
+                fn kept_capacity(&self) -> ::core::primitive::usize {
+                    #capacity
+                }
+            }
+        })
+    }
+}
+
+/// `pool!`'s expansion.
+fn impl_named(named: &Named) -> TokenStream {
+    let krate = krate_path(&named.options.krate);
+    let Named { ident, ty, .. } = named;
+    let parts = Parts {
+        krate: &named.options.krate,
+        attrs: &named.options,
+        item: ty.to_token_stream(),
+        static_item: ty.to_token_stream(),
+        static_pool: ident.to_token_stream(),
+        item_span: ty.span(),
+        respan_item: false,
+    };
+    let marker = marker(named);
+    let pool_items = parts.pool_items();
+    let recycle_pool = parts.recycle_pool(TokenStream::new(), ident, TokenStream::new());
+    let methods = methods(named);
+    quote! {
+        #marker
+
+        const _: () = {
+            #[automatically_derived]
+            unsafe impl #krate::Pool for #ident {
+                type Item = #ty;
+
+                #pool_items
+            }
+
+            #recycle_pool
+        };
+
+        #methods
+    }
+}
+
+/// `pool!`'s marker struct.
+pub fn marker(named: &Named) -> TokenStream {
+    let Named {
+        attrs,
+        vis,
+        ident,
+        ty,
+        ..
+    } = named;
+    let documented = attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    let doc = (!documented).then(|| {
+        let ty = text(ty);
+        let doc = format!(
+            " A pool of `{ty}` objects, declared with `pool!`: `{ident}::new(value)` gives a \
+             `PoolBox<{ty}, {ident}>`."
+        );
+        quote!(#[doc = #doc])
+    });
+    quote! {
+        #(#attrs)*
+        #doc
+        #[derive(
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::fmt::Debug,
+            ::core::default::Default,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+        )]
+        #vis struct #ident;
+    }
+}
+
+/// The functions of `pool!`'s marker, which name the pool for `PoolBox`'s `*_in` functions.
+pub fn methods(named: &Named) -> TokenStream {
+    let Named {
+        vis,
+        ident,
+        ty,
+        options,
+        ..
+    } = named;
+    let krate = krate_path(&options.krate);
+    let boxed = quote!(#krate::PoolBox<#ty, #ident>);
+    let doc = |text: String| quote!(#[doc = #text]);
+    let pool = format!("the `{ident}` pool");
+    let panics_at_max = "\n\n# Panics\nIf the pool is at its `max`";
+    let new = doc(format!(
+        " Moves `value` into a slot of {pool}.{panics_at_max} (see [`try_new`](Self::try_new))."
+    ));
+    let try_new = doc(format!(
+        " Moves `value` into a slot of {pool}, or gives it back if the pool is at its `max`."
+    ));
+    let new_with = doc(format!(
+        " Takes a slot of {pool}, then builds the value in it with `f`.{panics_at_max} (before \
+         `f` is called), or if `f` panics (the slot goes back)."
+    ));
+    let try_new_with = doc(
+        " [`new_with`](Self::new_with), giving `f` back uncalled if the pool is at its `max`."
+            .to_owned(),
+    );
+    let new_uninit = doc(format!(
+        " Takes a slot of {pool} with uninitialized contents, to be written in place \
+         (`PoolBox::write`): no copy of a large object through the stack.{panics_at_max}."
+    ));
+    let try_new_uninit =
+        doc(" [`new_uninit`](Self::new_uninit), or `None` if the pool is at its `max`.".to_owned());
+    let pin = doc(format!(
+        " Moves `value` into a slot of {pool} and pins it there, as `Box::pin`.{panics_at_max}."
+    ));
+    let stats = doc(format!(
+        " Statistics of {pool}: see `PoolStats` for what each figure means."
+    ));
+    let take = options.recycle_mode().map(|_| {
+        let take = doc(format!(
+            " Takes an object from {pool}: one kept from a previous user, reset, or a new one \
+             built by the pool's `init` function when none is kept.{panics_at_max}, or if `init` \
+             panics."
+        ));
+        let try_take =
+            doc(" [`take`](Self::take), or `None` if the pool is at its `max`.".to_owned());
+        quote! {
+            #take
+            #[inline]
+            #[track_caller]
+            #vis fn take() -> #boxed {
+                #krate::PoolBox::take_in(#ident)
+            }
+
+            #try_take
+            #[inline]
+            #vis fn try_take() -> ::core::option::Option<#boxed> {
+                #krate::PoolBox::try_take_in(#ident)
+            }
+        }
+    });
+    quote! {
+        impl #ident {
+            #new
+            #[inline]
+            #[track_caller]
+            #vis fn new(value: #ty) -> #boxed {
+                #krate::PoolBox::new_in(value, #ident)
+            }
+
+            #try_new
+            #[inline]
+            #vis fn try_new(value: #ty) -> ::core::result::Result<#boxed, #ty> {
+                #krate::PoolBox::try_new_in(value, #ident)
+            }
+
+            #new_with
+            #[inline]
+            #[track_caller]
+            #vis fn new_with<F: ::core::ops::FnOnce() -> #ty>(f: F) -> #boxed {
+                #krate::PoolBox::new_with_in(f, #ident)
+            }
+
+            #try_new_with
+            #[inline]
+            #vis fn try_new_with<F: ::core::ops::FnOnce() -> #ty>(
+                f: F,
+            ) -> ::core::result::Result<#boxed, F> {
+                #krate::PoolBox::try_new_with_in(f, #ident)
+            }
+
+            #new_uninit
+            #[inline]
+            #[track_caller]
+            #vis fn new_uninit(
+            ) -> #krate::PoolBox<::core::mem::MaybeUninit<#ty>, #krate::Uninit<#ident>> {
+                #krate::PoolBox::new_uninit_in(#ident)
+            }
+
+            #try_new_uninit
+            #[inline]
+            #vis fn try_new_uninit() -> ::core::option::Option<
+                #krate::PoolBox<::core::mem::MaybeUninit<#ty>, #krate::Uninit<#ident>>,
+            > {
+                #krate::PoolBox::try_new_uninit_in(#ident)
+            }
+
+            #pin
+            #[inline]
+            #[track_caller]
+            #vis fn pin(value: #ty) -> ::core::pin::Pin<#boxed> {
+                #krate::PoolBox::pin_in(value, #ident)
+            }
+
+            #take
+
+            #stats
+            #[inline]
+            #vis fn stats() -> #krate::PoolStats {
+                #krate::PoolStats::of::<#ident>()
+            }
+        }
+    }
+}
+
+/// The runtime crate's path. Not called when `crate = "..."` is invalid.
+pub fn krate_path(krate: &Krate) -> TokenStream {
+    match krate {
+        Krate::Path(path) => path.to_token_stream(),
+        Krate::Default | Krate::Invalid => quote!(::zokio_pool),
+    }
+}
+
+/// [`krate_path`] with every token spanned at `span`, for an expression whose errors point at
+/// one of the user's tokens.
+fn krate_at(krate: &Krate, span: Span) -> TokenStream {
+    respan(krate_path(krate), span)
+}
+
+/// `tokens` with every span set to `span`, so that an error on the expression they make points
+/// at one place.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut new = Group::new(group.delimiter(), respan(group.stream(), span));
+                new.set_span(span);
+                tree = TokenTree::Group(new);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+/// A count as a `usize` literal, spanned on the user's literal: a value that does not fit the
+/// target's `usize` (a 32-bit target when the macro runs on a 64-bit host) is reported there.
+fn usize_literal(count: &crate::attr::Count) -> Literal {
+    let mut n = Literal::usize_suffixed(count.value);
+    n.set_span(count.lit.span());
+    n
+}
+
+/// `ty` as a user would write it, for docs.
+fn text(ty: &syn::Type) -> String {
+    crate::valid::type_text(ty)
 }
 
 #[cfg(test)]
@@ -236,5 +667,177 @@ mod tests {
         });
         assert!(actual.contains("compile_error"));
         assert!(!actual.contains("impl"));
+    }
+
+    #[test]
+    fn recycle_mode_adds_the_hooks_a_recycle_pool_impl_and_a_field_wise_reset() {
+        let actual = expand(syn::parse_quote! {
+            #[pool(recycle, max_capacity = 64, max_idle = 2)]
+            struct Buffer { data: Vec<u8>, #[pool(skip)] id: u32, name: String }
+        });
+        let recycler = quote! {
+            const __RECYCLE: ::core::option::Option<::zokio_pool::__private::Recycler<Self>> =
+                ::core::option::Option::Some(
+                    ::zokio_pool::__private::Recycler::<Self>::recycling(
+                        <Self as ::zokio_pool::__private::DefaultInit>::init
+                    ).max_capacity(64usize).max_idle(2usize)
+                );
+        };
+        assert!(actual.contains(&recycler.to_string()), "{actual}");
+        assert!(actual.contains("Options :: DEFAULT . recycle ()"));
+        assert!(actual.contains("unsafe impl :: zokio_pool :: RecyclePool for Buffer { }"));
+        assert!(actual.contains("recycled_items_must_be_unpin :: < Buffer > ()"));
+        let reset = quote! {
+            fn reset(&mut self) {
+                ::zokio_pool::Recycle::reset(&mut self.data);
+                ::zokio_pool::Recycle::reset(&mut self.name);
+            }
+        };
+        assert!(actual.contains(&reset.to_string()), "{actual}");
+        assert!(
+            !actual.contains("self . id"),
+            "a skipped field is not reset"
+        );
+        assert!(actual.contains(
+            ":: core :: primitive :: usize :: saturating_add (:: core :: primitive :: usize :: \
+             saturating_add (0 , :: zokio_pool :: Recycle :: kept_capacity (& self . data)) , \
+             :: zokio_pool :: Recycle :: kept_capacity (& self . name))"
+        ));
+    }
+
+    #[test]
+    fn a_reset_function_replaces_the_recycle_impl() {
+        let actual = expand(syn::parse_quote! {
+            #[pool(recycle, reset = Self::clear, init = make)]
+            enum Slot { Empty, Full(Vec<u8>) }
+        });
+        assert!(actual.contains(
+            &quote!(::zokio_pool::__private::Recycler::<Self>::with(
+                make,
+                Self::clear
+            ))
+            .to_string()
+        ));
+        assert!(!actual.contains("Recycle for"));
+        assert!(actual.contains("RecyclePool for Slot"));
+    }
+
+    #[test]
+    fn plain_pools_have_no_recycle_items() {
+        let actual = expand(syn::parse_quote! {
+            struct Plain(u64);
+        });
+        assert!(!actual.contains("__RECYCLE"));
+        assert!(!actual.contains("Recycle"));
+        assert!(!actual.contains("recycle"));
+    }
+
+    #[test]
+    fn the_stub_of_a_recycling_struct_keeps_take_and_reset_callable() {
+        let actual = expand(syn::parse_quote! {
+            #[pool(recycle, init = 5)]
+            struct Buffer(Vec<u8>);
+        });
+        assert!(actual.contains("compile_error"));
+        assert!(actual.contains("unsafe impl :: zokio_pool :: RecyclePool for Buffer { }"));
+        assert!(actual.contains("impl :: zokio_pool :: Recycle for Buffer"));
+    }
+
+    fn expand_pool(tokens: TokenStream) -> String {
+        pool(tokens).to_string()
+    }
+
+    #[test]
+    fn pool_declares_a_marker_its_pool_and_its_functions() {
+        let actual = expand_pool(quote! {
+            /// Frames.
+            pub Frames: [u8; 4096], prealloc = 256,
+        });
+        let marker = quote! {
+            #[doc = r" Frames."]
+            #[derive(
+                ::core::clone::Clone,
+                ::core::marker::Copy,
+                ::core::fmt::Debug,
+                ::core::default::Default,
+                ::core::cmp::PartialEq,
+                ::core::cmp::Eq,
+                ::core::hash::Hash,
+            )]
+            pub struct Frames;
+        };
+        assert!(actual.starts_with(&marker.to_string()), "{actual}");
+        assert!(actual
+            .contains("unsafe impl :: zokio_pool :: Pool for Frames { type Item = [u8 ; 4096] ;"));
+        assert!(actual.contains(
+            "Config :: of :: < [u8 ; 4096] > (:: zokio_pool :: __private :: Options :: DEFAULT . prealloc (256usize))"
+        ));
+        assert!(actual.contains("Depot :: new (< Frames as :: zokio_pool :: Pool > :: __CONFIG)"));
+        let new = quote! {
+            pub fn new(value: [u8; 4096]) -> ::zokio_pool::PoolBox<[u8; 4096], Frames> {
+                ::zokio_pool::PoolBox::new_in(value, Frames)
+            }
+        };
+        assert!(actual.contains(&new.to_string()));
+        for function in [
+            "try_new",
+            "new_with",
+            "try_new_with",
+            "new_uninit",
+            "try_new_uninit",
+            "pin",
+            "stats",
+        ] {
+            assert!(actual.contains(&format!("pub fn {function}")), "{function}");
+        }
+        assert!(!actual.contains("fn take"), "take needs recycle mode");
+        assert!(!actual.contains("RecyclePool"));
+    }
+
+    #[test]
+    fn a_recycling_pool_uses_the_item_types_recycle_impl_and_can_take() {
+        let actual = expand_pool(quote!(Buffers: Vec<u8>, recycle, max_idle = 4));
+        assert!(actual.contains(
+            &quote!(::zokio_pool::__private::Recycler::<Vec<u8>>::recycling(
+                <Vec<u8> as ::zokio_pool::__private::DefaultInit>::init
+            )
+            .max_idle(4usize))
+            .to_string()
+        ));
+        assert!(actual.contains("unsafe impl :: zokio_pool :: RecyclePool for Buffers { }"));
+        assert!(actual.contains("recycled_items_must_be_unpin :: < Vec < u8 > > ()"));
+        assert!(actual.contains("fn take () -> :: zokio_pool :: PoolBox < Vec < u8 > , Buffers >"));
+        assert!(actual.contains("fn try_take ()"));
+        // Private marker, private functions.
+        assert!(actual.contains("struct Buffers ;"));
+        assert!(!actual.contains("pub"));
+        assert!(
+            actual.contains("A pool of `Vec<u8>` objects"),
+            "an undocumented marker gets a doc"
+        );
+    }
+
+    #[test]
+    fn pool_errors_expand_to_compile_errors_the_marker_and_a_stub() {
+        let actual = expand_pool(quote!(pub Frames: [u8; 4096], prealoc = 1, max = 0));
+        assert_eq!(actual.matches("compile_error").count(), 2);
+        assert!(actual.contains("pub struct Frames ;"));
+        assert!(actual.contains("unsafe impl :: zokio_pool :: Pool for Frames"));
+        assert!(actual.contains("unreachable"));
+        assert!(actual.contains("pub fn new"));
+    }
+
+    #[test]
+    fn a_malformed_pool_declaration_is_only_an_error() {
+        for tokens in [
+            quote!(),
+            quote!(Frames),
+            quote!(Frames:),
+            quote!(Frames: u8 max = 1),
+        ] {
+            let actual = expand_pool(tokens);
+            assert!(actual.starts_with(":: core :: compile_error !"), "{actual}");
+            assert!(!actual.contains("struct"));
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! The `#[derive(Pooled)]` macro of [zokio-pool](https://docs.rs/zokio-pool).
 //!
-//! Do not depend on this crate directly: use the derive through the `zokio-pool` crate, which
-//! re-exports it as `zokio_pool::Pooled` and pins this crate to its exact version (the code the
-//! derive emits calls hidden items of the runtime that may change in any release).
+//! Do not depend on this crate directly: use the macros through the `zokio-pool` crate, which
+//! re-exports them as `zokio_pool::Pooled` and `zokio_pool::pool!` and pins this crate to its
+//! exact version (the code the macros emit calls hidden items of the runtime that may change in
+//! any release).
 //!
-//! The implementation reads one step per module: `ast` turns the syn input into our own types,
-//! `attr` parses `#[pool(...)]`, `valid` checks the whole, `expand` emits the `unsafe impl Pool`,
-//! and `fallback` emits every error (with a stub impl) when the input is invalid; `ctxt` collects
-//! the errors of all steps so that one build reports every one of them.
+//! The implementation reads one step per module, for both macros: `ast` turns the input into our
+//! own types, `attr` parses the pool options (one parser for `#[pool(...)]` and for `pool!`'s
+//! list), `valid` checks the whole, `expand` emits the `unsafe impl Pool`, and `fallback` emits
+//! every error (with a stub impl) when the input is invalid; `ctxt` collects the errors of all
+//! steps so that one build reports every one of them.
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -56,8 +58,75 @@ use syn::{parse_macro_input, DeriveInput};
 /// | `chunk = N` | slots reserved each time the pool grows | chosen from the size of the type |
 /// | `cache = N` | slots moved between a thread and the shared depot at once; a thread keeps up to `2 * N` free slots | chosen from the size of the type |
 /// | `crate = "path"` | where the `zokio_pool` crate is, for a renamed dependency or a re-export | `::zokio_pool` |
+/// | `recycle` | recycle mode: objects stay constructed between uses (see below) | off |
+/// | `reset = path` | recycle mode with a reset function `fn(&mut Self)` instead of the field-by-field reset | none |
+/// | `init = path` | in recycle mode, a function `fn() -> Self` that builds the objects of empty slots | `Default::default` |
+/// | `max_capacity = N` | in recycle mode, an object whose `Recycle::kept_capacity` is above `N` after its reset is dropped rather than kept | no bound |
+/// | `max_idle = N` | in recycle mode, an object given back while `N` free slots are at hand (this thread's cache and the depot) is dropped rather than kept | no bound |
 ///
-/// `max` must be at least `prealloc`.
+/// `max` must be at least `prealloc`. `init`, `max_capacity` and `max_idle` need recycle mode;
+/// `max_capacity` does not go with `reset` (a reset function gives no capacity to measure).
+///
+/// # Recycle mode
+///
+/// With `recycle`, dropping a `PoolBox` resets the object in place and keeps it in its slot, and
+/// `PoolBox::take()` hands out a kept object (or builds one with `init` when none is kept): a
+/// buffer keeps its allocation from one user to the next. On a struct, `recycle` also
+/// implements `zokio_pool::Recycle` for it, resetting every field with its own `Recycle` impl
+/// (the standard collections, `String`, `Option`, `Box`, the primitives, ...); `kept_capacity`
+/// is the sum of the fields'. A field marked `#[pool(skip)]` is left as it is and counts 0.
+///
+/// ```ignore
+/// use zokio_pool::{PoolBox, Pooled};
+///
+/// #[derive(Pooled, Default)]
+/// #[pool(recycle, max_capacity = 65_536, max_idle = 1024)]
+/// struct Request {
+///     id: u64,
+///     headers: Vec<(String, String)>,
+///     body: Vec<u8>,
+///     #[pool(skip)] // kept as it is by the reset
+///     generation: u32,
+/// }
+///
+/// let mut r = PoolBox::<Request>::take(); // built by Default: nothing is kept yet
+/// r.body.extend_from_slice(b"hello");
+/// drop(r); // id = 0, headers and body cleared, their capacity kept
+/// let r = PoolBox::<Request>::take(); // the same object
+/// assert!(r.body.is_empty() && r.body.capacity() >= 5);
+/// ```
+///
+/// An enum, or a struct reset some other way, names a reset function with `reset = path`
+/// (which puts the pool in recycle mode by itself; `recycle` may be written too, and `reset`
+/// wins: no `Recycle` impl is generated). To reset with a `Recycle` impl of your own, write
+/// `reset = <Type as zokio_pool::Recycle>::reset`.
+///
+/// ```ignore
+/// use zokio_pool::Pooled;
+///
+/// #[derive(Pooled)]
+/// #[pool(reset = Self::clear, init = Self::new)]
+/// enum Slot {
+///     Empty,
+///     Full(Vec<u8>),
+/// }
+///
+/// impl Slot {
+///     fn new() -> Self {
+///         Slot::Full(Vec::with_capacity(4096))
+///     }
+///     fn clear(&mut self) {
+///         if let Slot::Full(buf) = self {
+///             buf.clear();
+///         }
+///     }
+/// }
+/// ```
+///
+/// Recycled objects must be `Unpin` (a kept object is neither dropped nor moved, which `Pin`
+/// allows only for `Unpin` values) and the type may not have lifetime parameters (a kept object
+/// could otherwise reach a user of another lifetime). An object whose reset panics is dropped,
+/// not kept.
 ///
 /// ## `prealloc`
 ///
@@ -79,7 +148,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// use zokio_pool::{PoolBox, Pooled};
 ///
 /// // At most 2 `Job`s alive at once, across all threads.
-/// #[derive(Pooled)]
+/// #[derive(Pooled, Debug)]
 /// #[pool(max = 2)]
 /// struct Job {
 ///     id: u64,
@@ -170,4 +239,67 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_pooled(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Declares a named pool: a zero-sized marker type that owns a pool of objects of any type, with
+/// the options of `#[derive(Pooled)]`.
+///
+/// `#[derive(Pooled)]` needs a type of your own; `pool!` pools anything (`[u8; 4096]`,
+/// `Vec<u8>`, another crate's type), and one item type may have several pools, each configured
+/// on its own.
+///
+/// ```ignore
+/// zokio_pool::pool!(
+///     /// Doc comments and other outer attributes go on the marker.
+///     pub Frames: [u8; 4096], prealloc = 256
+/// );
+/// zokio_pool::pool!(pub Buffers: Vec<u8>, recycle, max_capacity = 1_048_576, max_idle = 64);
+///
+/// let f = Frames::new([0u8; 4096]); // PoolBox<[u8; 4096], Frames>, derefs to [u8; 4096]
+/// let mut b = Buffers::take();      // a recycled Vec<u8>
+/// b.extend_from_slice(&f[..16]);
+/// ```
+///
+/// # Syntax
+///
+/// ```text
+/// pool!( $(#[attr])* $vis $Name: $Type $(, option)* $(,)? )
+/// ```
+///
+/// Outer attributes (doc comments, `#[cfg]`, `#[allow]`, ...) and the visibility go on the
+/// marker `struct $Name;` and its functions. The options are those of `#[pool(...)]`, written
+/// after a comma: `prealloc = N`, `max = N`, `chunk = N`, `cache = N`, `crate = "path"`,
+/// `recycle`, `reset = path`, `init = path`, `max_capacity = N`, `max_idle = N`.
+///
+/// In recycle mode, `recycle` resets objects with the item type's `zokio_pool::Recycle` impl
+/// (`Vec`, `String`, `VecDeque`, the maps and sets, `Option`, `Box`, arrays and tuples of
+/// them, the primitives have one), and `init` defaults to `Default::default`. A `reset` or
+/// `init` path names the item type, not `Self` (which would be the marker):
+/// `pool!(Frames: [u8; 4096], reset = clear_frame, init = new_frame)`.
+///
+/// # What it declares
+///
+/// The marker `$vis struct $Name;` (`Clone`, `Copy`, `Debug`, `Default`, `PartialEq`, `Eq`,
+/// `Hash`), which implements `zokio_pool::Pool<Item = $Type>`, with these functions:
+///
+/// | function | returns |
+/// | --- | --- |
+/// | `$Name::new(value)` | `PoolBox<$Type, $Name>`; panics at `max` |
+/// | `$Name::try_new(value)` | `Result<PoolBox<$Type, $Name>, $Type>`: the value back at `max` |
+/// | `$Name::new_with(f)`, `try_new_with(f)` | the value built in the slot by `f` |
+/// | `$Name::new_uninit()`, `try_new_uninit()` | `PoolBox<MaybeUninit<$Type>, Uninit<$Name>>`, to write in place (`PoolBox::write`) |
+/// | `$Name::pin(value)` | `Pin<PoolBox<$Type, $Name>>` |
+/// | `$Name::take()`, `try_take()` | in recycle mode: a kept object, or a new one from `init` |
+/// | `$Name::stats()` | `PoolStats` of this pool |
+///
+/// The marker is also a value, for `PoolBox::new_in(value, $Name)` and the other `*_in`
+/// functions. A `PoolBox<$Type, $Name>` is one pointer wide, derefs to `$Type` and goes back to
+/// `$Name`'s pool when dropped, on any thread.
+///
+/// A generic item type gets one pool per instantiation: `pool!(pub U32s: Wrapper<u32>)`. The type
+/// must be nameable where the pool is declared: `pool!` inside a generic function cannot use the
+/// function's type parameters (a `static` cannot depend on them).
+#[proc_macro]
+pub fn pool(input: TokenStream) -> TokenStream {
+    expand::pool(input.into()).into()
 }

@@ -3,8 +3,71 @@
 use quote::ToTokens;
 use syn::{GenericParam, Type};
 
-use crate::ast::{Input, Shape, Unsized};
+use crate::ast::{unsized_kind, Input, Named, Shape, Unsized};
+use crate::attr::{self, Attrs, Site};
 use crate::ctxt::Errors;
+
+impl Attrs {
+    /// Checks the options against each other, wherever they were written.
+    pub fn validate(&self, site: Site, errors: &mut Errors) {
+        if let (Some(prealloc), Some(max)) = (&self.prealloc, &self.max) {
+            if max.value < prealloc.value {
+                errors.spanned(
+                    &max.lit,
+                    format_args!(
+                        "`max = {}` is smaller than `prealloc = {}`: a pool cannot reserve more \
+                         slots than its limit; raise `max` or lower `prealloc`",
+                        max.lit, prealloc.lit
+                    ),
+                );
+            }
+        }
+        if self.recycle_mode().is_none() {
+            let init = self
+                .init
+                .as_ref()
+                .map(|hook| (attr::INIT, &hook.key, "builds the objects"));
+            let bounds = self.recycle_bounds().map(|(key, count)| {
+                let what = match key {
+                    attr::MAX_IDLE => "bounds the objects",
+                    _ => "bounds the capacity of the objects",
+                };
+                (key, &count.key, what)
+            });
+            for (key, path, what) in init.into_iter().chain(bounds) {
+                errors.spanned(
+                    path,
+                    format_args!(
+                        "`{key}` {what} of a recycling pool, and this pool does not recycle: add \
+                         `recycle` to its options, or remove `{key}`"
+                    ),
+                );
+            }
+        }
+        if let (Some(_), Some(max_capacity)) = (&self.reset, &self.max_capacity) {
+            let instead = match site {
+                Site::Derive => {
+                    "or remove `reset` and let `recycle` reset the fields one by one, adding up \
+                     their capacity"
+                }
+                Site::Macro => {
+                    "or remove `reset` and let `recycle` reset with the item type's \
+                     `zokio_pool::Recycle` impl, whose `kept_capacity` is what `max_capacity` \
+                     bounds (`Vec`, `String` and the std collections have one)"
+                }
+            };
+            errors.spanned(
+                &max_capacity.key,
+                format_args!(
+                    "`max_capacity` is measured with `Recycle::kept_capacity`, which a `reset` \
+                     function does not give: shrink or drop big buffers in the reset function \
+                     (e.g. `buf.shrink_to({})`), {instead}",
+                    max_capacity.lit
+                ),
+            );
+        }
+    }
+}
 
 impl Input<'_> {
     /// Records every reason the input cannot have a pool.
@@ -22,45 +85,80 @@ impl Input<'_> {
         }
         self.check_generics(errors);
         if let Some((ty, kind)) = self.unsized_field() {
-            let ty_text = type_text(ty);
-            let instead = match kind {
-                Unsized::Slice(elem) => {
-                    let elem = type_text(elem);
-                    format!("a `Vec<{elem}>` or a `Box<[{elem}]>`, or a fixed-size array `[{elem}; N]`,")
-                }
-                Unsized::Str => "a `String` or a `Box<str>`".to_owned(),
-                Unsized::Dyn => format!("a `Box<{ty_text}>`"),
-            };
-            errors.spanned(
-                ty,
-                format_args!(
-                    "pooled objects must be `Sized`, and `{ty_text}` is not; store {instead} \
-                     instead"
-                ),
-            );
+            errors.spanned(ty, unsized_message(ty, kind));
         }
         for attr in &self.misplaced {
-            errors.spanned(
-                attr,
-                format_args!(
+            let message = match self.shape {
+                Shape::Enum if attr::is_skip(attr) => format!(
+                    "`#[pool(skip)]` goes on a field of a struct; an enum is reset as a whole by \
+                     its `reset` function: remove this attribute from `enum {}`",
+                    self.ident
+                ),
+                _ => format!(
                     "`#[pool(...)]` options apply to the whole type: move this attribute above \
                      `{} {}`",
                     self.keyword(),
                     self.ident
                 ),
+            };
+            errors.spanned(attr, message);
+        }
+        self.attrs.validate(Site::Derive, errors);
+        self.check_recycle(errors);
+    }
+
+    /// What recycle mode needs of the type.
+    fn check_recycle(&self, errors: &mut Errors) {
+        let ident = self.ident;
+        if let (Shape::Enum, Some(recycle), None) =
+            (&self.shape, &self.attrs.recycle, &self.attrs.reset)
+        {
+            errors.spanned(
+                recycle,
+                format_args!(
+                    "`recycle` alone resets a struct field by field, and `{ident}` is an enum: \
+                     give the pool a reset function with `#[pool(recycle, reset = \
+                     path::to::reset)]`, or implement `zokio_pool::Recycle` for `{ident}` and \
+                     write `#[pool(reset = <{ident} as zokio_pool::Recycle>::reset)]`"
+                ),
             );
         }
-        if let (Some(prealloc), Some(max)) = (&self.attrs.prealloc, &self.attrs.max) {
-            if max.value < prealloc.value {
-                errors.spanned(
-                    &max.lit,
-                    format_args!(
-                        "`max = {}` is smaller than `prealloc = {}`: a pool cannot reserve more \
-                         slots than its limit; raise `max` or lower `prealloc`",
-                        max.lit, prealloc.lit
-                    ),
-                );
+        if let Some(mode) = self.attrs.recycle_mode() {
+            let key = attr::path_to_string(mode);
+            for param in &self.generics.params {
+                if let GenericParam::Lifetime(param) = param {
+                    let lifetime = &param.lifetime;
+                    errors.spanned(
+                        lifetime,
+                        format_args!(
+                            "a recycling pool keeps `{ident}` objects from one user to the next, \
+                             so an object made for one `{lifetime}` could be handed out for \
+                             another: recycle a type without lifetime parameters (one that owns \
+                             its data), or remove `{key}`"
+                        ),
+                    );
+                }
             }
+        }
+        let Shape::Struct { fields } = &self.shape else {
+            return;
+        };
+        for skip in fields.iter().filter_map(|field| field.skip.as_ref()) {
+            let message = if self.attrs.reset.is_some() {
+                "`#[pool(skip)]` has no effect with `reset = ...`: the reset function decides \
+                 what is reset; remove `#[pool(skip)]`, or remove `reset` to have `recycle` \
+                 reset the other fields one by one"
+                    .to_owned()
+            } else if self.attrs.recycle.is_none() {
+                format!(
+                    "`#[pool(skip)]` leaves a field out of the reset of a recycling pool, and \
+                     `{ident}`'s pool does not recycle: add `#[pool(recycle)]` above `struct \
+                     {ident}`, or remove `#[pool(skip)]`"
+                )
+            } else {
+                continue;
+            };
+            errors.spanned(skip, message);
         }
     }
 
@@ -128,8 +226,67 @@ impl Input<'_> {
     }
 }
 
+impl Named {
+    /// Records every reason the declaration cannot have a pool.
+    pub fn validate(&self, errors: &mut Errors) {
+        if let Some(kind) = unsized_kind(&self.ty) {
+            errors.spanned(&self.ty, unsized_message(&self.ty, kind));
+        }
+        self.options.validate(Site::Macro, errors);
+        // `Self` in the marker's impl is the marker, not the item type.
+        for hook in [&self.options.reset, &self.options.init]
+            .into_iter()
+            .flatten()
+        {
+            let path = &hook.path;
+            let self_first = path.qself.is_none()
+                && path.path.leading_colon.is_none()
+                && path
+                    .path
+                    .segments
+                    .first()
+                    .is_some_and(|s| s.ident == "Self");
+            if !self_first {
+                continue;
+            }
+            let rest: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .skip(1)
+                .map(|segment| segment.to_token_stream().to_string().replace(' ', ""))
+                .collect();
+            let key = attr::path_to_string(&hook.key);
+            errors.spanned(
+                path,
+                format_args!(
+                    "`Self` here would be the pool `{}`, not the type of its objects: write `{key} \
+                     = <{}>::{}`",
+                    self.ident,
+                    type_text(&self.ty),
+                    rest.join("::")
+                ),
+            );
+        }
+    }
+}
+
+/// Why an unsized type cannot be pooled, and what to store instead.
+fn unsized_message(ty: &Type, kind: Unsized) -> String {
+    let ty_text = type_text(ty);
+    let instead = match kind {
+        Unsized::Slice(elem) => {
+            let elem = type_text(elem);
+            format!("a `Vec<{elem}>` or a `Box<[{elem}]>`, or a fixed-size array `[{elem}; N]`,")
+        }
+        Unsized::Str => "a `String` or a `Box<str>`".to_owned(),
+        Unsized::Dyn => format!("a `Box<{ty_text}>`"),
+    };
+    format!("pooled objects must be `Sized`, and `{ty_text}` is not; store {instead} instead")
+}
+
 /// `ty` as a user would write it (`Vec<u8>`, not `Vec < u8 >`).
-fn type_text(ty: &Type) -> String {
+pub fn type_text(ty: &Type) -> String {
     let text = ty.to_token_stream().to_string();
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
