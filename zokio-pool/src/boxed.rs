@@ -208,9 +208,9 @@ impl<T: Pooled> PoolBox<T> {
     pub fn pin(value: T) -> Pin<Self> {
         Self::into_pin(Self::new(value))
     }
-}
 
-impl<T: Pooled + RecyclePool> PoolBox<T> {
+    // `T: RecyclePool` on the functions rather than on an impl block: calling `take` on a plain
+    // pool then reports `RecyclePool`'s message, not "no function `take`".
     /// Takes an object from a recycling pool: a kept one, reset by its last user, or a new one
     /// built by the pool's `init` (`Default` unless `#[pool(init = path)]` says otherwise)
     /// when no kept object is at hand. See [the recycle module](crate::recycle).
@@ -219,7 +219,10 @@ impl<T: Pooled + RecyclePool> PoolBox<T> {
     /// If the pool is at its `max`, or if `init` panics (the slot goes back to the pool).
     #[inline]
     #[track_caller]
-    pub fn take() -> Self {
+    pub fn take() -> Self
+    where
+        T: RecyclePool,
+    {
         match Self::try_take_in_pool() {
             Some(b) => b,
             None => exhausted::<T>(),
@@ -228,7 +231,10 @@ impl<T: Pooled + RecyclePool> PoolBox<T> {
 
     /// [`take`](Self::take), or `None` if the pool is at its `max`.
     #[inline]
-    pub fn try_take() -> Option<Self> {
+    pub fn try_take() -> Option<Self>
+    where
+        T: RecyclePool,
+    {
         Self::try_take_in_pool()
     }
 }

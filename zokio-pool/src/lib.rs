@@ -82,6 +82,35 @@ pub use stats::PoolStats;
 /// Gives a type its own pool; see the [crate documentation](crate#options) for the options.
 pub use zokio_pool_derive::Pooled;
 
+/// Declares a named pool, for any type: a marker struct that owns a pool of `Type` objects, with
+/// the options of `#[pool(...)]`. For types of other crates (`[u8; 4096]`, `Vec<u8>`, which the
+/// orphan rule keeps from deriving), and for several differently configured pools of one type.
+///
+/// ```
+/// use zokio_pool::PoolBox;
+///
+/// zokio_pool::pool!(
+///     /// 4 KiB frames, 256 of them reserved on first use.
+///     pub Frames: [u8; 4096], prealloc = 256
+/// );
+/// zokio_pool::pool!(pub Buffers: Vec<u8>, recycle, max_capacity = 1_048_576, max_idle = 64);
+///
+/// let mut f: PoolBox<[u8; 4096], Frames> = Frames::new([0; 4096]);
+/// f[0] = 1; // derefs to [u8; 4096]
+/// assert_eq!(Frames::stats().live, 1);
+/// drop(f); // the slot goes back to Frames
+///
+/// let mut b = Buffers::take(); // a Vec<u8> built by Default: the pool was empty
+/// b.extend_from_slice(b"hello");
+/// drop(b); // cleared in place, its capacity kept
+/// let b = Buffers::take(); // the same Vec, empty, with its buffer
+/// assert!(b.is_empty());
+/// # if !zokio_pool::CHECKING_MODE { // (under Miri, nothing is kept)
+/// assert!(b.capacity() >= 5);
+/// # }
+/// ```
+pub use zokio_pool_derive::pool;
+
 /// Support for the derive's expansion. Not public API: anything here may change in any release.
 #[doc(hidden)]
 pub mod __private {
