@@ -411,3 +411,101 @@ fn pooled_values_move_between_threads() {
         .unwrap();
     assert_eq!(sum, 6);
 }
+
+#[test]
+fn recycle_options_reach_the_runtime() {
+    #[derive(Pooled, Default)]
+    #[pool(recycle, max_capacity = 4096, max_idle = 32, prealloc = 8)]
+    struct Buffer(Vec<u8>);
+
+    let recycler = <Buffer as Pool>::__RECYCLE.expect("recycle mode");
+    assert_eq!((recycler.max_capacity, recycler.max_idle), (4096, 32));
+    let config = <Buffer as Pool>::__CONFIG;
+    assert_ne!(config.header, 0);
+    assert_eq!(
+        config,
+        Config::of::<Buffer>(Options::DEFAULT.prealloc(8).recycle())
+    );
+}
+
+#[test]
+fn reset_alone_puts_the_pool_in_recycle_mode_without_bounds() {
+    #[derive(Pooled)]
+    #[pool(reset = Self::clear, init = Self::new)]
+    struct Custom(Vec<u8>);
+
+    impl Custom {
+        fn new() -> Self {
+            Custom(Vec::with_capacity(8))
+        }
+        fn clear(&mut self) {
+            self.0.clear();
+        }
+    }
+
+    let recycler = <Custom as Pool>::__RECYCLE.expect("recycle mode");
+    assert_eq!(
+        (recycler.max_capacity, recycler.max_idle),
+        (usize::MAX, usize::MAX)
+    );
+    assert_ne!(<Custom as Pool>::__CONFIG.header, 0);
+    assert!((recycler.init)().0.capacity() >= 8);
+}
+
+#[test]
+fn plain_pools_have_no_recycle_hooks() {
+    #[derive(Pooled)]
+    struct Plain(u64);
+
+    assert!(<Plain as Pool>::__RECYCLE.is_none());
+    assert_eq!(<Plain as Pool>::__CONFIG.header, 0);
+}
+
+#[test]
+fn with_recycle_and_reset_the_reset_function_wins_and_no_recycle_impl_is_generated() {
+    use zokio_pool::Recycle;
+
+    #[derive(Pooled, Default)]
+    #[pool(recycle, reset = <Self as Recycle>::reset, max_idle = 4)]
+    struct Own(Vec<u8>);
+
+    // A hand-written impl: the derive made none to conflict with.
+    impl Recycle for Own {
+        fn reset(&mut self) {
+            self.0.truncate(1);
+        }
+    }
+
+    let mut b = PoolBox::<Own>::take();
+    b.0.extend_from_slice(&[1, 2, 3]);
+    drop(b);
+    let b = PoolBox::<Own>::take();
+    let expected: &[u8] = if zokio_pool::CHECKING_MODE { &[] } else { &[1] };
+    assert_eq!(b.0, expected);
+    assert_eq!(<Own as Pool>::__RECYCLE.map(|r| r.max_idle), Some(4));
+}
+
+macro_rules! recycled {
+    ($name:ident, $reset:path, $init:expr, $bound:literal) => {
+        #[derive(Pooled)]
+        #[pool(reset = $reset, init = $init, max_idle = $bound)]
+        struct $name(Vec<u8>);
+    };
+}
+
+fn clear_fragment(v: &mut Fragment) {
+    v.0.clear();
+}
+
+fn new_fragment() -> Fragment {
+    Fragment(Vec::new())
+}
+
+recycled!(Fragment, clear_fragment, new_fragment, 3);
+
+#[test]
+fn recycle_options_may_come_from_macro_fragments() {
+    assert_eq!(<Fragment as Pool>::__RECYCLE.map(|r| r.max_idle), Some(3));
+    let b = PoolBox::<Fragment>::take();
+    assert!(b.0.is_empty());
+}
