@@ -509,3 +509,28 @@ fn recycle_options_may_come_from_macro_fragments() {
     let b = PoolBox::<Fragment>::take();
     assert!(b.0.is_empty());
 }
+
+#[test]
+fn zeroize_reaches_the_runtime_from_both_macros() {
+    #[derive(Pooled)]
+    #[pool(zeroize)]
+    struct Key([u8; 32]);
+
+    zokio_pool::pool!(Keys: [u8; 32], zeroize);
+
+    const { assert!(<Key as Pool>::__CONFIG.zeroize) };
+    const { assert!(<Keys as Pool>::__CONFIG.zeroize) };
+    let k = PoolBox::new(Key([7; 32]));
+    assert_eq!(k.0[31], 7);
+    let p = PoolBox::into_raw(k).cast::<u8>();
+    // SAFETY: `p` comes from into_raw of this pool, once.
+    drop(unsafe { PoolBox::<Key>::from_raw(p.cast()) });
+    if !zokio_pool::CHECKING_MODE {
+        // The slot stays memory of the pool; its first word is the free-list link.
+        // SAFETY: inside a slot of a chunk that is never freed.
+        let rest = unsafe { core::slice::from_raw_parts(p.add(8), 24) };
+        assert!(rest.iter().all(|&b| b == 0));
+    }
+    let k = Keys::new([9; 32]);
+    assert_eq!(k[0], 9);
+}

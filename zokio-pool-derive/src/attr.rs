@@ -29,11 +29,12 @@ pub const RESET: &str = "reset";
 pub const INIT: &str = "init";
 pub const MAX_CAPACITY: &str = "max_capacity";
 pub const MAX_IDLE: &str = "max_idle";
+pub const ZEROIZE: &str = "zeroize";
 /// The only field option: `#[pool(skip)]`.
 pub const SKIP: &str = "skip";
 
 /// Every pool option, in the order the docs and the error messages list them.
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 11] = [
     PREALLOC,
     MAX,
     CHUNK,
@@ -44,6 +45,7 @@ pub const KEYS: [&str; 10] = [
     INIT,
     MAX_CAPACITY,
     MAX_IDLE,
+    ZEROIZE,
 ];
 
 /// Where options are written, for messages.
@@ -80,6 +82,8 @@ pub struct Attrs {
     pub init: Option<Hook>,
     pub max_capacity: Option<Count>,
     pub max_idle: Option<Count>,
+    /// `zeroize`: the key as written.
+    pub zeroize: Option<Path>,
 }
 
 /// A valid `key = N`.
@@ -122,6 +126,7 @@ impl Attrs {
             init: None,
             max_capacity: None,
             max_idle: None,
+            zeroize: None,
         }
     }
 
@@ -237,6 +242,17 @@ impl OptionParser {
             let valid = flag(&meta, "remove it for a pool that drops its objects", errors)?;
             if first && valid {
                 self.attrs.recycle = Some(meta.path);
+            }
+            return Ok(());
+        }
+        if key == ZEROIZE {
+            let valid = flag(
+                &meta,
+                "remove it for a pool that leaves freed bytes as they are",
+                errors,
+            )?;
+            if first && valid {
+                self.attrs.zeroize = Some(meta.path);
             }
             return Ok(());
         }

@@ -75,6 +75,7 @@ impl Parts<'_> {
             quote!(.#method(#n))
         });
         let recycle_option = self.attrs.recycle_mode().map(|_| quote!(.recycle()));
+        let zeroize_option = self.attrs.zeroize.as_ref().map(|_| quote!(.zeroize()));
         // If the type is unsized after all (say, through a type alias), the `Sized` bound of
         // `Config::of` fails on the user's type rather than on the macro.
         let config_of =
@@ -89,7 +90,7 @@ impl Parts<'_> {
         quote! {
             #[doc(hidden)]
             const __CONFIG: #krate::__private::Config = #config_of(
-                #krate::__private::Options::DEFAULT #(#options)* #recycle_option
+                #krate::__private::Options::DEFAULT #(#options)* #recycle_option #zeroize_option
             );
 
             #recycle
@@ -176,7 +177,7 @@ impl Parts<'_> {
             // `Unpin` values.
             const _: fn() = || {
                 fn recycled_items_must_be_unpin<
-                    X: ?::core::marker::Sized + ::core::marker::Unpin,
+                    X: ?::core::marker::Sized + #krate::__private::RecycledUnpin,
                 >() {}
                 #check
             };

@@ -44,6 +44,14 @@ impl Attrs {
                 );
             }
         }
+        if let (Some(zeroize), Some(_)) = (&self.zeroize, self.recycle_mode()) {
+            errors.spanned(
+                zeroize,
+                "`zeroize` erases an object's bytes when its slot goes back, and a recycling pool \
+                 keeps its objects alive there: remove `zeroize`, or remove `recycle` (and \
+                 `reset`) to drop and erase each object",
+            );
+        }
         if let (Some(_), Some(max_capacity)) = (&self.reset, &self.max_capacity) {
             let instead = match site {
                 Site::Derive => {

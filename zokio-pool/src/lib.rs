@@ -117,7 +117,7 @@ pub mod __private {
     pub use crate::cache::LocalCache;
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
-    pub use crate::recycle::{DefaultInit, Recycler};
+    pub use crate::recycle::{DefaultInit, RecycledUnpin, Recycler};
     pub use std::thread::LocalKey;
     pub use std::thread_local;
 }

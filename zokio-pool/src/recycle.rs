@@ -1,13 +1,12 @@
 //! Recycle mode: objects stay constructed between uses.
 //!
 //! A recycling pool keeps the object in a free slot instead of dropping it: dropping a
-//! [`PoolBox`](crate::PoolBox) resets the object in place ([`Recycle::recycle`], or the pool's
+//! [`PoolBox`](crate::PoolBox) resets the object in place ([`Recycle::reset`], or the pool's
 //! `reset` function) and the next [`PoolBox::take`](crate::PoolBox::take) gets it back with its
 //! allocations, so a `Vec<u8>` buffer keeps its capacity from one user to the next (Bonwick's
 //! "constructed state").
 //!
-//! ```ignore
-//! // (runs once the derive accepts the recycle options)
+//! ```
 //! use zokio_pool::{PoolBox, Pooled};
 //!
 //! #[derive(Pooled, Default)]
@@ -53,7 +52,8 @@ use std::hash::BuildHasher;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be reset in place for recycling",
     label = "`{Self}` does not implement `Recycle`",
-    note = "implement `zokio_pool::Recycle` for `{Self}`, or give the pool a reset function: `#[pool(reset = path::to::reset)]`"
+    note = "implement `zokio_pool::Recycle` for `{Self}`, or give the pool a reset function: `reset = path::to::reset` in its options",
+    note = "for a field of a `#[pool(recycle)]` struct, `#[pool(skip)]` on the field leaves it out of the reset"
 )]
 pub trait Recycle {
     /// Resets the value to its empty state, keeping what it allocated.
@@ -152,6 +152,23 @@ impl<T> Recycler<T> {
 fn no_capacity<T>(_: &T) -> usize {
     0
 }
+
+/// What recycle mode asks of an item: `Unpin`. A recycling pool keeps an object alive after its
+/// `PoolBox` is dropped and hands it out again, which `Pin`'s guarantee forbids for a value that
+/// was pinned unless it is `Unpin`. The derive's expansion checks this bound, so that the message
+/// says why.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "recycled objects must be `Unpin`, and `{Self}` is not: remove `recycle` from the pool's options, or make `{Self}` `Unpin`",
+    label = "`{Self}` is not `Unpin`",
+    note = "a recycling pool keeps objects alive after their box is dropped and hands them out again, which `Pin` allows only for `Unpin` values",
+    note = "remove `recycle` (and `reset`) from the pool's options, or make `{Self}` `Unpin` (no `PhantomPinned` field)"
+)]
+pub trait RecycledUnpin {}
+
+// Hidden from rustc's explanations so that a missing `Unpin` is reported with the message above.
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Unpin> RecycledUnpin for T {}
 
 /// Builds recycled objects with `Default` when the pool names no `init` function: the derive's
 /// expansion calls `<T as DefaultInit>::init`, so that a missing `Default` gets a message saying
@@ -270,7 +287,9 @@ impl<T: Recycle, const N: usize> Recycle for [T; N] {
         self.iter_mut().for_each(Recycle::reset);
     }
     fn kept_capacity(&self) -> usize {
-        self.iter().map(Recycle::kept_capacity).sum()
+        self.iter()
+            .map(Recycle::kept_capacity)
+            .fold(0, usize::saturating_add)
     }
 }
 
@@ -317,7 +336,7 @@ macro_rules! recycle_tuple {
             #[allow(non_snake_case)]
             fn kept_capacity(&self) -> usize {
                 let ($($name,)+) = self;
-                0 $(+ $name.kept_capacity())+
+                0usize $(.saturating_add($name.kept_capacity()))+
             }
         }
     };
