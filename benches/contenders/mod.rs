@@ -16,6 +16,9 @@
 //! the pool and reused ([`Object::Stored`]): holding a 4 KiB object by value would make them copy
 //! it in and out on every use, which measures the copy rather than the pool.
 //!
+//! `PoolBox` runs in each of its modes ([`Zokio`], [`ZokioNamed`], [`ZokioRecycle`]): a recycling
+//! pool hands out a kept object, which is written the same way.
+//!
 //! Each pool crate's pool is created once per benchmark and reached by reference, as its
 //! documentation shows; `PoolBox`, `Box`, mimalloc and the free list need no pool value.
 #![allow(dead_code)] // each user of this module takes the contenders and scenarios it needs
@@ -31,7 +34,7 @@ use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use sharded_slab::Clear;
-use zokio_pool::{PoolBox, Pooled};
+use zokio_pool::{Pool, PoolBox, Pooled, Recycle, RecyclePool};
 
 mod free_list;
 mod lockfree;
@@ -49,7 +52,7 @@ pub use self::object_pool::ObjectPool;
 pub use self::opool::{Opool, OpoolLocal};
 pub use self::sharded::ShardedSlab;
 pub use self::system::SystemBox;
-pub use self::zokio::Zokio;
+pub use self::zokio::{Zokio, ZokioNamed, ZokioRecycle};
 
 // --- The objects ----------------------------------------------------------------------------
 
@@ -59,9 +62,13 @@ pub struct Free {
 }
 
 /// An object the benchmarks allocate: how to initialize it, and how each contender holds it.
-pub trait Object: Pooled + Default + Clear + Send + Sync + 'static {
+pub trait Object: Pooled + Default + Clear + Recycle + Send + Sync + 'static {
     /// What a pool crate stores: the object (64 B), or a `Box` of it (1 KiB and up).
     type Stored: Default + Clear + Send + Sync + 'static;
+    /// A pool of the type declared with `pool!` (default options).
+    type Named: Pool<Item = Self>;
+    /// A recycling pool of the type declared with `pool!(.., recycle)`.
+    type Kept: RecyclePool + Pool<Item = Self>;
 
     /// Initializes object number `i` at `p`: the work every contender does.
     ///
@@ -75,6 +82,12 @@ pub trait Object: Pooled + Default + Clear + Send + Sync + 'static {
     /// Object `i` in a `PoolBox`, written the way a user writes it: `PoolBox::new` for a small
     /// object, `PoolBox::new_uninit` and in-place writes for a large one.
     fn pool_box(i: u64) -> PoolBox<Self>;
+
+    /// Object `i` in the `pool!` pool, the same way.
+    fn named_box(i: u64) -> PoolBox<Self, Self::Named>;
+
+    /// A kept object of the recycling pool, written in place as object `i`.
+    fn kept_box(i: u64) -> PoolBox<Self, Self::Kept>;
 
     /// Object `i` in a `Box`, the same way.
     fn boxed(i: u64) -> Box<Self>;
@@ -108,12 +121,28 @@ impl Clear for Small {
     fn clear(&mut self) {}
 }
 
+/// Plain data: nothing to reset before reuse.
+impl Recycle for Small {
+    fn reset(&mut self) {}
+}
+
 std::thread_local! {
     static SMALL_FREE: Cell<*mut Free> = const { Cell::new(ptr::null_mut()) };
 }
 
+zokio_pool::pool!(
+    /// `Small`'s `pool!` pool.
+    pub SmallNamed: Small
+);
+zokio_pool::pool!(
+    /// `Small`'s recycling pool.
+    pub SmallKept: Small, recycle
+);
+
 impl Object for Small {
     type Stored = Small;
+    type Named = SmallNamed;
+    type Kept = SmallKept;
 
     #[inline(always)]
     unsafe fn init(p: *mut Small, i: u64) {
@@ -132,6 +161,18 @@ impl Object for Small {
     }
 
     #[inline(always)]
+    fn named_box(i: u64) -> PoolBox<Small, SmallNamed> {
+        SmallNamed::new(Small::new(i))
+    }
+
+    #[inline(always)]
+    fn kept_box(i: u64) -> PoolBox<Small, SmallKept> {
+        let mut b = SmallKept::take();
+        *b = Small::new(i);
+        b
+    }
+
+    #[inline(always)]
     fn boxed(i: u64) -> Box<Small> {
         Box::new(Small::new(i))
     }
@@ -145,7 +186,7 @@ impl Object for Small {
 /// Declares a large object of `$size` bytes: an 8-byte header and a body of bytes that need no
 /// initialization (as a `Vec`'s spare capacity), so that writing the header makes it valid.
 macro_rules! large_object {
-    ($(#[$doc:meta])* $name:ident = $size:expr, $free:ident) => {
+    ($(#[$doc:meta])* $name:ident = $size:expr, $free:ident, $pools:ident, $named:ident, $kept:ident) => {
         $(#[$doc])*
         #[derive(Pooled)]
         #[repr(C)]
@@ -170,12 +211,35 @@ macro_rules! large_object {
             fn clear(&mut self) {}
         }
 
+        /// Plain data: nothing to reset before reuse.
+        impl Recycle for $name {
+            fn reset(&mut self) {}
+        }
+
         std::thread_local! {
             static $free: Cell<*mut Free> = const { Cell::new(ptr::null_mut()) };
         }
 
+        // `pool!` generates `try_new(value) -> Result<_, T>`, which gives a 1-5 KiB value back
+        // by value in its `Err`: clippy's `result_large_err` fires inside the expansion.
+        #[allow(clippy::result_large_err)]
+        mod $pools {
+            use super::$name;
+            zokio_pool::pool!(
+                /// The type's `pool!` pool.
+                pub $named: $name
+            );
+            zokio_pool::pool!(
+                /// The type's recycling pool.
+                pub $kept: $name, recycle
+            );
+        }
+        pub use self::$pools::{$kept, $named};
+
         impl Object for $name {
             type Stored = Box<$name>;
+            type Named = $named;
+            type Kept = $kept;
 
             #[inline(always)]
             unsafe fn init(p: *mut $name, i: u64) {
@@ -207,6 +271,24 @@ macro_rules! large_object {
             }
 
             #[inline(always)]
+            fn named_box(i: u64) -> PoolBox<$name, $named> {
+                let mut u = $named::new_uninit();
+                // SAFETY: as for `pool_box`.
+                unsafe {
+                    Self::init(PoolBox::as_mut_ptr(&mut u).cast(), i);
+                    PoolBox::assume_init(u)
+                }
+            }
+
+            #[inline(always)]
+            fn kept_box(i: u64) -> PoolBox<$name, $kept> {
+                let mut b = $kept::take();
+                // SAFETY: the kept object is ours, and writable.
+                unsafe { Self::init(&mut *b, i) };
+                b
+            }
+
+            #[inline(always)]
             fn boxed(i: u64) -> Box<$name> {
                 let mut u = Box::<$name>::new_uninit();
                 // SAFETY: as for the pool.
@@ -226,27 +308,27 @@ macro_rules! large_object {
 
 large_object!(
     /// A 4 KiB object.
-    Page = 4096, PAGE_FREE
+    Page = 4096, PAGE_FREE, page_pools, PageNamed, PageKept
 );
 large_object!(
     /// 1 KiB, for the mixed-size scenario.
-    Kib1 = 1024, KIB1_FREE
+    Kib1 = 1024, KIB1_FREE, kib1_pools, Kib1Named, Kib1Kept
 );
 large_object!(
     /// 2 KiB, for the mixed-size scenario.
-    Kib2 = 2048, KIB2_FREE
+    Kib2 = 2048, KIB2_FREE, kib2_pools, Kib2Named, Kib2Kept
 );
 large_object!(
     /// 3 KiB, for the mixed-size scenario.
-    Kib3 = 3072, KIB3_FREE
+    Kib3 = 3072, KIB3_FREE, kib3_pools, Kib3Named, Kib3Kept
 );
 large_object!(
     /// 4 KiB, for the mixed-size scenario (its own pool, apart from [`Page`]'s).
-    Kib4 = 4096, KIB4_FREE
+    Kib4 = 4096, KIB4_FREE, kib4_pools, Kib4Named, Kib4Kept
 );
 large_object!(
     /// 5 KiB, for the mixed-size scenario.
-    Kib5 = 5120, KIB5_FREE
+    Kib5 = 5120, KIB5_FREE, kib5_pools, Kib5Named, Kib5Kept
 );
 
 // --- The contenders -------------------------------------------------------------------------
@@ -281,6 +363,8 @@ pub trait Visit<T: Object> {
 /// Visits every contender, in the order the benches list them.
 pub fn each<T: Object>(v: &mut impl Visit<T>) {
     v.visit::<Zokio>();
+    v.visit::<ZokioNamed>();
+    v.visit::<ZokioRecycle>();
     v.visit::<FreeList>();
     v.visit::<Mimalloc>();
     v.visit::<SystemBox>();
@@ -305,6 +389,8 @@ pub trait VisitShared<T: Object> {
 /// (`!Sync`: its guards cannot leave the thread).
 pub fn each_shared<T: Object>(v: &mut impl VisitShared<T>) {
     v.visit::<Zokio>();
+    v.visit::<ZokioNamed>();
+    v.visit::<ZokioRecycle>();
     v.visit::<Mimalloc>();
     v.visit::<SystemBox>();
     v.visit::<Lockfree>();
@@ -345,6 +431,8 @@ pub trait VisitMixed {
 /// Visits every contender, for the mixed sizes.
 pub fn each_mixed(v: &mut impl VisitMixed) {
     v.visit::<Zokio>();
+    v.visit::<ZokioNamed>();
+    v.visit::<ZokioRecycle>();
     v.visit::<FreeList>();
     v.visit::<Mimalloc>();
     v.visit::<SystemBox>();
