@@ -175,6 +175,9 @@ pub struct Mode {
     /// The pool's `max`, which `try_*` must hit exactly (only with `Threads::One`: slots
     /// cached by another thread are out of reach).
     pub max: Option<usize>,
+    /// Whether the high-water mark is checked (the fuzz target can turn it off, to search past
+    /// a known high-water bug).
+    pub high_water: bool,
     /// Whether `Op::Leak` leaks, once a run (leaked boxes stay live for the rest of the
     /// process, so later runs start with them).
     pub leak: bool,
@@ -712,15 +715,24 @@ impl<T: Object> Model<T> {
                 assert!(s.capacity <= max, "{at}: capacity over max {s:?}");
             }
         }
-        // The high-water mark: never below what this call sees, never above the true peak
-        // (the earlier runs' mark, or this run's peak); on one thread, exactly the true peak.
+        // The high-water mark: never below what this call sees; on one thread, exactly the true
+        // peak (the earlier runs' mark, or this run's peak). With another thread, a free that
+        // thread has not folded yet still counts as live where it is observed: the mark may be
+        // above the true peak by the slots one thread cache holds, 2M (PoolStats' documentation).
         let peak = base.high_water.max(self.peak);
-        assert!(
-            s.high_water >= s.live && s.high_water <= peak,
-            "{at}: high water {s:?}, true peak {peak}"
-        );
-        if self.mode.threads == Threads::One {
-            assert_eq!(s.high_water, peak, "{at}: high water {s:?}");
+        let slack = if self.mode.threads == Threads::One {
+            0
+        } else {
+            2 * self.magazine
+        };
+        if self.mode.high_water {
+            assert!(
+                s.high_water >= s.live && s.high_water <= peak + slack,
+                "{at}: high water {s:?}, true peak {peak}, slack {slack}"
+            );
+            if self.mode.threads == Threads::One {
+                assert_eq!(s.high_water, peak, "{at}: high water {s:?}");
+            }
         }
         if !CHECKING_MODE && size_of::<T>() != 0 && self.mode.threads != Threads::Worker {
             // A fresh slot is taken while a free one exists only within one fresh run of at

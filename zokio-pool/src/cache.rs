@@ -160,11 +160,22 @@ impl LocalCache {
             self.room.set(1);
             return self.pop(key, depot);
         }
-        if self.fresh_left.get() == 0 {
+        // Free slots in the depot go before never-used ones, even with a fresh run at hand: a
+        // fresh slot is then handed out only when no free slot is left, so on one thread every
+        // fresh slot marks a new peak of live objects, which `observe_live` below records.
+        if self.fresh_left.get() == 0 || depot.free_slots() > 0 {
             let (handed, returned, _) = self.unfolded(magazine);
             depot.observe_live(handed, returned);
             self.fold(depot);
-            match depot.refill(magazine) {
+            let refill = if self.fresh_left.get() == 0 {
+                depot.refill(magazine)
+            } else {
+                // Never a fresh run: the one at hand would be lost.
+                depot
+                    .take_magazine()
+                    .map_or(Refill::Exhausted, Refill::Magazine)
+            };
+            match refill {
                 Refill::Magazine(list) => {
                     self.head.set(list.head.as_ptr());
                     self.room.set(magazine + 1 - list.len);
@@ -175,7 +186,9 @@ impl LocalCache {
                     self.fresh_next.set(start.as_ptr());
                     self.fresh_left.set(n);
                 }
-                Refill::Exhausted => return None,
+                Refill::Exhausted if self.fresh_left.get() == 0 => return None,
+                // Another thread took the magazine first: use the fresh run.
+                Refill::Exhausted => {}
             }
         }
         let slot = self.fresh_next.get();

@@ -116,9 +116,24 @@ impl Depot {
     /// Gives a cache slots: a magazine if any, else up to `max_fresh` fresh slots.
     pub(crate) fn refill(&self, max_fresh: usize) -> Refill {
         let mut inner = self.lock();
+        if let Some(mag) = self.pop_magazine(&mut inner) {
+            return Refill::Magazine(mag);
+        }
+        match self.take_region(&mut inner, max_fresh) {
+            Some((start, n)) => Refill::Fresh(start, n),
+            None => Refill::Exhausted,
+        }
+    }
+
+    /// A list of free slots, if the depot has one (never fresh slots).
+    pub(crate) fn take_magazine(&self) -> Option<List> {
+        self.pop_magazine(&mut self.lock())
+    }
+
+    fn pop_magazine(&self, inner: &mut Inner) -> Option<List> {
         if let Some(mag) = inner.magazines.pop() {
             self.free.fetch_sub(mag.len, Relaxed);
-            return Refill::Magazine(mag);
+            return Some(mag);
         }
         if inner.loose_len > 0 {
             let len = core::mem::take(&mut inner.loose_len);
@@ -126,12 +141,9 @@ impl Depot {
             self.free.fetch_sub(len, Relaxed);
             // SAFETY: a non-empty list's head is a slot, not null.
             let head = unsafe { NonNull::new_unchecked(loose) };
-            return Refill::Magazine(List { head, len });
+            return Some(List { head, len });
         }
-        match self.take_region(&mut inner, max_fresh) {
-            Some((start, n)) => Refill::Fresh(start, n),
-            None => Refill::Exhausted,
-        }
+        None
     }
 
     /// Takes up to `max` fresh slots from the regions, growing the pool by a chunk if needed.

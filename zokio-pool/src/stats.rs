@@ -12,8 +12,12 @@ use crate::pool::Pool;
 /// by one thread only.
 ///
 /// `high_water` is the largest `live` seen at pool events (a fresh slot handed out, a magazine
-/// exchange, a thread exit, a call to `pool_stats`). On one thread it is the true peak; with
-/// several threads a short peak between two events may be missed.
+/// exchange, a thread exit, a call to `pool_stats`). On one thread it is the true peak: a fresh
+/// slot is handed out only when no free slot is left, so every new peak passes such an event.
+/// With several threads it is approximate both ways: a short peak between two events may be
+/// missed, and a free on another thread that has not folded its counters yet still counts as
+/// live where `live` is observed, which can put the mark above the true peak by at most the
+/// slots that thread's cache holds (2M, M being the `cache` option).
 ///
 /// ```
 /// use zokio_pool::{PoolBox, Pooled};
