@@ -63,9 +63,11 @@ use syn::{parse_macro_input, DeriveInput};
 /// | `init = path` | in recycle mode, a function `fn() -> Self` that builds the objects of empty slots | `Default::default` |
 /// | `max_capacity = N` | in recycle mode, an object whose `Recycle::kept_capacity` is above `N` after its reset is dropped rather than kept | no bound |
 /// | `max_idle = N` | in recycle mode, an object given back while `N` free slots are at hand (this thread's cache and the depot) is dropped rather than kept | no bound |
+/// | `zeroize` | an object's bytes are zeroed (volatile writes) when its slot goes back, for secrets | off |
 ///
 /// `max` must be at least `prealloc`. `init`, `max_capacity` and `max_idle` need recycle mode;
-/// `max_capacity` does not go with `reset` (a reset function gives no capacity to measure).
+/// `max_capacity` does not go with `reset` (a reset function gives no capacity to measure);
+/// `zeroize` does not go with recycle mode (a recycled object is kept, not erased).
 ///
 /// # Recycle mode
 ///
@@ -269,7 +271,7 @@ pub fn derive_pooled(input: TokenStream) -> TokenStream {
 /// Outer attributes (doc comments, `#[cfg]`, `#[allow]`, ...) and the visibility go on the
 /// marker `struct $Name;` and its functions. The options are those of `#[pool(...)]`, written
 /// after a comma: `prealloc = N`, `max = N`, `chunk = N`, `cache = N`, `crate = "path"`,
-/// `recycle`, `reset = path`, `init = path`, `max_capacity = N`, `max_idle = N`.
+/// `recycle`, `reset = path`, `init = path`, `max_capacity = N`, `max_idle = N`, `zeroize`.
 ///
 /// In recycle mode, `recycle` resets objects with the item type's `zokio_pool::Recycle` impl
 /// (`Vec`, `String`, `VecDeque`, the maps and sets, `Option`, `Box`, arrays and tuples of
