@@ -465,10 +465,13 @@ impl<T: Object> Model<T> {
             (Op::SendJoin(i) | Op::SendWorker(i), Threads::One) => Op::Drop(i),
             (Op::SendWorker(i), Threads::Joined) => Op::SendJoin(i),
             (Op::FromWorker, Threads::One | Threads::Joined) => Op::New,
-            (Op::New | Op::NewWith | Op::FromWorker, _) if self.at_max() => Op::TryNew,
-            (Op::Uninit, _) if self.at_max() => Op::UninitDrop,
-            (Op::Leak(i), _) if self.leaks_left == 0 => Op::Drop(i),
             (op, _) => op,
+        };
+        let op = match op {
+            Op::New | Op::NewWith | Op::FromWorker if self.at_max() => Op::TryNew,
+            Op::Uninit if self.at_max() => Op::UninitDrop,
+            Op::Leak(i) if self.leaks_left == 0 => Op::Drop(i),
+            op => op,
         };
         match op {
             Op::New => {
