@@ -5,8 +5,10 @@
 //!
 //! Checked: every object arrives intact (its id and a check word); at the end, with both
 //! threads exited, each pool's `allocated + reused` is exactly the number of objects made and
-//! `live` is 0; and the memory a pool reserves does not grow after the first round beyond the
-//! bound its design allows (see `growth_bound`).
+//! `live` is 0; `high_water` is within what the workload can hold live (plus the 2M slots of
+//! frees another thread has not folded yet that PoolStats allows); and the memory a pool
+//! reserves does not grow after the first round beyond the bound its design allows (see
+//! `growth_bound`).
 //!
 //! Operations (objects made): 10^7 in release builds, 2 * 10^5 in debug builds (`cargo test`),
 //! 2,000 under Miri; `ZOKIO_STRESS_OPS=N` sets the count, `ZOKIO_STRESS_SEED=N` the seed.
@@ -274,9 +276,13 @@ fn two_threads_with_random_sizes_and_cross_thread_frees_account_for_every_object
             assert_eq!((s.reused, s.capacity), (0, 0), "{name}: {s:?}");
             continue;
         }
+        // A free the other thread has not folded yet counts as live where live is observed:
+        // the mark may exceed the true peak by one thread cache, 2M (PoolStats' documentation).
         assert!(
-            s.high_water <= live_bound,
-            "{name}: more live than the workload allows {s:?}"
+            s.high_water <= live_bound + 2 * magazine,
+            "{name}: more live than the workload allows (at most {live_bound}, plus 2M = {}) \
+             {s:?}",
+            2 * magazine
         );
         let first = capacities[0][k];
         let bound = first.max(growth_bound(live_bound, magazine, chunk));
