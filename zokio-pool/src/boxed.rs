@@ -348,21 +348,9 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     #[inline(always)]
     fn try_new_in_pool(value: T) -> Result<Self, T> {
-        let Some(taken) = raw::alloc::<P>() else {
-            return Err(value);
-        };
-        // SAFETY: the slot is ours; if dropping its kept object panics, the guard gives the slot
-        // back with nothing written (the kept object's fields were dropped by the unwinding).
-        let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
-        if taken.kept {
-            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
-            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
-        }
-        // SAFETY: the object's place is aligned and large enough for a T (Config::of).
-        unsafe { taken.object.as_ptr().write(value) };
-        mem::forget(guard);
-        // SAFETY: a slot of P holding an initialized T.
-        Ok(unsafe { Self::from_object(taken.object) })
+        // The closure only moves `value`; given back uncalled at the limit, calling it gives the
+        // value back.
+        Self::try_new_with_in_pool(move || value).map_err(|f| f())
     }
 
     #[inline(always)]
