@@ -2,14 +2,19 @@
 //! `scripts/instructions.sh` runs it with `N` and with 0 and divides the difference by `N`.
 //!
 //! `cargo run --release --example instructions -- <name> <N>`, where name is
-//! `<contender>-<64|4096>[-lifo|-fifo]`: a hot pair, or one object of a batch of 1,000 live
-//! objects freed LIFO or FIFO. `list` prints every name. The contenders are those of the
-//! benches (`benches/contenders/`), the same code.
+//! `<contender>-<64|4096>[-lifo|-fifo|-two]`: a hot pair, one object of a batch of 1,000 live
+//! objects freed LIFO or FIFO, or one object of the two-thread scenario (allocated on a
+//! producer thread, freed on this one; for the contenders that can do it). `list` prints the
+//! names of the pairs and batches. The contenders are those of the benches
+//! (`benches/contenders/`), the same code.
 
 #[path = "../benches/contenders/mod.rs"]
 mod contenders;
 
-use contenders::{batch, each, pair, Contender, Object, Page, Small, Visit, LIVE};
+use contenders::{
+    batch, each, each_shared, pair, two_threads, Contender, Object, Page, Small, Visit,
+    VisitShared, LIVE,
+};
 
 /// What to run.
 struct Job<'a> {
@@ -46,6 +51,20 @@ impl<T: Object> Visit<T> for Job<'_> {
     }
 }
 
+impl<T: Object> VisitShared<T> for Job<'_> {
+    fn visit<C: Contender<T>>(&mut self)
+    where
+        C::Pool: Sync,
+        for<'p> C::Handle<'p>: Send,
+    {
+        if C::KEY == self.key {
+            self.done = true;
+            let pool = C::pool();
+            two_threads::<T, C>(&pool, self.n);
+        }
+    }
+}
+
 /// Collects the contenders' keys.
 struct Keys(Vec<&'static str>);
 
@@ -57,7 +76,7 @@ impl Visit<Small> for Keys {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: instructions <contender>-<64|4096>[-lifo|-fifo] <N>, or `list` for the names"
+        "usage: instructions <contender>-<64|4096>[-lifo|-fifo|-two] <N>, or `list` for the names"
     );
     std::process::exit(2)
 }
@@ -81,7 +100,7 @@ fn main() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| usage());
-    let (rest, shape) = ["-lifo", "-fifo"]
+    let (rest, shape) = ["-lifo", "-fifo", "-two"]
         .iter()
         .find_map(|s| name.strip_suffix(s).map(|r| (r, *s)))
         .unwrap_or((&name, ""));
@@ -92,9 +111,11 @@ fn main() {
         n,
         done: false,
     };
-    match size {
-        "64" => each::<Small>(&mut job),
-        "4096" => each::<Page>(&mut job),
+    match (size, shape) {
+        ("64", "-two") => each_shared::<Small>(&mut job),
+        ("4096", "-two") => each_shared::<Page>(&mut job),
+        ("64", _) => each::<Small>(&mut job),
+        ("4096", _) => each::<Page>(&mut job),
         _ => usage(),
     }
     if !job.done {
