@@ -26,20 +26,21 @@
 //! 1. **fixed-size allocation**, the hot pair: allocate a 64 B object (`id` set to the loop
 //!    counter, the rest zeroed), hand it to `black_box`, drop it. Each contender's best case:
 //!    glibc serves it from its per-thread tcache, the pool from its thread cache.
-//! 2. **high-frequency stress**: 10,000 slots (`Vec<Option<Box<_>>>` against
+//! 2. **high-frequency stress**: 10,000 slots (`Vec<Option<Box<_>>>`, `Vec<Option<MiBox<_>>>`,
 //!    `Vec<Option<PoolBox<_>>>`); each step draws a slot and a coin from a xorshift generator
-//!    with the same seed for both, so both see the same sequence: heads puts a new 64 B object in
+//!    with the same seed for every contender, so all see the same sequence: heads puts a new 64 B object in
 //!    the slot (freeing the one there, if any), tails empties it, so allocations and frees are
 //!    50/50 and half the slots are live in the steady state. Memory is reached at random, as in a
 //!    server's table of sessions. The ops counted are the allocations; every object still live at
 //!    the end is freed inside the timed region, so each counted allocation has its free.
 //! 3. **object reuse**: batches of 1,000 live 64 B objects, allocated, then freed last one first
-//!    (LIFO); repeated, after a warm-up run, so that both are in their steady state.
+//!    (LIFO); repeated, after a warm-up run, so that each contender is in its steady state.
 //! 4. **large objects 1-5 KiB**: five types of 1, 2, 3, 4 and 5 KiB (a `[u8; N]` payload),
 //!    cycled; each op allocates one, writes its first and last byte in place, hands it to
-//!    `black_box` and drops it. Both build in place (`Box::new_uninit`, `PoolBox::new_uninit`),
-//!    so neither copies kilobytes through the stack nor zero-fills them. glibc's tcache stops at
-//!    1 KiB; above it glibc takes its general path, and that is what a program pays.
+//!    `black_box` and drops it. All build in place (`Box::new_uninit`, `MiBox::new_uninit`,
+//!    `PoolBox::new_uninit`), so none copies kilobytes through the stack or zero-fills them.
+//!    glibc's tcache stops at 1 KiB; above it glibc takes its general path, and that is what a
+//!    program pays.
 //! 5. **cross-thread**: a producer thread allocates 64 B objects and hands them to the main
 //!    thread, which drops them, so every object is freed on another thread than the one that
 //!    allocated it. They go in batches of 64, in 16 buffers that travel back and forth through
@@ -81,7 +82,7 @@ use zokio_pool::{PoolBox, PoolStats, Pooled, Uninit};
 
 /// Slots of the stress scenario.
 const STRESS_SLOTS: usize = 10_000;
-/// Seed of the stress scenario's generator, the same for both contenders.
+/// Seed of the stress scenario's generator, the same for every contender.
 const STRESS_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Live objects per batch in the object-reuse scenario.
 const BATCH: usize = 1_000;
@@ -143,7 +144,7 @@ large_objects!(Kib1 = 1, Kib2 = 2, Kib3 = 3, Kib4 = 4, Kib5 = 5);
 // ---------------------------------------------------------------------------------------------
 // The contenders.
 
-/// A way to put objects on the heap. Every scenario is generic over it, so both contenders run
+/// A way to put objects on the heap. Every scenario is generic over it, so all contenders run
 /// the same code around their allocations.
 trait Contender {
     /// An owned, initialized object.
@@ -558,7 +559,7 @@ fn touch<T>(slot: &mut MaybeUninit<T>, value: u8) {
 /// One large object: allocated uninitialized, touched, dropped. It is dropped as it is,
 /// `MaybeUninit<T>` (no `assume_init`): with two bytes written, the payload is not a valid
 /// `[u8; N]`, and dropping a `MaybeUninit<T>` frees the same memory the same way (the types have
-/// no drop glue), so both sides still do exactly the work of building an object in place.
+/// no drop glue), so every contender still does exactly the work of building an object in place.
 #[inline(always)]
 fn large<A: Contender, T: Pooled>(value: u8) -> A::Slot<T> {
     let mut slot = A::slot::<T>();
