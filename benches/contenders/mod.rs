@@ -220,9 +220,6 @@ macro_rules! large_object {
             static $free: Cell<*mut Free> = const { Cell::new(ptr::null_mut()) };
         }
 
-        // `pool!` generates `try_new(value) -> Result<_, T>`, which gives a 1-5 KiB value back
-        // by value in its `Err`: clippy's `result_large_err` fires inside the expansion.
-        #[allow(clippy::result_large_err)]
         mod $pools {
             use super::$name;
             zokio_pool::pool!(

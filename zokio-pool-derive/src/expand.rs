@@ -431,6 +431,8 @@ pub fn methods(named: &Named) -> TokenStream {
 
             #try_new
             #[inline]
+            // Giving the value back in `Err` is the point, whatever its size.
+            #[allow(clippy::result_large_err)]
             #vis fn try_new(value: #ty) -> ::core::result::Result<#boxed, #ty> {
                 #krate::PoolBox::try_new_in(value, #ident)
             }
