@@ -97,6 +97,9 @@ fn every_value_is_dropped_exactly_once() {
     assert_eq!(LIVE_DROPS.load(SeqCst), 750);
     drop(kept);
     assert_eq!(LIVE_DROPS.load(SeqCst), 1000);
+    if CHECKING_MODE && cfg!(miri) {
+        return; // a leaked object is its own allocation there, and Miri reports the leak
+    }
     let leaked = PoolBox::leak(PoolBox::new(DropCounted(0)));
     leaked.0 = 1;
     assert_eq!(
