@@ -388,6 +388,16 @@ fn boxes_crossing_a_worker_thread_both_ways_match_the_model() {
 
 // Regression tests: minimal cases the model found, written out.
 
+/// Found by the fuzz target (a bug of the harness): on a pool with `max` driven from one
+/// thread, `FromWorker` became `New` after the check that turns `New` at the limit into
+/// `try_new`, so it panicked at the limit.
+#[test]
+fn a_step_that_becomes_new_at_the_limit_is_refused_not_a_panic() {
+    let mut ops = vec![Op::New; 8];
+    ops.push(Op::FromWorker);
+    check(4, &ops).unwrap();
+}
+
 object! { #[pool(cache = 2)] Peak: 0 }
 
 /// The statistics promise that on one thread `high_water` is the true peak. Found by
