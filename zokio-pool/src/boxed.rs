@@ -508,11 +508,11 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// Pins the box's value in its slot, as `Box::into_pin`.
     #[inline]
     pub fn into_pin(b: Self) -> Pin<Self> {
-        // SAFETY: the value lives in its slot until the box is dropped and is never moved by the
-        // box: `Pin` hides the `&mut T` and the functions that move the value out
-        // (`into_inner`) take the box itself, which `Pin` does not give back. A recycling pool
-        // keeps the value alive without dropping it, which `Pin` allows only for `Unpin`
-        // values; the derive and `pool!` require recycled items to be `Unpin`.
+        // The value lives in its slot until the box is dropped and is never moved by the box:
+        // `Pin` hides the `&mut T`, and `into_inner` takes the box, which `Pin` does not give
+        // back. A recycling pool keeps the value alive without dropping it, which `Pin` allows
+        // only for `Unpin` values; the derive and `pool!` require recycled items to be `Unpin`.
+        // SAFETY: as just argued, the pointee stays put until it is dropped (or kept, if Unpin).
         unsafe { Pin::new_unchecked(b) }
     }
 }
