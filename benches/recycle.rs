@@ -35,7 +35,6 @@ const FILL: u8 = 0x5a;
 /// A buffer of mimalloc memory, the way `Vec::with_capacity(n)` on mimalloc would be.
 struct MiBuf {
     ptr: *mut u8,
-    len: usize,
     cap: usize,
 }
 
@@ -48,7 +47,7 @@ impl MiBuf {
         if ptr.is_null() {
             std::alloc::handle_alloc_error(layout);
         }
-        MiBuf { ptr, len: 0, cap }
+        MiBuf { ptr, cap }
     }
 
     #[inline(always)]
@@ -56,7 +55,6 @@ impl MiBuf {
         assert!(n <= self.cap);
         // SAFETY: checked above that `n` bytes fit.
         unsafe { self.ptr.write_bytes(byte, n) };
-        self.len = n;
     }
 }
 
