@@ -1,20 +1,23 @@
 //! The per-thread, per-pool cache: the hot path.
 //!
-//! A cache holds two lists of free slots: the loaded one (pops and pushes happen at its head) and
-//! at most one previous, full magazine of M slots. `pop` and `push` are a handful of instructions
-//! on `Cell`s: no lock, no atomic, no size lookup. Everything else is in `#[cold]` functions:
-//! swapping magazines, talking to the depot, the first use on a thread (registering the flush
-//! that runs at thread exit) and every operation after that flush.
+//! A cache holds two magazines (arrays of pointers to free slots, see `magazine`): the loaded
+//! one, where pops and pushes happen at `top`, and at most one previous one, which is either
+//! full (M slots) or empty. `pop` and `push` are a handful of instructions on `Cell`s: a
+//! compare with the loaded array's bound, one load or store in the array, no lock, no atomic,
+//! no size lookup, and no access to the slot's own memory. Everything else is in `#[cold]`
+//! functions: swapping magazines, talking to the depot, the first use on a thread (registering
+//! the flush that runs at thread exit) and every operation after that flush.
 //!
 //! The cache type has no `Drop`, so its `thread_local!` (const-initialized) needs no
 //! registration check on access. The flush is registered separately, on the slow path.
 
 use core::cell::{Cell, RefCell};
-use core::ptr::NonNull;
+use core::mem::size_of;
+use core::ptr::{null_mut, NonNull};
 use std::thread::LocalKey;
 
 use crate::depot::{Depot, Refill};
-use crate::slot::{empty, FreeSlot, List};
+use crate::magazine::{Magazine, Round};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -28,30 +31,36 @@ enum State {
 
 /// The thread cache of one pool on one thread. Created by the derive's `thread_local!`.
 ///
-/// Bookkeeping on the hot path is two counters: `room`, which makes a push onto a full list
-/// take the slow path, and `handed`, the one statistics counter. The number of slots given back
-/// is derived from them when it is needed (see `LocalCache::unfolded`).
+/// While active, the loaded array is `low..high` (M rounds) and holds free slots in
+/// `low..top`. While not active, the three pointers are null, so `top == low` sends every pop
+/// and `top == high` every push to the slow path, which looks at the state. Bookkeeping on the
+/// hot path is one counter, `handed`; the number of slots given back is derived from it when
+/// it is needed (see `LocalCache::unfolded`).
 #[doc(hidden)]
+#[repr(C)] // the hot fields first, in one cache line
 pub struct LocalCache {
-    /// The loaded list (the sentinel when empty). Pops and pushes happen at its head.
-    head: Cell<*mut FreeSlot>,
-    /// `M + 1 - len(loaded)` while active, so a push that would make the loaded list longer
-    /// than M brings it to 0. Always 1 when not active, so every push takes the slow path.
-    room: Cell<usize>,
-    /// The previous magazine: the sentinel, or a list of exactly M free slots.
-    prev: Cell<*mut FreeSlot>,
+    /// One past the last free slot of the loaded array.
+    top: Cell<*mut Round>,
+    /// The loaded array.
+    low: Cell<*mut Round>,
+    /// One past the end of the loaded array.
+    high: Cell<*mut Round>,
+    /// Slots handed out since the last fold.
+    handed: Cell<usize>,
+    /// The previous array (null until the cache needs a second one).
+    prev: Cell<*mut Round>,
+    /// Whether `prev` holds M free slots (else it holds none).
+    prev_full: Cell<bool>,
+    state: Cell<State>,
     /// Never-used slots taken from the depot: the next one and how many are left.
     fresh_next: Cell<*mut u8>,
     fresh_left: Cell<usize>,
-    /// Slots handed out since the last fold.
-    handed: Cell<usize>,
     /// Fresh slots handed out since the last fold.
     fresh: Cell<usize>,
     /// Balances slots moved in and out by the slow paths, so that
     /// `returned = handed + held - base` (wrapping) counts the slots given back since the last
-    /// fold, `held` being the slots in the two lists.
+    /// fold, `held` being the slots in the two magazines.
     base: Cell<usize>,
-    state: Cell<State>,
 }
 
 impl core::fmt::Debug for LocalCache {
@@ -72,15 +81,17 @@ impl LocalCache {
     /// A cache that has not been used yet.
     pub const fn new() -> LocalCache {
         LocalCache {
-            head: Cell::new(empty()),
-            room: Cell::new(1),
-            prev: Cell::new(empty()),
-            fresh_next: Cell::new(core::ptr::null_mut()),
-            fresh_left: Cell::new(0),
+            top: Cell::new(null_mut()),
+            low: Cell::new(null_mut()),
+            high: Cell::new(null_mut()),
             handed: Cell::new(0),
+            prev: Cell::new(null_mut()),
+            prev_full: Cell::new(false),
+            state: Cell::new(State::Unregistered),
+            fresh_next: Cell::new(null_mut()),
+            fresh_left: Cell::new(0),
             fresh: Cell::new(0),
             base: Cell::new(0),
-            state: Cell::new(State::Unregistered),
         }
     }
 
@@ -93,18 +104,19 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) -> Option<NonNull<u8>> {
-        let top = self.head.get();
-        // SAFETY: `head` always points to a valid FreeSlot: a free slot this cache owns or the
-        // static sentinel.
-        let next = unsafe { (*top).next };
-        if next.is_null() {
+        let top = self.top.get();
+        if top == self.low.get() {
             return self.pop_slow(key, depot);
         }
-        self.head.set(next);
-        self.room.set(self.room.get() + 1);
+        // SAFETY: `low < top <= high`: the cache is active (else both are null) and its loaded
+        // array is not empty, so `top - 1` is in the array and holds an initialized round.
+        let slot = unsafe {
+            let top = top.sub(1);
+            self.top.set(top);
+            top.read()
+        };
         self.handed.set(self.handed.get() + 1);
-        // SAFETY: `top` is not the sentinel (its `next` is not null), so it is a slot.
-        Some(unsafe { NonNull::new_unchecked(top.cast()) })
+        Some(slot)
     }
 
     /// Gives back a slot.
@@ -119,22 +131,17 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) {
-        // `room >= 1` outside the slow paths, so this does not wrap.
-        let room = self.room.get() - 1;
-        self.room.set(room);
-        if room == 0 {
+        let top = self.top.get();
+        if top == self.high.get() {
             // SAFETY: forwarded from the caller.
             return unsafe { self.push_slow(slot, key, depot) };
         }
-        let s = slot.cast::<FreeSlot>().as_ptr();
-        // SAFETY: the caller gives the slot to the pool; it is aligned and large enough for a
-        // FreeSlot (Config::of makes every slot at least a word and word-aligned).
+        // SAFETY: `low <= top < high`: the cache is active (else both are null) and its loaded
+        // array is not full, so `top` is a round of the array and `top + 1` at most its end.
         unsafe {
-            s.write(FreeSlot {
-                next: self.head.get(),
-            })
-        };
-        self.head.set(s);
+            top.write(slot);
+            self.top.set(top.add(1));
+        }
     }
 
     #[cold]
@@ -153,11 +160,9 @@ impl LocalCache {
             State::Closed => return depot.take_one(),
         }
         let magazine = depot.config().magazine;
-        // The loaded list is empty: load the previous magazine, else ask the depot.
-        let prev = self.prev.replace(empty());
-        if prev != empty() {
-            self.head.set(prev);
-            self.room.set(1);
+        // The loaded array is empty: load the previous one if it is full, else ask the depot.
+        if self.prev_full.get() {
+            self.swap_prev(magazine);
             return self.pop(key, depot);
         }
         // Free slots in the depot go before never-used ones, even with a fresh run at hand: a
@@ -167,19 +172,19 @@ impl LocalCache {
             let (handed, returned, _) = self.unfolded(magazine);
             depot.observe_live(handed, returned);
             self.fold(depot);
+            let mut array = self.loaded_array();
             let refill = if self.fresh_left.get() == 0 {
-                depot.refill(magazine)
+                depot.refill(&mut array, magazine)
             } else {
                 // Never a fresh run: the one at hand would be lost.
                 depot
-                    .take_magazine()
+                    .take_magazine(&mut array)
                     .map_or(Refill::Exhausted, Refill::Magazine)
             };
             match refill {
-                Refill::Magazine(list) => {
-                    self.head.set(list.head.as_ptr());
-                    self.room.set(magazine + 1 - list.len);
-                    self.base.set(self.base.get().wrapping_add(list.len));
+                Refill::Magazine(len) => {
+                    self.load(array, len, magazine);
+                    self.base.set(self.base.get().wrapping_add(len));
                     return self.pop(key, depot);
                 }
                 Refill::Fresh(start, n) => {
@@ -217,8 +222,6 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) {
-        // Undo the fast path's decrement: the loaded list is full, or the cache is not active.
-        self.room.set(1);
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
@@ -229,51 +232,92 @@ impl LocalCache {
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
-        // The loaded list holds M slots: a previous full magazine goes to the depot, and the
-        // loaded list becomes the previous one.
+        // The loaded array holds M slots. The previous one becomes the loaded one once it is
+        // empty: a cache's second array comes from the depot, and a full previous magazine goes
+        // to the depot for an empty array.
         let magazine = depot.config().magazine;
-        if let Some(full) = NonNull::new(self.prev.get()).filter(|p| p.as_ptr() != empty()) {
-            // Fold while both lists are still counted in `held`, then take the M slots that
-            // leave out of the balance.
+        if self.prev.get().is_null() {
+            self.prev.set(depot.spare_array().as_ptr());
+        } else if self.prev_full.get() {
+            // Fold while both magazines are still counted in `held`, then take the M slots
+            // that leave out of the balance.
             self.fold(depot);
-            depot.give_magazine(List {
-                head: full,
+            // SAFETY: `prev` is not null: an array of the depot's.
+            let rounds = unsafe { NonNull::new_unchecked(self.prev.get()) };
+            let empty = depot.exchange_full(Magazine {
+                rounds,
                 len: magazine,
             });
+            self.prev.set(empty.as_ptr());
+            self.prev_full.set(false);
             self.base.set(self.base.get().wrapping_sub(magazine));
         }
-        self.prev.set(self.head.replace(empty()));
-        self.room.set(magazine + 1);
-        // SAFETY: forwarded from the caller; the loaded list is now empty, so this push takes
+        self.swap_prev(magazine);
+        // SAFETY: forwarded from the caller; the loaded array is now empty, so this push takes
         // the fast path.
         unsafe { self.push(slot, key, depot) }
     }
 
-    /// Registers the thread-exit flush; if the thread is already past its TLS teardown, closes
-    /// the cache instead.
+    /// Registers the thread-exit flush and loads an empty array; if the thread is already past
+    /// its TLS teardown, closes the cache instead.
     fn register(&self, key: &'static LocalKey<LocalCache>, depot: &'static Depot) {
         let registered = FLUSH
             .try_with(|f| f.caches.borrow_mut().push((key, depot)))
             .is_ok();
         if registered {
-            self.state.set(State::Active);
-            self.room.set(depot.config().magazine + 1);
+            self.activate(depot);
         } else {
             self.state.set(State::Closed);
         }
     }
 
-    /// Slots in the two lists; `magazine` is the pool's M.
+    fn activate(&self, depot: &Depot) {
+        let magazine = depot.config().magazine;
+        self.load(depot.spare_array(), 0, magazine);
+        self.state.set(State::Active);
+    }
+
+    /// Makes `array`, holding `len` free slots, the loaded array.
+    fn load(&self, array: NonNull<Round>, len: usize, magazine: usize) {
+        debug_assert!(len <= magazine);
+        let low = array.as_ptr();
+        self.low.set(low);
+        // SAFETY: `array` has `magazine` rounds and `len <= magazine`: both stay inside it or
+        // one past its end.
+        unsafe {
+            self.top.set(low.add(len));
+            self.high.set(low.add(magazine));
+        }
+    }
+
+    /// The loaded array (the cache is active).
+    fn loaded_array(&self) -> NonNull<Round> {
+        NonNull::new(self.low.get()).expect("zokio-pool: an active cache has a loaded array")
+    }
+
+    /// Free slots in the loaded array.
+    fn loaded_len(&self) -> usize {
+        (self.top.get() as usize - self.low.get() as usize) / size_of::<Round>()
+    }
+
+    /// Exchanges the loaded and the previous array: one of them is full and the other empty.
+    fn swap_prev(&self, magazine: usize) {
+        let loaded_full = self.loaded_len() == magazine;
+        let prev_len = if self.prev_full.get() { magazine } else { 0 };
+        // SAFETY: `prev` is an array of the depot's (the callers make sure it is not null).
+        let prev = unsafe { NonNull::new_unchecked(self.prev.get()) };
+        self.prev.set(self.low.get());
+        self.prev_full.set(loaded_full);
+        self.load(prev, prev_len, magazine);
+    }
+
+    /// Slots in the two magazines; `magazine` is the pool's M.
     pub(crate) fn held(&self, magazine: usize) -> usize {
         if self.state.get() != State::Active {
             return 0;
         }
-        let prev = if self.prev.get() == empty() {
-            0
-        } else {
-            magazine
-        };
-        magazine + 1 - self.room.get() + prev
+        let prev = if self.prev_full.get() { magazine } else { 0 };
+        self.loaded_len() + prev
     }
 
     /// Moves the unfolded counters to the depot.
@@ -288,36 +332,44 @@ impl LocalCache {
     /// Marks a cache that lives outside a `thread_local!` as in use, without registering a
     /// thread-exit flush (the loom models call `close` themselves).
     #[cfg(all(test, loom))]
-    pub(crate) fn activate_for_model(&self, magazine: usize) {
-        self.state.set(State::Active);
-        self.room.set(magazine + 1);
+    pub(crate) fn activate_for_model(&self, depot: &Depot) {
+        self.activate(depot);
     }
 
     /// Thread exit: everything goes to the depot, and the cache closes.
     pub(crate) fn close(&self, depot: &Depot) {
+        if self.state.get() != State::Active {
+            self.state.set(State::Closed);
+            return;
+        }
         let magazine = depot.config().magazine;
         self.fold(depot);
-        let loaded_len = self.held(magazine)
-            - if self.prev.get() == empty() {
-                0
-            } else {
-                magazine
-            };
-        let list = |head: *mut FreeSlot, len: usize| {
-            NonNull::new(head)
-                .filter(|h| h.as_ptr() != empty())
-                .map(|head| List { head, len })
+        let loaded = Magazine {
+            rounds: self.loaded_array(),
+            len: self.loaded_len(),
         };
-        let loaded = list(self.head.replace(empty()), loaded_len);
-        let prev = list(self.prev.replace(empty()), magazine);
+        let prev = NonNull::new(self.prev.get()).map(|rounds| Magazine {
+            rounds,
+            len: if self.prev_full.get() { magazine } else { 0 },
+        });
+        // Each array goes back as a magazine if it holds slots, else as a spare.
+        let [loaded, prev] = [Some(loaded), prev].map(|m| {
+            let full = m.filter(|m| m.len > 0);
+            let spare = m.filter(|m| m.len == 0).map(|m| m.rounds);
+            (full, spare)
+        });
         let left = self.fresh_left.take();
         let fresh = NonNull::new(self.fresh_next.get())
             .filter(|_| left > 0)
             .map(|p| (p, left));
         self.state.set(State::Closed);
-        self.room.set(1);
+        self.top.set(null_mut());
+        self.low.set(null_mut());
+        self.high.set(null_mut());
+        self.prev.set(null_mut());
+        self.prev_full.set(false);
         self.base.set(0);
-        depot.absorb([loaded, prev], fresh);
+        depot.absorb([loaded.0, prev.0], [loaded.1, prev.1], fresh);
     }
 
     /// The counters not yet folded, `(handed, returned, fresh)`; `magazine` is the pool's M.

@@ -3,7 +3,8 @@
 
 use core::mem::{align_of, size_of};
 
-/// Smallest slot: a free slot stores a `next` pointer.
+/// Smallest slot: a word (slots are also word-aligned, so a chunk of small items stays simple to
+/// carve; free slots themselves store nothing).
 const MIN_SLOT: usize = size_of::<usize>();
 /// Bytes a thread cache aims to hold in one magazine when `cache` is not given.
 const DEFAULT_MAGAZINE_BYTES: usize = 64 * 1024;
@@ -93,7 +94,7 @@ pub struct Config {
     /// Alignment of every slot: the item's, at least `usize`'s.
     pub slot_align: usize,
     /// Offset of the object in its slot: 0, except in recycle mode, where a free slot keeps its
-    /// object and the free-list link and the object's state go in a header before it.
+    /// object and the object's state goes in a header (one word, or the alignment) before it.
     pub header: usize,
     /// `size_of` the item: the bytes zeroed or poisoned when a slot is given back empty.
     pub item_size: usize,
@@ -157,8 +158,8 @@ impl Config {
         }
         let slot_align = max_usize(align_of::<T>(), align_of::<usize>());
         let header = if options.recycle {
-            // The link and the state word, rounded up so that the object stays aligned.
-            round_up(2 * size_of::<usize>(), slot_align)
+            // The state word, rounded up so that the object stays aligned.
+            round_up(size_of::<usize>(), slot_align)
         } else {
             0
         };
@@ -216,6 +217,12 @@ impl Config {
             || config.chunk_bytes(config.prealloc).is_none()
         {
             panic!("zokio-pool: a chunk of this pool would exceed isize::MAX bytes; lower `chunk` or `prealloc`");
+        }
+        // A magazine is an array of M pointers.
+        if magazine > isize::MAX as usize / size_of::<usize>() {
+            panic!(
+                "zokio-pool: a magazine of this pool would exceed isize::MAX bytes; lower `cache`"
+            );
         }
         config
     }
@@ -293,8 +300,8 @@ mod tests {
     #[test]
     fn recycle_mode_puts_a_header_before_the_object() {
         let c = Config::of::<Vec<u8>>(Options::DEFAULT.recycle());
-        assert_eq!(c.header, 2 * size_of::<usize>());
-        assert_eq!(c.slot_size, 2 * size_of::<usize>() + size_of::<Vec<u8>>());
+        assert_eq!(c.header, size_of::<usize>());
+        assert_eq!(c.slot_size, size_of::<usize>() + size_of::<Vec<u8>>());
         #[repr(align(64))]
         struct A(#[allow(dead_code)] u8);
         let c = Config::of::<A>(Options::DEFAULT.recycle());

@@ -12,15 +12,15 @@ use std::sync::PoisonError;
 use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
 use crate::config::Config;
-use crate::slot::{empty, FreeSlot, List};
+use crate::magazine::{new_array, Magazine, Round};
 
 /// What a thread cache gets when it asks the depot for slots.
 pub(crate) enum Refill {
-    /// A list of at most M free slots.
-    Magazine(List),
-    /// `n >= 1` never-used slots starting at the pointer.
+    /// The cache's empty array was exchanged for one holding this many (`1..=M`) free slots.
+    Magazine(usize),
+    /// `n >= 1` never-used slots starting at the pointer; the cache keeps its array.
     Fresh(NonNull<u8>, usize),
-    /// The pool is at its `max` and has no free slot here.
+    /// The pool is at its `max` and has no free slot here; the cache keeps its array.
     Exhausted,
 }
 
@@ -35,17 +35,16 @@ pub struct Depot {
     fresh: AtomicUsize,
     capacity: AtomicUsize,
     high_water: AtomicUsize,
-    /// Slots in `magazines` and `loose` (written under the lock, read without it).
+    /// Slots in `magazines` (written under the lock, read without it).
     free: AtomicUsize,
 }
 
 struct Inner {
-    /// Lists of free slots, each at most M long.
-    magazines: Vec<List>,
-    /// Slots given back one at a time (by threads whose cache is closed), ending in the
-    /// sentinel; `len == 0` when there are none. Moves to `magazines` when it reaches M.
-    loose: *mut FreeSlot,
-    loose_len: usize,
+    /// Magazines of free slots. Caches give full ones (M slots); a closing cache may give a
+    /// partial one, and threads whose cache is closed add and take single slots at the last.
+    magazines: Vec<Magazine>,
+    /// Empty arrays of M rounds, for caches that need one.
+    spare: Vec<NonNull<Round>>,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
     regions: Vec<(NonNull<u8>, usize)>,
     /// Every chunk, `(start, slots)`. Chunks are never freed: a slot handed out must stay valid
@@ -53,9 +52,9 @@ struct Inner {
     chunks: Vec<(NonNull<u8>, usize)>,
 }
 
-// SAFETY: the raw pointers in `Inner` point into the pool's chunks, which are never freed and are
-// not tied to any thread; free slots are owned by the depot while they are listed here, and the
-// mutex serializes every access to them.
+// SAFETY: the pointers in `Inner` point into the pool's chunks and magazine arrays, which are
+// never freed and are not tied to any thread; free slots and arrays are owned by the depot while
+// they are listed here, and the mutex serializes every access to them.
 unsafe impl Send for Inner {}
 
 impl core::fmt::Debug for Depot {
@@ -73,8 +72,7 @@ macro_rules! new_depot {
             config: $config,
             inner: Mutex::new(Inner {
                 magazines: Vec::new(),
-                loose: empty(),
-                loose_len: 0,
+                spare: Vec::new(),
                 regions: Vec::new(),
                 chunks: Vec::new(),
             }),
@@ -113,11 +111,12 @@ impl Depot {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Gives a cache slots: a magazine if any, else up to `max_fresh` fresh slots.
-    pub(crate) fn refill(&self, max_fresh: usize) -> Refill {
+    /// Refills a cache whose loaded array is empty: exchanges `array` for a magazine if the
+    /// depot has one, else hands out up to `max_fresh` fresh slots.
+    pub(crate) fn refill(&self, array: &mut NonNull<Round>, max_fresh: usize) -> Refill {
         let mut inner = self.lock();
-        if let Some(mag) = self.pop_magazine(&mut inner) {
-            return Refill::Magazine(mag);
+        if let Some(len) = self.exchange_empty(&mut inner, array) {
+            return Refill::Magazine(len);
         }
         match self.take_region(&mut inner, max_fresh) {
             Some((start, n)) => Refill::Fresh(start, n),
@@ -125,25 +124,33 @@ impl Depot {
         }
     }
 
-    /// A list of free slots, if the depot has one (never fresh slots).
-    pub(crate) fn take_magazine(&self) -> Option<List> {
-        self.pop_magazine(&mut self.lock())
+    /// Exchanges the empty `array` for a magazine, if the depot has one (never fresh slots);
+    /// returns how many slots `*array` now holds.
+    pub(crate) fn take_magazine(&self, array: &mut NonNull<Round>) -> Option<usize> {
+        self.exchange_empty(&mut self.lock(), array)
     }
 
-    fn pop_magazine(&self, inner: &mut Inner) -> Option<List> {
-        if let Some(mag) = inner.magazines.pop() {
-            self.free.fetch_sub(mag.len, Relaxed);
-            return Some(mag);
-        }
-        if inner.loose_len > 0 {
-            let len = core::mem::take(&mut inner.loose_len);
-            let loose = core::mem::replace(&mut inner.loose, empty());
-            self.free.fetch_sub(len, Relaxed);
-            // SAFETY: a non-empty list's head is a slot, not null.
-            let head = unsafe { NonNull::new_unchecked(loose) };
-            return Some(List { head, len });
-        }
-        None
+    fn exchange_empty(&self, inner: &mut Inner, array: &mut NonNull<Round>) -> Option<usize> {
+        let mag = inner.magazines.pop()?;
+        self.free.fetch_sub(mag.len, Relaxed);
+        inner.spare.push(core::mem::replace(array, mag.rounds));
+        Some(mag.len)
+    }
+
+    /// Takes a full magazine and gives an empty array in exchange.
+    pub(crate) fn exchange_full(&self, mag: Magazine) -> NonNull<Round> {
+        let mut inner = self.lock();
+        inner.magazines.push(mag);
+        self.free.fetch_add(mag.len, Relaxed);
+        let spare = inner.spare.pop();
+        drop(inner);
+        spare.unwrap_or_else(|| new_array(self.config.magazine))
+    }
+
+    /// An empty array of M rounds.
+    pub(crate) fn spare_array(&self) -> NonNull<Round> {
+        let spare = self.lock().spare.pop();
+        spare.unwrap_or_else(|| new_array(self.config.magazine))
     }
 
     /// Takes up to `max` fresh slots from the regions, growing the pool by a chunk if needed.
@@ -189,13 +196,12 @@ impl Depot {
         if c.header != 0 {
             // Recycle mode reads a free slot's state word: a fresh slot keeps no object.
             for i in 0..slots {
-                // SAFETY: slot `i` is inside the new chunk, word-aligned and at least two words.
+                // SAFETY: slot `i` is inside the new chunk and starts with the word-aligned
+                // state word of its header.
                 unsafe {
                     start
                         .add(i * c.slot_size)
                         .cast::<usize>()
-                        .as_ptr()
-                        .add(1)
                         .write(crate::raw::EMPTY_SLOT)
                 };
             }
@@ -206,41 +212,46 @@ impl Depot {
         true
     }
 
-    /// Takes back a full (or, at thread exit, partial) list of free slots.
-    pub(crate) fn give_magazine(&self, mag: List) {
+    /// Takes back what a closing thread cache held: up to two magazines, its arrays and a
+    /// fresh run.
+    pub(crate) fn absorb(
+        &self,
+        magazines: [Option<Magazine>; 2],
+        spare: [Option<NonNull<Round>>; 2],
+        fresh: Option<(NonNull<u8>, usize)>,
+    ) {
+        let mut inner = self.lock();
+        for mag in magazines.into_iter().flatten() {
+            inner.magazines.push(mag);
+            self.free.fetch_add(mag.len, Relaxed);
+        }
+        inner.spare.extend(spare.into_iter().flatten());
+        inner.regions.extend(fresh);
+    }
+
+    /// Gives a magazine to the depot (the loom models hand magazines around without a cache).
+    #[cfg(all(test, loom))]
+    pub(crate) fn give_magazine(&self, mag: Magazine) {
         let mut inner = self.lock();
         inner.magazines.push(mag);
         self.free.fetch_add(mag.len, Relaxed);
     }
 
-    /// Takes back what a closing thread cache held: up to two lists and a fresh run.
-    pub(crate) fn absorb(&self, lists: [Option<List>; 2], fresh: Option<(NonNull<u8>, usize)>) {
-        let mut inner = self.lock();
-        for list in lists.into_iter().flatten() {
-            inner.magazines.push(list);
-            self.free.fetch_add(list.len, Relaxed);
-        }
-        inner.regions.extend(fresh);
-    }
-
     /// One slot for a thread whose cache is closed (it is exiting). Counts it in the stats.
     pub(crate) fn take_one(&self) -> Option<NonNull<u8>> {
         let mut inner = self.lock();
-        if inner.loose_len == 0 {
-            if let Some(mag) = inner.magazines.pop() {
-                inner.loose = mag.head.as_ptr();
-                inner.loose_len = mag.len;
+        let slot = if let Some(last) = inner.magazines.last_mut() {
+            last.len -= 1;
+            // SAFETY: a listed magazine holds `len >= 1` rounds at the front of its array;
+            // the one at the new `len` is initialized.
+            let slot = unsafe { last.rounds.add(last.len).read() };
+            if last.len == 0 {
+                let rounds = last.rounds;
+                inner.magazines.pop();
+                inner.spare.push(rounds);
             }
-        }
-        let slot = if inner.loose_len > 0 {
-            let top = inner.loose;
-            // SAFETY: `loose` is a non-empty list of free slots owned by the depot; its top is a
-            // valid FreeSlot whose `next` is a slot or the sentinel.
-            inner.loose = unsafe { (*top).next };
-            inner.loose_len -= 1;
             self.free.fetch_sub(1, Relaxed);
-            // SAFETY: the top of a non-empty list is a slot, not null.
-            unsafe { NonNull::new_unchecked(top.cast()) }
+            slot
         } else {
             let (start, _) = self.take_region(&mut inner, 1)?;
             drop(inner);
@@ -256,19 +267,20 @@ impl Depot {
     /// # Safety
     /// `slot` is a slot of this pool that no handle refers to any more.
     pub(crate) unsafe fn give_one(&self, slot: NonNull<u8>) {
+        let m = self.config.magazine;
         let mut inner = self.lock();
-        let s = slot.cast::<FreeSlot>();
-        // SAFETY: the caller gives us the slot, which is aligned and large enough for a
-        // FreeSlot (Config::of makes every slot at least a word and word-aligned).
-        unsafe { s.as_ptr().write(FreeSlot { next: inner.loose }) };
-        inner.loose = s.as_ptr();
-        inner.loose_len += 1;
-        self.free.fetch_add(1, Relaxed);
-        if inner.loose_len >= self.config.magazine {
-            let len = core::mem::take(&mut inner.loose_len);
-            inner.magazines.push(List { head: s, len });
-            inner.loose = empty();
+        if inner.magazines.last().is_none_or(|last| last.len >= m) {
+            let rounds = inner.spare.pop().unwrap_or_else(|| new_array(m));
+            inner.magazines.push(Magazine { rounds, len: 0 });
         }
+        let last = inner
+            .magazines
+            .last_mut()
+            .expect("zokio-pool: a magazine with room was just ensured");
+        // SAFETY: `last.len < M` and the array has M rounds.
+        unsafe { last.rounds.add(last.len).write(slot) };
+        last.len += 1;
+        self.free.fetch_add(1, Relaxed);
         drop(inner);
         self.count(0, 1, 0);
     }

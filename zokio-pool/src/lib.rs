@@ -59,10 +59,10 @@ mod boxed;
 mod cache;
 mod config;
 mod depot;
+mod magazine;
 mod pool;
 mod raw;
 pub mod recycle;
-mod slot;
 mod stats;
 mod sync;
 // The pool's own tests need the real pool; with the `checking` feature they test that mode.

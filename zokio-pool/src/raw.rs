@@ -1,10 +1,11 @@
 //! Taking and giving back raw slots of a pool: the inlined glue between a pool's static items
 //! and its thread cache.
 //!
-//! In recycle mode a slot is a header (the free-list link, then a state word) followed by the
-//! object, and a free slot may keep its object: the state word says whether it does. In a plain
-//! pool the object starts the slot and overlaps the link; every `header` test below is a
-//! constant, so a plain pool pays nothing for recycle mode.
+//! In recycle mode a slot is a header (a state word) followed by the object, and a free slot may
+//! keep its object: the state word says whether it does. In a plain pool the object is the
+//! whole slot; every `header` test below is a constant, so a plain pool pays nothing for recycle
+//! mode. The pool never writes a free slot's memory otherwise: free slots are listed in
+//! magazines, arrays of pointers.
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -72,10 +73,10 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
             kept: false,
         });
     }
-    // SAFETY: in recycle mode every slot starts with a header of `header` bytes whose second
+    // SAFETY: in recycle mode every slot starts with a header of `header` bytes whose first
     // word is the state, written when the chunk was carved and whenever the slot was freed.
     unsafe {
-        let kept = slot.cast::<usize>().as_ptr().add(1).read() == KEPT;
+        let kept = slot.cast::<usize>().read() == KEPT;
         Some(Taken {
             object: slot.add(config.header).cast(),
             kept,
@@ -138,9 +139,9 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
         return;
     }
     if P::__CONFIG.header != 0 {
-        // SAFETY: in recycle mode the slot starts with a two-word header; the state word is ours
-        // to write now that the slot is given back.
-        unsafe { slot.cast::<usize>().as_ptr().add(1).write(state) };
+        // SAFETY: in recycle mode the slot starts with a header whose first word is the state,
+        // ours to write now that the slot is given back.
+        unsafe { slot.cast::<usize>().write(state) };
     }
     let key = P::__cache();
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
@@ -149,8 +150,7 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
 
 /// Erases the bytes of an object whose slot goes back empty: zeroes them for a `zeroize` pool,
 /// fills them with [`POISON`] in debug builds, and poisons them for AddressSanitizer when built
-/// with `--cfg zokio_pool_asan`. The first word of a plain pool's slot is the free-list link,
-/// written next; it is left readable.
+/// with `--cfg zokio_pool_asan`.
 ///
 /// # Safety
 /// `object` points to the `item_size` bytes of an object of `P` that nothing refers to.
@@ -165,26 +165,15 @@ unsafe fn scrub<P: Pool + ?Sized>(object: NonNull<u8>) {
         }
         core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
     }
-    // In a plain pool the link overlaps the object's first word.
-    let keep = if config.header == 0 {
-        core::mem::size_of::<usize>().min(config.item_size)
-    } else {
-        0
-    };
     if cfg!(debug_assertions) && !config.zeroize && !CHECKING_MODE {
-        // SAFETY: inside the object's bytes, past the link.
-        unsafe {
-            object
-                .as_ptr()
-                .add(keep)
-                .write_bytes(POISON, config.item_size - keep)
-        };
+        // SAFETY: the object's bytes (the caller's contract).
+        unsafe { object.as_ptr().write_bytes(POISON, config.item_size) };
     }
     #[cfg(zokio_pool_asan)]
     if !CHECKING_MODE {
-        // SAFETY: the object's bytes past the link, which only the pool touches until the slot
-        // is handed out again (and `alloc` unpoisons them then).
-        unsafe { asan::poison(object.add(keep), config.item_size - keep) };
+        // SAFETY: the object's bytes, which nobody touches until the slot is handed out again
+        // (and `alloc` unpoisons them then).
+        unsafe { asan::poison(object, config.item_size) };
     }
 }
 

@@ -12,22 +12,17 @@ use loom::thread;
 
 use crate::__private::{Config, Depot, LocalCache, Options};
 use crate::depot::Refill;
-use crate::slot::{empty, FreeSlot, List};
+use crate::magazine::Magazine;
 
-/// Slots of a list or a fresh run, as addresses.
-fn slots_of(depot: &Depot, refill: Refill) -> Vec<usize> {
-    match refill {
-        Refill::Magazine(list) => {
-            let mut out = Vec::new();
-            let mut p = list.head.as_ptr();
-            for _ in 0..list.len {
-                out.push(p as usize);
-                // SAFETY: a list of `len` free slots handed to us by the depot.
-                p = unsafe { (*p).next };
-            }
-            assert_eq!(p, empty(), "a list of len slots ends in the sentinel");
-            out
-        }
+/// Slots a cache gets from the depot, as addresses: a magazine (read from `array`, which the
+/// depot filled) or a fresh run.
+fn refill(depot: &Depot) -> Vec<usize> {
+    let mut array = depot.spare_array();
+    match depot.refill(&mut array, depot.config().magazine) {
+        Refill::Magazine(len) => (0..len)
+            // SAFETY: the depot put `len` rounds at the front of the array.
+            .map(|i| unsafe { array.add(i).read() }.as_ptr() as usize)
+            .collect(),
         Refill::Fresh(start, n) => (0..n)
             .map(|i| start.as_ptr() as usize + i * depot.config().slot_size)
             .collect(),
@@ -35,21 +30,21 @@ fn slots_of(depot: &Depot, refill: Refill) -> Vec<usize> {
     }
 }
 
-/// Links `slots` into a list and gives it to the depot.
+/// Puts `slots` in a magazine and gives it to the depot.
 fn give(depot: &Depot, slots: &[usize]) {
-    let mut head = empty();
-    for &s in slots {
-        let p = s as *mut FreeSlot;
-        // SAFETY: each slot was taken from this depot by the caller and is free.
-        unsafe { p.write(FreeSlot { next: head }) };
-        head = p;
+    if slots.is_empty() {
+        return;
     }
-    if let Some(head) = NonNull::new(head).filter(|h| h.as_ptr() != empty()) {
-        depot.give_magazine(List {
-            head,
-            len: slots.len(),
-        });
+    let rounds = depot.spare_array();
+    for (i, &s) in slots.iter().enumerate() {
+        // SAFETY: the array has M rounds and a cache holds at most M slots from one refill;
+        // each slot was taken from this depot by the caller and is free.
+        unsafe { rounds.add(i).write(NonNull::new(s as *mut u8).unwrap()) };
     }
+    depot.give_magazine(Magazine {
+        rounds,
+        len: slots.len(),
+    });
 }
 
 fn config(options: Options) -> Config {
@@ -64,7 +59,7 @@ fn magazines_exchanged_by_two_threads_lose_and_duplicate_no_slot() {
             .map(|_| {
                 let depot = depot.clone();
                 thread::spawn(move || {
-                    let mine = slots_of(&depot, depot.refill(2));
+                    let mine = refill(&depot);
                     assert!(!mine.is_empty());
                     give(&depot, &mine);
                     mine
@@ -81,7 +76,7 @@ fn magazines_exchanged_by_two_threads_lose_and_duplicate_no_slot() {
         assert_eq!(depot.free_slots(), held.len());
         let mut seen = HashSet::new();
         while depot.free_slots() > 0 {
-            for s in slots_of(&depot, depot.refill(2)) {
+            for s in refill(&depot) {
                 assert!(seen.insert(s), "slot {s:#x} listed twice");
             }
         }
@@ -151,7 +146,7 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
         ))));
         let exiting = thread::spawn(move || {
             let cache = LocalCache::new();
-            cache.activate_for_model(1);
+            cache.activate_for_model(depot);
             let a = cache.pop(&UNUSED_KEY, depot).unwrap();
             let b = cache.pop(&UNUSED_KEY, depot).unwrap();
             let held = [a.as_ptr() as usize, b.as_ptr() as usize];
@@ -164,7 +159,7 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
             held
         });
         let other = thread::spawn(move || {
-            let mine = slots_of(depot, depot.refill(1));
+            let mine = refill(depot);
             give(depot, &mine);
             mine
         });
@@ -175,7 +170,7 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
         // Every slot either thread held is back in the depot, none twice.
         let mut seen = HashSet::new();
         while depot.free_slots() > 0 {
-            for s in slots_of(depot, depot.refill(1)) {
+            for s in refill(depot) {
                 assert!(seen.insert(s), "slot {s:#x} listed twice");
             }
         }
