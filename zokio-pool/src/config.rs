@@ -7,7 +7,7 @@ use core::mem::{align_of, size_of};
 /// carve; free slots themselves store nothing).
 const MIN_SLOT: usize = size_of::<usize>();
 /// Bytes a thread cache aims to hold in one magazine when `cache` is not given.
-const DEFAULT_MAGAZINE_BYTES: usize = 64 * 1024;
+const DEFAULT_MAGAZINE_BYTES: usize = 256 * 1024;
 /// Bounds of the default magazine size, in slots.
 const DEFAULT_MAGAZINE_MIN: usize = 8;
 const DEFAULT_MAGAZINE_MAX: usize = 256;
