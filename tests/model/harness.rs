@@ -721,12 +721,12 @@ impl<T: Object> Model<T> {
         // The high-water mark: never below what this call sees; on one thread, exactly the true
         // peak (the earlier runs' mark, or this run's peak). With another thread, a free that
         // thread has not folded yet still counts as live where it is observed: the mark may be
-        // above the true peak by the slots one thread cache holds, 2M (PoolStats' documentation).
+        // above the true peak by the slots one thread cache holds, 2M + 1 (PoolStats' documentation).
         let peak = base.high_water.max(self.peak);
         let slack = if self.mode.threads == Threads::One {
             0
         } else {
-            2 * self.magazine
+            2 * self.magazine + 1
         };
         if self.mode.high_water {
             assert!(

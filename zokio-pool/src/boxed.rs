@@ -91,7 +91,7 @@ impl<T: Pooled> PoolBox<T> {
     /// Moves `value` into a slot, or gives it back if the pool is at its `max`.
     ///
     /// A pool has no free slot for this thread when it has reserved `max` slots and every one
-    /// is live or cached by another thread (each thread caches at most 2M free slots, M being
+    /// is live or cached by another thread (each thread caches at most 2M + 1 free slots, M being
     /// the `cache` option).
     ///
     /// ```

@@ -63,7 +63,8 @@ impl Options {
         self
     }
 
-    /// `cache = n`: magazine size M; a thread caches up to 2M free slots.
+    /// `cache = n`: magazine size M; a thread caches up to 2M + 1 free slots (two
+    /// magazines and the hot slot).
     pub const fn cache(mut self, n: usize) -> Options {
         self.cache = n;
         self
@@ -268,8 +269,8 @@ mod tests {
         assert_eq!(small.magazine, 256);
         assert_eq!(small.chunk, 1024);
         let large = Config::of::<[u8; 4096]>(Options::DEFAULT);
-        assert_eq!(large.magazine, 15);
-        assert_eq!(large.chunk, 30);
+        assert_eq!(large.magazine, 63);
+        assert_eq!(large.chunk, 126);
         let huge = Config::of::<[u8; 65536]>(Options::DEFAULT);
         assert_eq!(huge.magazine, 8);
         assert_eq!(huge.chunk, 16);

@@ -267,6 +267,17 @@ impl Depot {
     /// # Safety
     /// `slot` is a slot of this pool that no handle refers to any more.
     pub(crate) unsafe fn give_one(&self, slot: NonNull<u8>) {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.put_one(slot) };
+        self.count(0, 1, 0);
+    }
+
+    /// A free slot into the last magazine, without counting it (a closing cache's counters
+    /// were folded already).
+    ///
+    /// # Safety
+    /// `slot` is a free slot of this pool that no handle refers to any more.
+    pub(crate) unsafe fn put_one(&self, slot: NonNull<u8>) {
         let m = self.config.magazine;
         let mut inner = self.lock();
         if inner.magazines.last().is_none_or(|last| last.len >= m) {
@@ -281,8 +292,6 @@ impl Depot {
         unsafe { last.rounds.add(last.len).write(slot) };
         last.len += 1;
         self.free.fetch_add(1, Relaxed);
-        drop(inner);
-        self.count(0, 1, 0);
     }
 
     /// Adds a cache's unfolded counters.

@@ -29,7 +29,7 @@
 //! - `max = N`: hard limit on slots, so on live objects; `PoolBox::new` panics at the limit,
 //!   [`PoolBox::try_new`] gives the value back;
 //! - `chunk = N`: slots reserved per growth chunk (default: 64 KiB worth, at least 2M);
-//! - `cache = N`: the magazine size M; each thread caches up to 2M free slots (default: 64 KiB
+//! - `cache = N`: the magazine size M; each thread caches up to 2M + 1 free slots (default: 64 KiB
 //!   worth, between 8 and 256);
 //! - `crate = "path"`: the path to this crate, when it is re-exported under another name.
 //!

@@ -17,7 +17,7 @@ use crate::pool::Pool;
 /// With several threads it is approximate both ways: a short peak between two events may be
 /// missed, and a free on another thread that has not folded its counters yet still counts as
 /// live where `live` is observed, which can put the mark above the true peak by at most the
-/// slots that thread's cache holds (2M, M being the `cache` option).
+/// slots that thread's cache holds (2M + 1, M being the `cache` option).
 ///
 /// ```
 /// use zokio_pool::{PoolBox, Pooled};
