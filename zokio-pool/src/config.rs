@@ -11,10 +11,11 @@ const DEFAULT_MAGAZINE_BYTES: usize = 256 * 1024;
 /// Bounds of the default magazine size, in slots.
 const DEFAULT_MAGAZINE_MIN: usize = 8;
 const DEFAULT_MAGAZINE_MAX: usize = 256;
-/// Slots whose size is a multiple of this (1 KiB and up) put the same offsets of consecutive
-/// slots in the same few L1 cache sets, so touching the header of many slots thrashes the
-/// cache. Such slots get one more cache line (Bonwick's slab colouring, done per slot): with
-/// 4 KiB objects this cut the time of a 1,000-object batch by a third, for 1.6% more memory.
+/// Slots whose size is a multiple of this (1 KiB and up), or within a cache line of one, put the
+/// same offsets of consecutive slots in the same few L1 cache sets, so touching the header of
+/// many slots thrashes the cache. Such slots get one more cache line (Bonwick's slab colouring,
+/// done per slot; see `colour`): with 4 KiB objects this cut the time of a 1,000-object batch
+/// by a third, for 1.6% more memory.
 const ALIASING_STRIDE: usize = 1024;
 const CACHE_LINE: usize = 64;
 /// Bytes one growth chunk aims to hold when `chunk` is not given.
@@ -89,7 +90,7 @@ impl Options {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Bytes per slot: the item's size, at least a word, rounded up to `slot_align`, plus a
-    /// cache line when that is a multiple of 1 KiB (see `ALIASING_STRIDE`).
+    /// cache line when that is within a line of a multiple of 1 KiB (see `colour`).
     /// Zero for a zero-sized item, which takes no memory.
     pub slot_size: usize,
     /// Alignment of every slot: the item's, at least `usize`'s.
@@ -122,6 +123,34 @@ const fn max_usize(a: usize, b: usize) -> usize {
 /// `n` rounded up to `align`, a power of two; `n` is at most a few words here.
 const fn round_up(n: usize, align: usize) -> usize {
     (n + align - 1) & !(align - 1)
+}
+
+/// Slot colouring: a slot whose size is within a cache line of a multiple of 1 KiB (1 KiB and
+/// up) is rounded up to whole cache lines and, if that is a multiple of 1 KiB, given one line
+/// more. Consecutive slots then start one line apart in the L1 sets instead of in the same few.
+/// A recycling pool's 4 KiB item (a 4,104-byte slot) is the case that needs the "within": its
+/// 1,000-object batch took 7.7 ns per object, against 3.8 for the plain pool's 4,160-byte slot.
+const fn colour(slot_size: usize, slot_align: usize) -> usize {
+    if slot_size < ALIASING_STRIDE || slot_align > CACHE_LINE {
+        return slot_size;
+    }
+    let over = slot_size % ALIASING_STRIDE;
+    if over >= CACHE_LINE && over <= ALIASING_STRIDE - CACHE_LINE {
+        return slot_size;
+    }
+    // Whole lines (a multiple of `slot_align`, which is at most a line), then one more line if
+    // that is a multiple of 1 KiB.
+    let lines = match slot_size.checked_add(CACHE_LINE - 1) {
+        Some(v) => v & !(CACHE_LINE - 1),
+        None => panic!("zokio-pool: item type is too large to pool"),
+    };
+    if lines % ALIASING_STRIDE != 0 {
+        return lines;
+    }
+    match lines.checked_add(CACHE_LINE) {
+        Some(v) => v,
+        None => panic!("zokio-pool: item type is too large to pool"),
+    }
 }
 
 const fn min_usize(a: usize, b: usize) -> usize {
@@ -175,14 +204,7 @@ impl Config {
             Some(v) => v & !(slot_align - 1),
             None => panic!("zokio-pool: item type is too large to pool"),
         };
-        let slot_size = if slot_size % ALIASING_STRIDE == 0 && slot_align <= CACHE_LINE {
-            match slot_size.checked_add(CACHE_LINE) {
-                Some(v) => v,
-                None => panic!("zokio-pool: item type is too large to pool"),
-            }
-        } else {
-            slot_size
-        };
+        let slot_size = colour(slot_size, slot_align);
         let magazine = if options.cache != 0 {
             options.cache
         } else {
@@ -287,6 +309,20 @@ mod tests {
             1024 + 64
         );
         assert_eq!(Config::of::<[u8; 1000]>(Options::DEFAULT).slot_size, 1000);
+        // Within a line of a multiple of 1 KiB: whole lines, never a multiple of 1 KiB.
+        assert_eq!(
+            Config::of::<[u8; 4090]>(Options::DEFAULT).slot_size,
+            4096 + 64
+        );
+        assert_eq!(
+            Config::of::<[u8; 4100]>(Options::DEFAULT).slot_size,
+            4096 + 64
+        );
+        assert_eq!(Config::of::<[u8; 2100]>(Options::DEFAULT).slot_size, 2112);
+        assert_eq!(Config::of::<[u8; 2200]>(Options::DEFAULT).slot_size, 2200);
+        // A recycling pool's header puts a 4 KiB item at 4,104 bytes.
+        let kept = Config::of::<[u8; 4096]>(Options::DEFAULT.recycle());
+        assert_eq!((kept.header, kept.slot_size), (8, 4096 + 64));
         #[repr(align(4096))]
         struct Page(#[allow(dead_code)] [u8; 4096]);
         assert_eq!(Config::of::<Page>(Options::DEFAULT).slot_size, 4096);

@@ -29,23 +29,24 @@
 //! - `max = N`: hard limit on slots, so on live objects; `PoolBox::new` panics at the limit,
 //!   [`PoolBox::try_new`] gives the value back;
 //! - `chunk = N`: slots reserved per growth chunk (default: 64 KiB worth, at least 2M);
-//! - `cache = N`: the magazine size M; each thread caches up to 2M + 1 free slots (default: 64 KiB
-//!   worth, between 8 and 256);
+//! - `cache = N`: the magazine size M; each thread caches up to 2M + 1 free slots (default:
+//!   256 KiB worth, between 8 and 256);
 //! - `crate = "path"`: the path to this crate, when it is re-exported under another name.
 //!
 //! # Cost model
 //! | operation | cost |
 //! |---|---|
-//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on a thread-local list, one counter add each |
+//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (the last freed slot, then an array of slot pointers), one counter add |
 //! | every M operations in one direction | one magazine exchanged with the depot under a mutex |
 //! | a fresh slot | a bump in a run of M fresh slots; a chunk allocation every `chunk` slots |
 //! | first use on a thread | the thread-exit flush is registered |
 //! | thread exit | the cache's slots and counters go to the depot |
 //!
-//! A slot is the item's size rounded up to its alignment, and at least a word (a free slot
-//! holds a next pointer); a slot whose size is a multiple of 1 KiB gets one more cache line, so
-//! that the same field of consecutive objects does not fall in the same L1 cache sets. Zero-sized types take no memory. Chunks are
-//! kept for the life of the program: memory a pool reserved is reused, not returned.
+//! A slot is the item's size rounded up to its alignment, and at least a word; a slot whose
+//! size is a multiple of 1 KiB gets one more cache line, so that the same field of consecutive
+//! objects does not fall in the same L1 cache sets. The pool never writes a free slot: free
+//! slots are listed in magazines, arrays of pointers. Zero-sized types take no memory. Chunks
+//! are kept for the life of the program: memory a pool reserved is reused, not returned.
 //!
 //! # Threads
 //! A `PoolBox` dropped on another thread gives its slot to that thread's cache; caches hand
