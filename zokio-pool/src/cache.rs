@@ -114,19 +114,28 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) -> Option<NonNull<u8>> {
-        if let Some(hot) = NonNull::new(self.hot.get()) {
-            self.hot.set(null_mut());
-            self.handed.set(self.handed.get() + 1);
-            return Some(hot);
+        match self.take_hot() {
+            Some(hot) => Some(hot),
+            None => self.pop_array(key, depot),
         }
-        self.pop_array(key, depot)
     }
 
-    /// `pop` when `hot` is empty. Not inlined: with a third path into `pop`'s caller, LLVM no
-    /// longer writes a `PoolBox::new` value straight into the slot but builds it on the stack
-    /// and copies it (8 more instructions for a 64 B object, measured with callgrind).
-    #[inline(never)]
-    fn pop_array(
+    /// The hot slot, if there is one: the inlined half of [`pop`](Self::pop). The other half,
+    /// [`pop_array`](Self::pop_array), is called out of line (see `raw::alloc`).
+    #[inline(always)]
+    pub(crate) fn take_hot(&self) -> Option<NonNull<u8>> {
+        let hot = NonNull::new(self.hot.get())?;
+        self.hot.set(null_mut());
+        self.handed.set(self.handed.get() + 1);
+        Some(hot)
+    }
+
+    /// `pop` when `hot` is empty: a slot from the loaded array, the next one moved up to `hot`.
+    /// `raw::alloc` calls it out of line: inlined, its paths made LLVM build a `PoolBox::new`
+    /// value on the stack and copy it into the slot (8 more instructions for a 64 B object,
+    /// measured with callgrind).
+    #[inline(always)]
+    pub(crate) fn pop_array(
         &self,
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,

@@ -60,8 +60,10 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
             kept: false,
         });
     }
-    let key = P::__cache();
-    let slot = key.with(|cache| cache.pop(key, depot))?;
+    let slot = match P::__cache().with(|cache| cache.take_hot()) {
+        Some(slot) => slot,
+        None => pop_array::<P>()?,
+    };
     #[cfg(zokio_pool_asan)]
     // SAFETY: the object bytes of a slot of this pool, poisoned when it was freed.
     unsafe {
@@ -82,6 +84,14 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
             kept,
         })
     }
+}
+
+/// A slot from `P`'s thread cache when its hot slot is empty. Out of line, and with no
+/// arguments (it finds its own cache and depot), so that the call costs the caller little.
+#[inline(never)]
+fn pop_array<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
+    let key = P::__cache();
+    key.with(|cache| cache.pop_array(key, P::__depot()))
 }
 
 /// The slot of an object of pool `P`.
