@@ -502,10 +502,10 @@ fn freed_objects_are_zeroed_or_poisoned() {
     let p = PoolBox::into_raw(b).cast::<u8>();
     // SAFETY: `p` comes from into_raw of this pool, once.
     drop(unsafe { PoolBox::<Secret>::from_raw(p.cast()) });
-    // The slot stays allocated memory of the pool: reading its bytes is defined. The first word
-    // is the free-list link.
+    // The slot stays allocated memory of the pool: reading its bytes is defined. The pool keeps
+    // nothing in a free slot (free slots are listed in magazines), so every byte is erased.
     // SAFETY: inside a slot of a chunk that is never freed.
-    let bytes = unsafe { core::slice::from_raw_parts(p.add(8), 56) };
+    let bytes = unsafe { core::slice::from_raw_parts(p, 64) };
     assert!(
         bytes.iter().all(|&b| b == 0),
         "zeroize pools erase what they held"
@@ -517,7 +517,7 @@ fn freed_objects_are_zeroed_or_poisoned() {
     // SAFETY: as above.
     drop(unsafe { PoolBox::<Plain64>::from_raw(p.cast()) });
     // SAFETY: as above.
-    let bytes = unsafe { core::slice::from_raw_parts(p.add(8), 56) };
+    let bytes = unsafe { core::slice::from_raw_parts(p, 64) };
     let expected = if cfg!(debug_assertions) { 0xDB } else { 0xAA };
     assert!(
         bytes.iter().all(|&b| b == expected),
