@@ -428,11 +428,7 @@ impl LocalCache {
         self.prev.set(null_mut());
         self.prev_full.set(false);
         self.base.set(0);
-        depot.absorb([loaded.0, prev.0], [loaded.1, prev.1], fresh);
-        if let Some(hot) = hot {
-            // SAFETY: a free slot of this pool, held by this cache until now.
-            unsafe { depot.put_one(hot) };
-        }
+        depot.absorb([loaded.0, prev.0], [loaded.1, prev.1], hot, fresh);
     }
 
     /// The counters not yet folded, `(handed, returned, fresh)`; `magazine` is the pool's M.

@@ -212,12 +212,13 @@ impl Depot {
         true
     }
 
-    /// Takes back what a closing thread cache held: up to two magazines, its arrays and a
-    /// fresh run.
+    /// Takes back what a closing thread cache held: up to two magazines, its arrays, its hot
+    /// slot and a fresh run (the cache's counters were folded already).
     pub(crate) fn absorb(
         &self,
         magazines: [Option<Magazine>; 2],
         spare: [Option<NonNull<Round>>; 2],
+        hot: Option<NonNull<u8>>,
         fresh: Option<(NonNull<u8>, usize)>,
     ) {
         let mut inner = self.lock();
@@ -226,6 +227,11 @@ impl Depot {
             self.free.fetch_add(mag.len, Relaxed);
         }
         inner.spare.extend(spare.into_iter().flatten());
+        if let Some(hot) = hot {
+            // SAFETY: a closing cache's hot slot is a free slot of this pool, which the cache
+            // held until now and gives up here.
+            unsafe { self.put(&mut inner, hot) };
+        }
         inner.regions.extend(fresh);
     }
 
@@ -268,18 +274,17 @@ impl Depot {
     /// `slot` is a slot of this pool that no handle refers to any more.
     pub(crate) unsafe fn give_one(&self, slot: NonNull<u8>) {
         // SAFETY: forwarded from the caller.
-        unsafe { self.put_one(slot) };
+        unsafe { self.put(&mut self.lock(), slot) };
         self.count(0, 1, 0);
     }
 
-    /// A free slot into the last magazine, without counting it (a closing cache's counters
-    /// were folded already).
+    /// A free slot into the last magazine (a new one if that is full), without counting it.
     ///
     /// # Safety
-    /// `slot` is a free slot of this pool that no handle refers to any more.
-    pub(crate) unsafe fn put_one(&self, slot: NonNull<u8>) {
+    /// `slot` is a slot of this pool that no handle refers to any more; the depot hands it out
+    /// again.
+    unsafe fn put(&self, inner: &mut Inner, slot: NonNull<u8>) {
         let m = self.config.magazine;
-        let mut inner = self.lock();
         if inner.magazines.last().is_none_or(|last| last.len >= m) {
             let rounds = inner.spare.pop().unwrap_or_else(|| new_array(m));
             inner.magazines.push(Magazine { rounds, len: 0 });
