@@ -5,7 +5,7 @@
 //! thread exit, and for every operation of a thread whose cache is closed.
 
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::alloc::{self, Layout};
 use std::sync::PoisonError;
 
@@ -29,7 +29,8 @@ pub(crate) enum Refill {
 pub struct Depot {
     config: Config,
     inner: Mutex<Inner>,
-    // Folded statistics. Relaxed is enough: each is a monotonic counter, read as a snapshot.
+    // Folded statistics: monotonic counters read as a snapshot, Relaxed except that a fold
+    // publishes `handed` after `returned` (see `count`).
     handed: AtomicUsize,
     returned: AtomicUsize,
     fresh: AtomicUsize,
@@ -301,15 +302,22 @@ impl Depot {
 
     /// Adds a cache's unfolded counters.
     #[inline]
+    ///
+    /// `returned` is added before `handed`, which is added with `Release`, and readers load
+    /// `handed` with `Acquire` before `returned`: a reader that sees a fold's slots handed out
+    /// also sees its slots given back. Otherwise a thread that folds after a long run of
+    /// allocate-free pairs (no slow path in between, so millions unfolded) would show all of
+    /// them as live for an instant, and `high_water` could take that (the stress test caught it
+    /// once: 488 against a bound of 385).
     pub(crate) fn count(&self, handed: usize, returned: usize, fresh: usize) {
-        if handed != 0 {
-            self.handed.fetch_add(handed, Relaxed);
-        }
         if returned != 0 {
             self.returned.fetch_add(returned, Relaxed);
         }
         if fresh != 0 {
             self.fresh.fetch_add(fresh, Relaxed);
+        }
+        if handed != 0 {
+            self.handed.fetch_add(handed, Release);
         }
     }
 
@@ -321,8 +329,10 @@ impl Depot {
 
     /// The folded counters `(handed, returned, fresh, capacity, high_water)`.
     pub(crate) fn counters(&self) -> [usize; 5] {
+        // `handed` first, with Acquire: see `count`.
+        let handed = self.handed.load(Acquire);
         [
-            self.handed.load(Relaxed),
+            handed,
             self.returned.load(Relaxed),
             self.fresh.load(Relaxed),
             self.capacity.load(Relaxed),
@@ -333,7 +343,8 @@ impl Depot {
     /// Raises the high-water mark to `live` (folded counters plus a thread's own).
     #[inline]
     pub(crate) fn observe_live(&self, local_handed: usize, local_returned: usize) -> usize {
-        let handed = self.handed.load(Relaxed).wrapping_add(local_handed);
+        // `handed` first, with Acquire: see `count`.
+        let handed = self.handed.load(Acquire).wrapping_add(local_handed);
         let returned = self.returned.load(Relaxed).wrapping_add(local_returned);
         let live = live_from(handed, returned);
         if live > self.high_water.load(Relaxed) {

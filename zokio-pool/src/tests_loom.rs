@@ -1,5 +1,6 @@
 //! loom models of the depot: magazine exchanges between threads, the closed-cache path, the
-//! `max` check of the counter-only path, and a thread-exit flush racing with another thread.
+//! `max` check of the counter-only path, a thread-exit flush racing with another thread, and a
+//! fold of the statistics racing with a reader.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p zokio-pool --lib --release tests_loom`
 //! (`LOOM_MAX_PREEMPTIONS=3` by default in CI; more for a release check).
@@ -176,5 +177,29 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
         }
         assert_eq!(seen, held);
         assert!(seen.len() <= capacity);
+    });
+}
+
+#[test]
+fn a_fold_seen_by_another_thread_never_shows_freed_objects_as_live() {
+    loom::model(|| {
+        let depot = Arc::new(Depot::new(config(Options::DEFAULT)));
+        // A thread folds five allocate-free pairs it made without a slow path: nothing is live
+        // at any moment.
+        let folder = {
+            let depot = depot.clone();
+            thread::spawn(move || depot.count(5, 5, 0))
+        };
+        let live = depot.observe_live(0, 0);
+        folder.join().unwrap();
+        assert_eq!(
+            live, 0,
+            "a reader saw the fold's allocations without its frees"
+        );
+        assert_eq!(
+            depot.counters()[4],
+            0,
+            "high_water took a live count that never was"
+        );
     });
 }
