@@ -31,6 +31,17 @@ fn refill(depot: &Depot) -> Vec<usize> {
     }
 }
 
+/// Takes every free slot out of the depot, checking that none is listed twice.
+fn drain(depot: &Depot) -> HashSet<usize> {
+    let mut seen = HashSet::new();
+    while depot.free_slots() > 0 {
+        for s in refill(depot) {
+            assert!(seen.insert(s), "slot {s:#x} listed twice");
+        }
+    }
+    seen
+}
+
 /// Puts `slots` in a magazine and gives it to the depot.
 fn give(depot: &Depot, slots: &[usize]) {
     if slots.is_empty() {
@@ -75,13 +86,7 @@ fn magazines_exchanged_by_two_threads_lose_and_duplicate_no_slot() {
             .collect();
         let capacity = depot.counters()[3];
         assert_eq!(depot.free_slots(), held.len());
-        let mut seen = HashSet::new();
-        while depot.free_slots() > 0 {
-            for s in refill(&depot) {
-                assert!(seen.insert(s), "slot {s:#x} listed twice");
-            }
-        }
-        assert_eq!(seen, held);
+        assert_eq!(drain(&depot), held);
         assert!(held.len() <= capacity);
     });
 }
@@ -169,14 +174,8 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
         let [handed, returned, _, capacity, _] = depot.counters();
         assert_eq!((handed, returned), (2, 2), "the flush folded the counters");
         // Every slot either thread held is back in the depot, none twice.
-        let mut seen = HashSet::new();
-        while depot.free_slots() > 0 {
-            for s in refill(depot) {
-                assert!(seen.insert(s), "slot {s:#x} listed twice");
-            }
-        }
-        assert_eq!(seen, held);
-        assert!(seen.len() <= capacity);
+        assert_eq!(drain(depot), held);
+        assert!(held.len() <= capacity);
     });
 }
 
