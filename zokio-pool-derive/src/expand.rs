@@ -48,10 +48,6 @@ struct Parts<'a> {
     item: TokenStream,
     /// The item type as a `static` names it: lifetimes erased to `'static`.
     static_item: TokenStream,
-    /// The pool type as a `static` names it.
-    static_pool: TokenStream,
-    /// Where a failed `Sized` bound of the item points.
-    item_span: Span,
     /// Whether the item's tokens may be respanned onto the option that puts the pool in recycle
     /// mode, so that a missing `Default` or `Unpin` is reported there. Only for the derive, whose
     /// item (`Self`, the type's name) always resolves: a `pool!` item respanned would report an
@@ -60,57 +56,33 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    /// `__CONFIG`, `__RECYCLE` in recycle mode, `__cache` and `__depot`.
-    fn pool_items(&self) -> TokenStream {
+    /// The call of the runtime's `__pool_impl!`, which emits the `unsafe impl Pool` (and
+    /// `RecyclePool`) with every safety-relevant path through its own `$crate`: the user's
+    /// `crate = "..."` path only finds the macro.
+    fn pool_impl(
+        &self,
+        impl_generics: impl ToTokens,
+        self_ty: impl ToTokens,
+        where_clause: impl ToTokens,
+    ) -> TokenStream {
         let krate = krate_path(self.krate);
         let Parts {
-            item,
-            static_item,
-            static_pool,
-            ..
+            item, static_item, ..
         } = self;
         let options = self.attrs.counts().map(|(key, count)| {
             let method = syn::Ident::new(key, Span::call_site());
             let n = usize_literal(count);
-            quote!(.#method(#n))
+            quote!(#method(#n))
         });
-        let recycle_option = self.attrs.recycle_mode().map(|_| quote!(.recycle()));
-        let zeroize_option = self.attrs.zeroize.as_ref().map(|_| quote!(.zeroize()));
-        // If the type is unsized after all (say, through a type alias), the `Sized` bound of
-        // `Config::of` fails on the user's type rather than on the macro.
-        let config_of =
-            quote_spanned!(self.item_span=> #krate::__private::Config::of::<#static_item>);
-        let recycle = self.recycler().map(|recycler| {
-            quote! {
-                #[doc(hidden)]
-                const __RECYCLE: ::core::option::Option<#krate::__private::Recycler<#item>> =
-                    ::core::option::Option::Some(#recycler);
-            }
-        });
+        let zeroize_option = self.attrs.zeroize.as_ref().map(|_| quote!(zeroize()));
+        let recycler = self.recycler();
         quote! {
-            #[doc(hidden)]
-            const __CONFIG: #krate::__private::Config = #config_of(
-                #krate::__private::Options::DEFAULT #(#options)* #recycle_option #zeroize_option
-            );
-
-            #recycle
-
-            #[inline(always)]
-            #[doc(hidden)]
-            fn __cache() -> &'static #krate::__private::LocalKey<#krate::__private::LocalCache> {
-                #krate::__private::thread_local! {
-                    static CACHE: #krate::__private::LocalCache =
-                        const { #krate::__private::LocalCache::new() };
-                }
-                &CACHE
-            }
-
-            #[inline(always)]
-            #[doc(hidden)]
-            fn __depot() -> &'static #krate::__private::Depot {
-                static DEPOT: #krate::__private::Depot =
-                    #krate::__private::Depot::new(<#static_pool as #krate::Pool>::__CONFIG);
-                &DEPOT
+            #krate::__private::pool_impl! {
+                impl [#impl_generics] for [#self_ty] where [#where_clause];
+                item [#item];
+                static_item [#static_item];
+                options [#(#options)* #zeroize_option];
+                recycle [#recycler];
             }
         }
     }
@@ -152,71 +124,26 @@ impl Parts<'_> {
             false => tokens.clone(),
         }
     }
-
-    /// `unsafe impl RecyclePool` and the `Unpin` check, in recycle mode.
-    fn recycle_pool(
-        &self,
-        impl_generics: impl ToTokens,
-        self_ty: impl ToTokens,
-        where_clause: impl ToTokens,
-    ) -> TokenStream {
-        let Some(mode) = self.attrs.recycle_mode() else {
-            return TokenStream::new();
-        };
-        let krate = krate_path(self.krate);
-        let static_item = self.at(&self.static_item, mode.span());
-        // Spanned on `recycle`: a `!Unpin` item is reported on the option that needs `Unpin`.
-        let check = quote_spanned! {mode.span()=>
-            recycled_items_must_be_unpin::<#static_item>();
-        };
-        quote! {
-            #[automatically_derived]
-            unsafe impl #impl_generics #krate::RecyclePool for #self_ty #where_clause {}
-
-            // Recycled objects are kept alive without being dropped, which `Pin` allows only for
-            // `Unpin` values.
-            const _: fn() = || {
-                fn recycled_items_must_be_unpin<
-                    X: ?::core::marker::Sized + #krate::__private::RecycledUnpin,
-                >() {}
-                #check
-            };
-        }
-    }
 }
 
 /// The derive's expansion.
 fn impl_pool(input: &Input) -> TokenStream {
-    let krate = krate_path(&input.attrs.krate);
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let static_ty = input.static_ty();
     let parts = Parts {
         krate: &input.attrs.krate,
         attrs: &input.attrs,
         // If the type is unsized after all (say, through a type alias), the `Sized` bounds of
         // `Pool::Item` and `Config::of` fail on the user's type name rather than on the derive.
         item: quote_spanned!(ident.span()=> Self),
-        static_item: static_ty.clone(),
-        static_pool: static_ty,
-        item_span: ident.span(),
+        static_item: input.static_ty(),
         respan_item: true,
     };
-    let item = &parts.item;
-    let pool_items = parts.pool_items();
-    let recycle_pool =
-        parts.recycle_pool(&impl_generics, quote!(#ident #ty_generics), where_clause);
+    let pool_impl = parts.pool_impl(impl_generics, quote!(#ident #ty_generics), where_clause);
     let recycle_impl = input.impl_recycle();
     quote! {
         const _: () = {
-            #[automatically_derived]
-            unsafe impl #impl_generics #krate::Pool for #ident #ty_generics #where_clause {
-                type Item = #item;
-
-                #pool_items
-            }
-
-            #recycle_pool
+            #pool_impl
 
             #recycle_impl
         };
@@ -290,33 +217,22 @@ impl Input<'_> {
 
 /// `pool!`'s expansion.
 fn impl_named(named: &Named) -> TokenStream {
-    let krate = krate_path(&named.options.krate);
     let Named { ident, ty, .. } = named;
     let parts = Parts {
         krate: &named.options.krate,
         attrs: &named.options,
         item: ty.to_token_stream(),
         static_item: ty.to_token_stream(),
-        static_pool: ident.to_token_stream(),
-        item_span: ty.span(),
         respan_item: false,
     };
     let marker = marker(named);
-    let pool_items = parts.pool_items();
-    let recycle_pool = parts.recycle_pool(TokenStream::new(), ident, TokenStream::new());
+    let pool_impl = parts.pool_impl(TokenStream::new(), ident, TokenStream::new());
     let methods = methods(named);
     quote! {
         #marker
 
         const _: () = {
-            #[automatically_derived]
-            unsafe impl #krate::Pool for #ident {
-                type Item = #ty;
-
-                #pool_items
-            }
-
-            #recycle_pool
+            #pool_impl
         };
 
         #methods
@@ -540,40 +456,19 @@ mod tests {
     }
 
     #[test]
-    fn expansion_follows_the_runtime_contract() {
+    fn expansion_calls_the_runtimes_macro_with_the_checked_input() {
         let actual = expand(syn::parse_quote! {
             #[pool(prealloc = 1_024, max = 4096usize)]
             struct Message<'a> { text: &'a str }
         });
         let expected = quote! {
             const _: () = {
-                #[automatically_derived]
-                unsafe impl<'a> ::zokio_pool::Pool for Message<'a> {
-                    type Item = Self;
-
-                    #[doc(hidden)]
-                    const __CONFIG: ::zokio_pool::__private::Config =
-                        ::zokio_pool::__private::Config::of::<Message<'static> >(
-                            ::zokio_pool::__private::Options::DEFAULT.prealloc(1024usize).max(4096usize)
-                        );
-
-                    #[inline(always)]
-                    #[doc(hidden)]
-                    fn __cache() -> &'static ::zokio_pool::__private::LocalKey<::zokio_pool::__private::LocalCache> {
-                        ::zokio_pool::__private::thread_local! {
-                            static CACHE: ::zokio_pool::__private::LocalCache =
-                                const { ::zokio_pool::__private::LocalCache::new() };
-                        }
-                        &CACHE
-                    }
-
-                    #[inline(always)]
-                    #[doc(hidden)]
-                    fn __depot() -> &'static ::zokio_pool::__private::Depot {
-                        static DEPOT: ::zokio_pool::__private::Depot =
-                            ::zokio_pool::__private::Depot::new(<Message<'static> as ::zokio_pool::Pool>::__CONFIG);
-                        &DEPOT
-                    }
+                ::zokio_pool::__private::pool_impl! {
+                    impl [<'a>] for [Message<'a>] where [];
+                    item [Self];
+                    static_item [Message<'static> ];
+                    options [prealloc(1024usize) max(4096usize)];
+                    recycle [];
                 }
             };
         };
@@ -587,19 +482,22 @@ mod tests {
             #[pool(chunk = 3, max = 2, prealloc = 1)]
             struct Unit;
         });
-        assert!(actual.contains(
-            "DEFAULT . prealloc (1usize) . max (2usize) . chunk (3usize) . cache (4usize))"
-        ));
+        assert!(actual
+            .contains("options [prealloc (1usize) max (2usize) chunk (3usize) cache (4usize)] ;"));
     }
 
     #[test]
-    fn crate_option_replaces_every_path_to_the_runtime() {
+    fn crate_option_only_finds_the_runtimes_macro() {
         let actual = expand(syn::parse_quote! {
             #[pool(crate = "renamed::inner")]
             enum Event { A, B(u8) }
         });
         assert!(!actual.contains("zokio_pool"));
-        assert!(actual.contains("unsafe impl renamed :: inner :: Pool for Event"));
+        assert!(actual.contains("renamed :: inner :: __private :: pool_impl !"));
+        assert!(
+            !actual.contains("unsafe"),
+            "the unsafe impl comes from the runtime's macro, through its own `$crate`"
+        );
     }
 
     #[test]
@@ -673,23 +571,23 @@ mod tests {
     }
 
     #[test]
-    fn recycle_mode_adds_the_hooks_a_recycle_pool_impl_and_a_field_wise_reset() {
+    fn recycle_mode_passes_the_hooks_and_adds_a_field_wise_reset() {
         let actual = expand(syn::parse_quote! {
             #[pool(recycle, max_capacity = 64, max_idle = 2)]
             struct Buffer { data: Vec<u8>, #[pool(skip)] id: u32, name: String }
         });
         let recycler = quote! {
-            const __RECYCLE: ::core::option::Option<::zokio_pool::__private::Recycler<Self>> =
-                ::core::option::Option::Some(
-                    ::zokio_pool::__private::Recycler::<Self>::recycling(
-                        <Self as ::zokio_pool::__private::DefaultInit>::init
-                    ).max_capacity(64usize).max_idle(2usize)
-                );
+            recycle [
+                ::zokio_pool::__private::Recycler::<Self>::recycling(
+                    <Self as ::zokio_pool::__private::DefaultInit>::init
+                ).max_capacity(64usize).max_idle(2usize)
+            ];
         };
         assert!(actual.contains(&recycler.to_string()), "{actual}");
-        assert!(actual.contains("Options :: DEFAULT . recycle ()"));
-        assert!(actual.contains("unsafe impl :: zokio_pool :: RecyclePool for Buffer { }"));
-        assert!(actual.contains("recycled_items_must_be_unpin :: < Buffer > ()"));
+        assert!(
+            actual.contains("options [] ;"),
+            "recycle() is the macro's to add"
+        );
         let reset = quote! {
             fn reset(&mut self) {
                 ::zokio_pool::Recycle::reset(&mut self.data);
@@ -722,7 +620,6 @@ mod tests {
             .to_string()
         ));
         assert!(!actual.contains("Recycle for"));
-        assert!(actual.contains("RecyclePool for Slot"));
     }
 
     #[test]
@@ -730,9 +627,8 @@ mod tests {
         let actual = expand(syn::parse_quote! {
             struct Plain(u64);
         });
-        assert!(!actual.contains("__RECYCLE"));
+        assert!(actual.contains("recycle [] ;"));
         assert!(!actual.contains("Recycle"));
-        assert!(!actual.contains("recycle"));
     }
 
     #[test]
@@ -775,12 +671,16 @@ mod tests {
             pub struct Frames;
         };
         assert!(actual.starts_with(&marker.to_string()), "{actual}");
-        assert!(actual
-            .contains("unsafe impl :: zokio_pool :: Pool for Frames { type Item = [u8 ; 4096] ;"));
-        assert!(actual.contains(
-            "Config :: of :: < [u8 ; 4096] > (:: zokio_pool :: __private :: Options :: DEFAULT . prealloc (256usize))"
-        ));
-        assert!(actual.contains("Depot :: new (< Frames as :: zokio_pool :: Pool > :: __CONFIG)"));
+        let pool_impl = quote! {
+            ::zokio_pool::__private::pool_impl! {
+                impl [] for [Frames] where [];
+                item [[u8; 4096]];
+                static_item [[u8; 4096]];
+                options [prealloc(256usize)];
+                recycle [];
+            }
+        };
+        assert!(actual.contains(&pool_impl.to_string()), "{actual}");
         let new = quote! {
             pub fn new(value: [u8; 4096]) -> ::zokio_pool::PoolBox<[u8; 4096], Frames> {
                 ::zokio_pool::PoolBox::new_in(value, Frames)
@@ -799,7 +699,6 @@ mod tests {
             assert!(actual.contains(&format!("pub fn {function}")), "{function}");
         }
         assert!(!actual.contains("fn take"), "take needs recycle mode");
-        assert!(!actual.contains("RecyclePool"));
     }
 
     #[test]
@@ -812,8 +711,6 @@ mod tests {
             .max_idle(4usize)
         };
         assert!(squash(&actual).contains(&squash(&recycler.to_string())));
-        assert!(actual.contains("unsafe impl :: zokio_pool :: RecyclePool for Buffers { }"));
-        assert!(actual.contains("recycled_items_must_be_unpin :: < Vec < u8 > > ()"));
         assert!(actual.contains("fn take () -> :: zokio_pool :: PoolBox < Vec < u8 > , Buffers >"));
         assert!(actual.contains("fn try_take ()"));
         // Private marker, private functions.

@@ -258,6 +258,19 @@ impl Config {
         }
     }
 
+    /// Whether two configs are the same, field by field (`==` in `const` context).
+    pub const fn same_as(&self, other: &Config) -> bool {
+        self.slot_size == other.slot_size
+            && self.slot_align == other.slot_align
+            && self.header == other.header
+            && self.item_size == other.item_size
+            && self.zeroize == other.zeroize
+            && self.magazine == other.magazine
+            && self.chunk == other.chunk
+            && self.prealloc == other.prealloc
+            && self.max == other.max
+    }
+
     /// Whether items of this pool are zero-sized.
     #[inline(always)]
     pub const fn is_zst(&self) -> bool {

@@ -60,6 +60,7 @@ mod boxed;
 mod cache;
 mod config;
 mod depot;
+mod macros;
 mod magazine;
 mod pool;
 mod raw;
@@ -115,10 +116,11 @@ pub use zokio_pool_derive::pool;
 /// Support for the derive's expansion. Not public API: anything here may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__pool_impl as pool_impl;
     pub use crate::cache::LocalCache;
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
-    pub use crate::recycle::{DefaultInit, RecycledUnpin, Recycler};
+    pub use crate::recycle::{DefaultInit, RecycledSend, RecycledUnpin, Recycler};
     pub use std::thread::LocalKey;
     pub use std::thread_local;
 }

@@ -22,9 +22,17 @@ use crate::stats::PoolStats;
 /// - `__depot()` always returns the same depot, created with `Depot::new(Self::__CONFIG)`, and
 ///   shared only with pools whose config has the same slot size and alignment;
 /// - `__cache()` always returns the same key, whose cache is used with that depot only;
-/// - `__RECYCLE` is `Some` exactly when `__CONFIG` was made with `Options::recycle`.
+/// - `__RECYCLE` is `Some` exactly when `__CONFIG` was made with `Options::recycle`;
+/// - when `__RECYCLE` is `Some`, `Self::Item` is `Send` and `Unpin`. A kept object stays in its
+///   free slot, and free slots move between threads (the depot, cross-thread drops, the
+///   thread-exit flush), so a `!Send` item would reach another thread through the pool itself;
+///   and `PoolBox::into_pin` pins a recycled item that its pool then keeps alive and hands out
+///   again, which `Pin` allows only for `Unpin` values. (`Recycler`'s constructors require
+///   both bounds, so a `Some` cannot be built without them.)
 ///
-/// The derive meets this by emitting one `static` and one `thread_local!` for each type.
+/// The derive and `pool!` meet this through the runtime's own `__pool_impl!` macro, which
+/// emits one `static` and one `thread_local!` for each pool and names every item it relies on
+/// through `$crate`, whatever `crate = "..."` path the user gave.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no pool",
     label = "`{Self}` is not pooled",
@@ -117,8 +125,8 @@ unsafe impl<P: Pool> Pool for Uninit<P> {
 /// in `pool!`.
 ///
 /// # Safety
-/// Implemented only together with a [`Pool`] whose `__RECYCLE` is `Some`, by the derive or
-/// `pool!`.
+/// Implemented only together with a [`Pool`] whose `__RECYCLE` is `Some` (so whose item is
+/// `Send` and `Unpin`, see [`Pool`]'s contract), by the derive or `pool!`.
 #[diagnostic::on_unimplemented(
     message = "the pool `{Self}` does not recycle objects",
     label = "not a recycling pool",

@@ -71,7 +71,14 @@ pub trait Recycle {
 }
 
 /// The hooks of a recycling pool, made by the derive's expansion.
+///
+/// Only its constructors make one, and they require `T: Send + Unpin` (through
+/// [`RecycledSend`] and [`RecycledUnpin`], whose messages say why): a `Pool` whose `__RECYCLE`
+/// is `Some` therefore has an item that may be kept across threads and after a pin. It is
+/// `#[non_exhaustive]` so that no expansion, and no user, can build one around the bounds with a
+/// struct expression (its fields stay readable).
 #[doc(hidden)]
+#[non_exhaustive]
 pub struct Recycler<T> {
     /// Builds an object for a slot that holds none.
     pub init: fn() -> T,
@@ -107,7 +114,7 @@ impl<T> Recycler<T> {
     /// Hooks from `T`'s `Recycle` and `Default` impls.
     pub const fn of() -> Recycler<T>
     where
-        T: Recycle + Default,
+        T: Recycle + Default + RecycledSend + RecycledUnpin,
     {
         Self::recycling(T::default)
     }
@@ -115,7 +122,7 @@ impl<T> Recycler<T> {
     /// Hooks from `T`'s `Recycle` impl, objects built by `init`.
     pub const fn recycling(init: fn() -> T) -> Recycler<T>
     where
-        T: Recycle,
+        T: Recycle + RecycledSend + RecycledUnpin,
     {
         Recycler {
             init,
@@ -140,7 +147,10 @@ impl<T> Recycler<T> {
 
     /// Hooks for a type with a reset function and an init function, without `Recycle` or
     /// `Default`.
-    pub const fn with(init: fn() -> T, reset: fn(&mut T)) -> Recycler<T> {
+    pub const fn with(init: fn() -> T, reset: fn(&mut T)) -> Recycler<T>
+    where
+        T: RecycledSend + RecycledUnpin,
+    {
         Recycler {
             init,
             reset,
@@ -155,9 +165,26 @@ fn no_capacity<T>(_: &T) -> usize {
     0
 }
 
+/// What recycle mode asks of an item: `Send`. A kept object stays in its free slot, and free
+/// slots move between threads (a box dropped on another thread, magazines exchanged through the
+/// depot, a thread's cache flushed when it exits), so the next `take` on any thread may get an
+/// object built on this one. `Recycler`'s constructors require it, so that the message says why.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "recycled objects must be `Send`, and `{Self}` is not: remove `recycle` from the pool's options, or make `{Self}` `Send`",
+    label = "`{Self}` is not `Send`",
+    note = "a recycling pool keeps objects in free slots, and free slots move between threads: the next `take` on any thread may get an object built on another",
+    note = "remove `recycle` (and `reset`) from the pool's options, or make `{Self}` `Send` (an `Arc` for an `Rc`, a `Mutex` or an atomic for a `Cell`)"
+)]
+pub trait RecycledSend {}
+
+// Hidden from rustc's explanations so that a missing `Send` is reported with the message above.
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Send> RecycledSend for T {}
+
 /// What recycle mode asks of an item: `Unpin`. A recycling pool keeps an object alive after its
 /// `PoolBox` is dropped and hands it out again, which `Pin`'s guarantee forbids for a value that
-/// was pinned unless it is `Unpin`. The derive's expansion checks this bound, so that the message
+/// was pinned unless it is `Unpin`. `Recycler`'s constructors require it, so that the message
 /// says why.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
