@@ -284,6 +284,14 @@ pub fn methods(named: &Named) -> TokenStream {
     } = named;
     let krate = krate_path(&options.krate);
     let boxed = quote!(#krate::PoolBox<#ty, #ident>);
+    // The closures' type parameter: a name that no token of the declaration uses, so that it
+    // cannot hide the user's pool or item type (`pool!(F: u8)`, `pool!(P: F)`).
+    // The same for the parameters, which a unit struct of the same name would turn into a
+    // pattern (`pool!(f: u8)`).
+    let names = [ident.to_token_stream(), ty.to_token_stream()];
+    let f = fresh_ident("F", &names);
+    let f_arg = fresh_ident("f", &names);
+    let value = fresh_ident("value", &names);
     let doc = |text: String| quote!(#[doc = #text]);
     let pool = format!("the `{ident}` pool");
     let panics_at_max = "\n\n# Panics\nIf the pool is at its `max`";
@@ -341,31 +349,31 @@ pub fn methods(named: &Named) -> TokenStream {
             #new
             #[inline]
             #[track_caller]
-            #vis fn new(value: #ty) -> #boxed {
-                #krate::PoolBox::new_in(value, #ident)
+            #vis fn new(#value: #ty) -> #boxed {
+                #krate::PoolBox::new_in(#value, #ident)
             }
 
             #try_new
             #[inline]
             // Giving the value back in `Err` is the point, whatever its size.
             #[allow(clippy::result_large_err)]
-            #vis fn try_new(value: #ty) -> ::core::result::Result<#boxed, #ty> {
-                #krate::PoolBox::try_new_in(value, #ident)
+            #vis fn try_new(#value: #ty) -> ::core::result::Result<#boxed, #ty> {
+                #krate::PoolBox::try_new_in(#value, #ident)
             }
 
             #new_with
             #[inline]
             #[track_caller]
-            #vis fn new_with<F: ::core::ops::FnOnce() -> #ty>(f: F) -> #boxed {
-                #krate::PoolBox::new_with_in(f, #ident)
+            #vis fn new_with<#f: ::core::ops::FnOnce() -> #ty>(#f_arg: #f) -> #boxed {
+                #krate::PoolBox::new_with_in(#f_arg, #ident)
             }
 
             #try_new_with
             #[inline]
-            #vis fn try_new_with<F: ::core::ops::FnOnce() -> #ty>(
-                f: F,
-            ) -> ::core::result::Result<#boxed, F> {
-                #krate::PoolBox::try_new_with_in(f, #ident)
+            #vis fn try_new_with<#f: ::core::ops::FnOnce() -> #ty>(
+                #f_arg: #f,
+            ) -> ::core::result::Result<#boxed, #f> {
+                #krate::PoolBox::try_new_with_in(#f_arg, #ident)
             }
 
             #new_uninit
@@ -387,8 +395,8 @@ pub fn methods(named: &Named) -> TokenStream {
             #pin
             #[inline]
             #[track_caller]
-            #vis fn pin(value: #ty) -> ::core::pin::Pin<#boxed> {
-                #krate::PoolBox::pin_in(value, #ident)
+            #vis fn pin(#value: #ty) -> ::core::pin::Pin<#boxed> {
+                #krate::PoolBox::pin_in(#value, #ident)
             }
 
             #take
@@ -402,11 +410,50 @@ pub fn methods(named: &Named) -> TokenStream {
     }
 }
 
+/// `base`, or `base` with the smallest number after it, whichever no identifier in `tokens`
+/// is: a generic parameter of the expansion that cannot hide a name the user wrote.
+fn fresh_ident(base: &str, tokens: &[TokenStream]) -> syn::Ident {
+    fn collect(tokens: TokenStream, names: &mut Vec<String>) {
+        for tree in tokens {
+            match tree {
+                TokenTree::Ident(ident) => names.push(ident.to_string()),
+                TokenTree::Group(group) => collect(group.stream(), names),
+                _ => {}
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for t in tokens {
+        collect(t.clone(), &mut names);
+    }
+    let name = std::iter::once(base.to_owned())
+        .chain((0..).map(|i| format!("{base}{i}")))
+        .find(|name| !names.contains(name))
+        .expect("an unused name exists");
+    syn::Ident::new(&name, Span::call_site())
+}
+
 /// The runtime crate's path. Not called when `crate = "..."` is invalid.
 pub fn krate_path(krate: &Krate) -> TokenStream {
     match krate {
         Krate::Path(path) => path.to_token_stream(),
-        Krate::Default | Krate::Invalid => quote!(::zokio_pool),
+        Krate::Default | Krate::Invalid => runtime_path(),
+    }
+}
+
+/// The runtime as the user's crate names it: `::zokio_pool`, or the name a renamed dependency
+/// gives it in the user's Cargo.toml (`zp = { package = "zokio-pool" }` gives `::zp`). Inside the
+/// runtime's own package (its doc tests, whose crates depend on it as `zokio_pool`) and wherever
+/// the manifest cannot be read, `::zokio_pool`; a crate that reaches the runtime through a
+/// re-export says where with `crate = "..."`.
+fn runtime_path() -> TokenStream {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    match crate_name("zokio-pool") {
+        Ok(FoundCrate::Name(name)) if name != "zokio_pool" => {
+            let ident = syn::Ident::new(&name, Span::call_site());
+            quote!(::#ident)
+        }
+        _ => quote!(::zokio_pool),
     }
 }
 
