@@ -354,3 +354,30 @@ fn into_inner_on_a_recycling_pool_gives_the_value_and_an_empty_slot() {
     assert!(b.is_empty());
     assert_eq!(BUILT.load(SeqCst), 2);
 }
+
+static LOGGED_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+/// A type with its own `Drop`, recycled on purpose: `Drop` runs when an object is discarded.
+#[derive(Pooled, Default)]
+#[pool(recycle, drop_on_discard, max_idle = 1)]
+struct Logged {
+    lines: Vec<String>,
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        LOGGED_DROPS.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn drop_on_discard_runs_drop_only_for_discarded_objects() {
+    let a = PoolBox::<Logged>::take();
+    let b = PoolBox::<Logged>::take();
+    drop(a); // kept: no free slot was at hand
+    if !CHECKING_MODE {
+        assert_eq!(LOGGED_DROPS.load(SeqCst), 0, "a kept object is not dropped");
+    }
+    drop(b); // one free slot at hand (`max_idle = 1`): discarded, so dropped
+    assert!(LOGGED_DROPS.load(SeqCst) >= 1);
+}

@@ -30,11 +30,12 @@ pub const INIT: &str = "init";
 pub const MAX_CAPACITY: &str = "max_capacity";
 pub const MAX_IDLE: &str = "max_idle";
 pub const ZEROIZE: &str = "zeroize";
+pub const DROP_ON_DISCARD: &str = "drop_on_discard";
 /// The only field option: `#[pool(skip)]`.
 pub const SKIP: &str = "skip";
 
 /// Every pool option, in the order the docs and the error messages list them.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 12] = [
     PREALLOC,
     MAX,
     CHUNK,
@@ -46,6 +47,7 @@ pub const KEYS: [&str; 11] = [
     MAX_CAPACITY,
     MAX_IDLE,
     ZEROIZE,
+    DROP_ON_DISCARD,
 ];
 
 /// Where options are written, for messages.
@@ -84,6 +86,8 @@ pub struct Attrs {
     pub max_idle: Option<Count>,
     /// `zeroize`: the key as written.
     pub zeroize: Option<Path>,
+    /// `drop_on_discard`: the key as written.
+    pub drop_on_discard: Option<Path>,
 }
 
 /// A valid `key = N`.
@@ -127,6 +131,7 @@ impl Attrs {
             max_capacity: None,
             max_idle: None,
             zeroize: None,
+            drop_on_discard: None,
         }
     }
 
@@ -253,6 +258,17 @@ impl OptionParser {
             )?;
             if first && valid {
                 self.attrs.zeroize = Some(meta.path);
+            }
+            return Ok(());
+        }
+        if key == DROP_ON_DISCARD {
+            let valid = flag(
+                &meta,
+                "remove it, and move the type's cleanup into its reset",
+                errors,
+            )?;
+            if first && valid {
+                self.attrs.drop_on_discard = Some(meta.path);
             }
             return Ok(());
         }

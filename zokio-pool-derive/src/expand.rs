@@ -141,11 +141,14 @@ fn impl_pool(input: &Input) -> TokenStream {
     };
     let pool_impl = parts.pool_impl(impl_generics, quote!(#ident #ty_generics), where_clause);
     let recycle_impl = input.impl_recycle();
+    let no_drop = input.no_drop_check();
     quote! {
         const _: () = {
             #pool_impl
 
             #recycle_impl
+
+            #no_drop
         };
     }
 }
@@ -171,6 +174,31 @@ impl Input<'_> {
         } else {
             quote!(#ident<#(#lifetimes),*>)
         }
+    }
+
+    /// In recycle mode without `drop_on_discard`: a build error if the type implements `Drop`,
+    /// whose cleanup a kept object would skip (it runs only when an object is discarded). Two
+    /// impls of one trait, one for every `Drop` type and one for this type, conflict exactly
+    /// when the type has a `Drop` impl (pin-project's check); the trait's name is the message,
+    /// and every token points at the option that asks for recycling.
+    fn no_drop_check(&self) -> Option<TokenStream> {
+        let mode = self.attrs.recycle_mode()?;
+        if self.attrs.drop_on_discard.is_some() {
+            return None;
+        }
+        let span = mode.span();
+        let ident = self.ident;
+        let check = syn::Ident::new(
+            "RecycledTypesMustNotImplementDrop_PutCleanupInTheReset_OrAddDropOnDiscard",
+            span,
+        );
+        Some(quote_spanned! {span=>
+            #[allow(non_camel_case_types, dead_code)]
+            trait #check {}
+            #[allow(drop_bounds)]
+            impl<T: ::core::ops::Drop + ?::core::marker::Sized> #check for T {}
+            impl #check for #ident {}
+        })
     }
 
     /// `impl Recycle`, field by field, for a struct with `recycle` and no `reset` function.

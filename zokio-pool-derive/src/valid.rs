@@ -44,6 +44,24 @@ impl Attrs {
                 );
             }
         }
+        if let Some(drop_on_discard) = &self.drop_on_discard {
+            let message = match (site, self.recycle_mode()) {
+                (Site::Macro, _) => Some(
+                    "`drop_on_discard` lets a `#[derive(Pooled)]` type with its own `Drop` \
+                     recycle; `pool!` does not look for `Drop` impls (a kept `Vec` is dropped \
+                     only when discarded, as with this option): remove `drop_on_discard`",
+                ),
+                (Site::Derive, None) => Some(
+                    "`drop_on_discard` lets a recycling pool keep objects of a type with its own \
+                     `Drop`, and this pool does not recycle (its objects are always dropped): \
+                     remove `drop_on_discard`",
+                ),
+                (Site::Derive, Some(_)) => None,
+            };
+            if let Some(message) = message {
+                errors.spanned(drop_on_discard, message);
+            }
+        }
         if let (Some(zeroize), Some(_)) = (&self.zeroize, self.recycle_mode()) {
             errors.spanned(
                 zeroize,
