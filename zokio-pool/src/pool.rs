@@ -34,10 +34,12 @@ use crate::stats::PoolStats;
 /// emits one `static` and one `thread_local!` for each pool and names every item it relies on
 /// through `$crate`, whatever `crate = "..."` path the user gave.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no pool",
+    message = "`{Self}` has no pool: a pool is made for a sized type that you can name",
     label = "`{Self}` is not pooled",
-    note = "add `#[derive(zokio_pool::Pooled)]` to the definition of `{Self}`",
-    note = "for a type defined in another crate, wrap it in a struct of your own and derive on that"
+    note = "a struct or enum of yours: add `#[derive(zokio_pool::Pooled)]` to its definition",
+    note = "a type of another crate (`String`, `Vec<u8>`, `[u8; 4096]`): declare a pool for it with `zokio_pool::pool!(Strings: String);` and call `Strings::new(value)`",
+    note = "an async block or a closure has a type no one can name: implement `Future` on a struct of yours and derive on it, or use `Box::pin` / `Box::new`",
+    note = "an unsized type (`dyn Trait`, `[T]`, `str`) has no slot size: pool the sized type behind it and coerce a reference, or use `Box`"
 )]
 pub unsafe trait Pool {
     /// The type of the objects the pool holds.
@@ -74,10 +76,12 @@ pub unsafe trait Pool {
 /// assert_eq!(Node::pool_stats().live, 0);
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no pool",
+    message = "`{Self}` has no pool: a pool is made for a sized type that you can name",
     label = "`{Self}` is not pooled",
-    note = "add `#[derive(zokio_pool::Pooled)]` to the definition of `{Self}`",
-    note = "for a type defined in another crate, wrap it in a struct of your own and derive on that"
+    note = "a struct or enum of yours: add `#[derive(zokio_pool::Pooled)]` to its definition",
+    note = "a type of another crate (`String`, `Vec<u8>`, `[u8; 4096]`): declare a pool for it with `zokio_pool::pool!(Strings: String);` and call `Strings::new(value)`",
+    note = "an async block or a closure has a type no one can name: implement `Future` on a struct of yours and derive on it, or use `Box::pin` / `Box::new`",
+    note = "an unsized type (`dyn Trait`, `[T]`, `str`) has no slot size: pool the sized type behind it and coerce a reference, or use `Box`"
 )]
 pub trait Pooled: Pool<Item = Self> + Sized {
     /// Statistics of this type's pool: see [`PoolStats`] for what each figure means.
