@@ -1,7 +1,12 @@
 //! No name a user can pick collides with a name of the expansions: every single-letter name
 //! (and the names the runtime's macro uses inside its functions) works as a pool, as an item
 //! type and as a field, in `pool!` and in the derive, plain and recycling.
-#![allow(non_camel_case_types, non_snake_case, dead_code, clippy::upper_case_acronyms)]
+#![allow(
+    non_camel_case_types,
+    non_snake_case,
+    dead_code,
+    clippy::upper_case_acronyms
+)]
 
 use zokio_pool::{PoolBox, Pooled};
 

@@ -25,7 +25,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// Gives a struct or an enum its own object pool, so that `PoolBox<T>` allocates it from a
 /// thread-local cache instead of the global allocator.
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::{PoolBox, Pooled};
 ///
 /// #[derive(Pooled)]
@@ -54,16 +54,18 @@ use syn::{parse_macro_input, DeriveInput};
 /// | option | meaning | default |
 /// | --- | --- | --- |
 /// | `prealloc = N` | slots reserved in one chunk when the pool is first used | none: the first chunk has `chunk` slots |
-/// | `max = N` | most slots the pool may ever reserve, so most objects alive at once: at the limit `PoolBox::new` panics and `PoolBox::try_new` gives the value back | no limit |
+/// | `max = N` | most objects alive at once, across all threads: at the limit `PoolBox::new` panics and `PoolBox::try_new` gives the value back | no limit |
 /// | `chunk = N` | slots reserved each time the pool grows | chosen from the size of the type |
-/// | `cache = N` | slots moved between a thread and the shared depot at once; a thread keeps up to `2 * N` free slots | chosen from the size of the type |
-/// | `crate = "path"` | where the `zokio_pool` crate is, for a renamed dependency or a re-export | `::zokio_pool` |
+/// | `cache = N` | the magazine size M: free slots moved between a thread and the shared depot at once; a thread keeps up to 2M + 1 free slots (two magazines and the last freed slot) | 256 KiB worth, between 8 and 256 |
+/// | `crate = "path"` | where the `zokio_pool` crate is, for a crate that reaches it through a re-export (a renamed dependency is found from `Cargo.toml`) | `::zokio_pool`, or its name in `Cargo.toml` |
 /// | `recycle` | recycle mode: objects stay constructed between uses (see below) | off |
 /// | `reset = path` | recycle mode with a reset function `fn(&mut Self)` instead of the field-by-field reset | none |
 /// | `init = path` | in recycle mode, a function `fn() -> Self` that builds the objects of empty slots | `Default::default` |
 /// | `max_capacity = N` | in recycle mode, an object whose `Recycle::kept_capacity` is above `N` after its reset is dropped rather than kept | no bound |
 /// | `max_idle = N` | in recycle mode, an object given back while `N` free slots are at hand (this thread's cache and the depot) is dropped rather than kept | no bound |
 /// | `zeroize` | an object's bytes are zeroed (volatile writes) when its slot goes back, for secrets | off |
+/// | `drop_on_discard` | in recycle mode, allows a type with its own `Drop` impl, which then runs only when an object is discarded (not for kept objects) | refused: a recycled type's cleanup belongs in its reset |
+/// | `#[pool(skip)]` (on a field) | in recycle mode, leaves the field out of the field-by-field reset | every field is reset |
 ///
 /// `max` must be at least `prealloc`. `init`, `max_capacity` and `max_idle` need recycle mode;
 /// `max_capacity` does not go with `reset` (a reset function gives no capacity to measure);
@@ -78,7 +80,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// (the standard collections, `String`, `Option`, `Box`, the primitives, ...); `kept_capacity`
 /// is the sum of the fields'. A field marked `#[pool(skip)]` is left as it is and counts 0.
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::{PoolBox, Pooled};
 ///
 /// #[derive(Pooled, Default)]
@@ -103,7 +105,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// wins: no `Recycle` impl is generated). To reset with a `Recycle` impl of your own, write
 /// `reset = <Type as zokio_pool::Recycle>::reset`.
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::Pooled;
 ///
 /// #[derive(Pooled)]
@@ -125,14 +127,17 @@ use syn::{parse_macro_input, DeriveInput};
 /// }
 /// ```
 ///
-/// Recycled objects must be `Unpin` (a kept object is neither dropped nor moved, which `Pin`
-/// allows only for `Unpin` values) and the type may not have lifetime parameters (a kept object
-/// could otherwise reach a user of another lifetime). An object whose reset panics is dropped,
-/// not kept.
+/// Recycled objects must be `Send` (a kept object stays in its free slot, and free slots move
+/// between threads, so the next `take` on any thread may get it) and `Unpin` (a kept object is
+/// neither dropped nor moved, which `Pin` allows only for `Unpin` values), and the type may not
+/// have lifetime parameters (a kept object could otherwise reach a user of another lifetime) nor,
+/// without `drop_on_discard`, a `Drop` impl of its own (a kept object is not dropped: put the
+/// cleanup in the reset). An object whose reset panics is dropped, not kept (counted in
+/// `PoolStats::discarded`).
 ///
 /// ## `prealloc`
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::Pooled;
 ///
 /// // The first allocation reserves 1024 slots at once; the next 1023 need no allocator call.
@@ -146,7 +151,7 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// ## `max`
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::{PoolBox, Pooled};
 ///
 /// // At most 2 `Job`s alive at once, across all threads.
@@ -168,7 +173,7 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// ## `chunk`
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::Pooled;
 ///
 /// // Grow 256 slots at a time.
@@ -182,10 +187,10 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// ## `cache`
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::Pooled;
 ///
-/// // Each thread trades free slots with the depot 64 at a time, and keeps at most 128.
+/// // Each thread trades free slots with the depot 64 at a time, and keeps at most 129.
 /// #[derive(Pooled)]
 /// #[pool(cache = 64)]
 /// struct Node {
@@ -196,7 +201,7 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// ## Several options
 ///
-/// ```ignore
+/// ```
 /// use zokio_pool::Pooled;
 ///
 /// #[derive(Pooled)]
@@ -210,18 +215,28 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// ## `crate`
 ///
-/// Needed when the code cannot name the runtime as `::zokio_pool`: the dependency is renamed in
-/// `Cargo.toml`, or the derive is used through another crate that re-exports zokio-pool.
+/// Needed when the code reaches the runtime through another crate or module that re-exports
+/// zokio-pool. A dependency renamed in `Cargo.toml` (`zp = { package = "zokio-pool" }`) needs
+/// nothing: the derive reads the name from `Cargo.toml`.
 ///
-/// ```ignore
-/// extern crate zokio_pool as pool;
+/// ```
+/// mod facade {
+///     pub use zokio_pool::*;
+/// }
 ///
-/// #[derive(pool::Pooled)]
-/// #[pool(crate = "pool")]
+/// #[derive(facade::Pooled)]
+/// #[pool(crate = "crate::facade")]
 /// struct Message {
 ///     id: u64,
 /// }
+/// # fn main() {
+/// # let m = facade::PoolBox::new(Message { id: 1 });
+/// # assert_eq!(m.id, 1);
+/// # }
 /// ```
+///
+/// The path only finds the runtime's macro, which names everything the pool's safety relies on
+/// through its own crate: a re-export cannot change how the pool works.
 ///
 /// # What cannot be pooled
 ///
@@ -250,7 +265,7 @@ pub fn derive_pooled(input: TokenStream) -> TokenStream {
 /// `Vec<u8>`, another crate's type), and one item type may have several pools, each configured
 /// on its own.
 ///
-/// ```ignore
+/// ```
 /// zokio_pool::pool!(
 ///     /// Doc comments and other outer attributes go on the marker.
 ///     pub Frames: [u8; 4096], prealloc = 256
@@ -269,9 +284,11 @@ pub fn derive_pooled(input: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Outer attributes (doc comments, `#[cfg]`, `#[allow]`, ...) and the visibility go on the
-/// marker `struct $Name;` and its functions. The options are those of `#[pool(...)]`, written
-/// after a comma: `prealloc = N`, `max = N`, `chunk = N`, `cache = N`, `crate = "path"`,
-/// `recycle`, `reset = path`, `init = path`, `max_capacity = N`, `max_idle = N`, `zeroize`.
+/// marker `struct $Name;` and its functions. The options are those of `#[pool(...)]` (see the
+/// table of `#[derive(Pooled)]`), written after a comma: `prealloc = N`, `max = N`, `chunk = N`,
+/// `cache = N`, `crate = "path"`, `recycle`, `reset = path`, `init = path`, `max_capacity = N`,
+/// `max_idle = N`, `zeroize`. (`drop_on_discard` and `skip` are the derive's only: `pool!` does
+/// not look for `Drop` impls, and resets the item as a whole.)
 ///
 /// In recycle mode, `recycle` resets objects with the item type's `zokio_pool::Recycle` impl
 /// (`Vec`, `String`, `VecDeque`, the maps and sets, `Option`, `Box`, arrays and tuples of

@@ -24,14 +24,11 @@
 //! ```
 //!
 //! # Options
-//! `#[pool(...)]` takes, all optional:
-//! - `prealloc = N`: slots reserved on first use, in one chunk;
-//! - `max = N`: hard limit on slots, so on live objects; `PoolBox::new` panics at the limit,
-//!   [`PoolBox::try_new`] gives the value back;
-//! - `chunk = N`: slots reserved per growth chunk (default: 64 KiB worth, at least 2M);
-//! - `cache = N`: the magazine size M; each thread caches up to 2M + 1 free slots (default:
-//!   256 KiB worth, between 8 and 256);
-//! - `crate = "path"`: the path to this crate, when it is re-exported under another name.
+//! `#[pool(...)]` on the type (or the list after the type in [`pool!`]) takes, all optional,
+//! `prealloc`, `max`, `chunk`, `cache`, `crate`, and for recycle mode `recycle`, `reset`, `init`,
+//! `max_capacity`, `max_idle`, `drop_on_discard` and `#[pool(skip)]` on fields; `zeroize` for
+//! secrets. The [derive's documentation](derive@Pooled#options) has the table: what each does,
+//! its default and which go together.
 //!
 //! # Cost model
 //! | operation | cost |
@@ -81,36 +78,9 @@ pub use raw::CHECKING_MODE;
 pub use recycle::Recycle;
 pub use stats::PoolStats;
 
-/// Gives a type its own pool; see the [crate documentation](crate#options) for the options.
+// The macros' documentation is the derive crate's (one page each, examples tested there).
 pub use zokio_pool_derive::Pooled;
 
-/// Declares a named pool, for any type: a marker struct that owns a pool of `Type` objects, with
-/// the options of `#[pool(...)]`. For types of other crates (`[u8; 4096]`, `Vec<u8>`, which the
-/// orphan rule keeps from deriving), and for several differently configured pools of one type.
-///
-/// ```
-/// use zokio_pool::PoolBox;
-///
-/// zokio_pool::pool!(
-///     /// 4 KiB frames, 256 of them reserved on first use.
-///     pub Frames: [u8; 4096], prealloc = 256
-/// );
-/// zokio_pool::pool!(pub Buffers: Vec<u8>, recycle, max_capacity = 1_048_576, max_idle = 64);
-///
-/// let mut f: PoolBox<[u8; 4096], Frames> = Frames::new([0; 4096]);
-/// f[0] = 1; // derefs to [u8; 4096]
-/// assert_eq!(Frames::stats().live, 1);
-/// drop(f); // the slot goes back to Frames
-///
-/// let mut b = Buffers::take(); // a Vec<u8> built by Default: the pool was empty
-/// b.extend_from_slice(b"hello");
-/// drop(b); // cleared in place, its capacity kept
-/// let b = Buffers::take(); // the same Vec, empty, with its buffer
-/// assert!(b.is_empty());
-/// # if !zokio_pool::CHECKING_MODE { // (under Miri, nothing is kept)
-/// assert!(b.capacity() >= 5);
-/// # }
-/// ```
 pub use zokio_pool_derive::pool;
 
 /// Support for the derive's expansion. Not public API: anything here may change in any release.
