@@ -44,16 +44,24 @@
 //! 5. **cross-thread**: a producer thread allocates 64 B objects and hands them to the main
 //!    thread, which drops them, so every object is freed on another thread than the one that
 //!    allocated it. They go in batches of 64, in 16 buffers that travel back and forth through
-//!    two `sync_channel`s (at most 1,024 objects in flight; the transport allocates nothing).
-//!    Handing over one object at a time would measure the channel's sleeps and wake-ups: which
-//!    thread waits on the other depends on their relative speed, and the figures of such a run
-//!    moved by 3x from one process to the next.
+//!    two queues that the waiting thread polls without sleeping (at most 1,024 objects in
+//!    flight; the transport allocates nothing). Through blocking channels (`sync_channel`), as
+//!    this scenario was first written, it measured the scheduler instead: a batch of 64 takes
+//!    the pool 150-190 ns, less than a futex wake-up on a VM, so both threads kept going to
+//!    sleep (19,346 context switches per 10M objects, against 8,884 for mimalloc, whose slower
+//!    remote free kept the consumer awake), and the ratio moved between 0.6x and 2x from one
+//!    machine and run to the next. With polling, each thread needs a core of its own.
 //!
 //! Each scenario is calibrated once on the system allocator to take about 250 ms a run (25 ms
-//! with `--quick`); then each contender does that same number of ops in 7 runs, the three taking
-//! turns (which one goes first rotates), and the best run of each is reported (the one least
-//! disturbed by the rest of the machine). mimalloc and the pool get one untimed warm-up run
-//! first, as the system allocator had the calibration.
+//! with `--quick`); then each contender does that same number of ops in 7 rounds, the three
+//! taking turns in each round (which one goes first rotates). The table gives each contender's
+//! best run (the one least disturbed by the rest of the machine) and, for the ratio to
+//! mimalloc, the median and the range of the 7 rounds' ratios (each round's pool run over the
+//! same round's mimalloc run), so a figure that moves from run to run shows as a range; a row
+//! whose runs of one contender differ by more than 20% is named below the table. mimalloc and
+//! the pool get one untimed warm-up run first, as the system allocator had the calibration.
+//! `scripts/report-spread.sh N` runs the whole report N times and prints each ratio's minimum,
+//! median and maximum across the runs (from `report.tsv`, which each run writes).
 //!
 //! # The pool's statistics
 //! Reuse rate and fragmentation are the pool's own (`T::pool_stats()`), read in the pool's last
@@ -66,6 +74,7 @@
 //! allocators have no such counters.
 
 use std::alloc::{handle_alloc_error, GlobalAlloc, Layout};
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::mem::{size_of, MaybeUninit};
@@ -73,7 +82,8 @@ use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::process::Command;
 use std::ptr::NonNull;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -406,6 +416,8 @@ struct Row {
     name: &'static str,
     /// Best ops/s of each contender, in the order of [`CONTENDERS`].
     rates: [f64; 3],
+    /// Every round's ops/s of each contender.
+    rounds: [Vec<f64>; 3],
     figures: Option<Figures>,
 }
 
@@ -419,6 +431,35 @@ impl Row {
     fn pool(&self) -> f64 {
         self.rates[2]
     }
+
+    /// The ratios of the pool's run to contender `c`'s run of the same round, sorted.
+    fn round_ratios(&self, c: usize) -> Vec<f64> {
+        let mut r: Vec<f64> = self.rounds[2]
+            .iter()
+            .zip(&self.rounds[c])
+            .map(|(pool, other)| pool / other)
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r
+    }
+
+    /// `(min, median, max)` of [`round_ratios`](Self::round_ratios).
+    fn ratio_spread(&self, c: usize) -> (f64, f64, f64) {
+        let r = self.round_ratios(c);
+        (r[0], r[r.len() / 2], r[r.len() - 1])
+    }
+
+    /// The contenders whose fastest run was more than 20% faster than their slowest.
+    fn unsteady(&self) -> Vec<(&'static str, f64)> {
+        (0..3)
+            .filter_map(|c| {
+                let lo = self.rounds[c].iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = self.rounds[c].iter().copied().fold(0.0, f64::max);
+                let spread = hi / lo - 1.0;
+                (spread > 0.2).then_some((CONTENDERS[c], spread))
+            })
+            .collect()
+    }
 }
 
 /// Calibrates `s`, warms mimalloc and the pool up, then times every contender [`RUNS`] times,
@@ -430,13 +471,16 @@ fn measure(s: &Scenario, target: Duration) -> Row {
     (s.runs[1])(n);
     (s.runs[2])(n);
     let mut best = [0.0f64; 3];
+    let mut rounds: [Vec<f64>; 3] = Default::default();
     let mut ops = [0u64; 3];
     let mut figures = None;
     for i in 0..RUNS {
         for k in 0..3 {
             let which = (i + k) % 3;
             let run = s.runs[which](n);
-            best[which] = best[which].max(run.ops as f64 / run.elapsed.as_secs_f64());
+            let rate = run.ops as f64 / run.elapsed.as_secs_f64();
+            best[which] = best[which].max(rate);
+            rounds[which].push(rate);
             ops[which] = run.ops;
             if which == 2 {
                 figures = run.figures;
@@ -451,6 +495,7 @@ fn measure(s: &Scenario, target: Duration) -> Row {
     Row {
         name: s.name,
         rates: best,
+        rounds,
         figures,
     }
 }
@@ -603,48 +648,96 @@ fn large_objects<A: Contender>(rounds: u64) -> Run {
     }
 }
 
+/// A queue of buffers between the two threads of scenario 5, which the receiving thread polls
+/// without ever sleeping: a blocking channel would measure the scheduler's wake-ups instead of
+/// the allocators (see the top of this file). The lock is taken only when the queue is known
+/// not to be empty, or to push, so it is never held for long nor fought over while polling.
+struct Handoff<T> {
+    queue: Mutex<VecDeque<T>>,
+    len: AtomicUsize,
+}
+
+impl<T> Handoff<T> {
+    fn new() -> Self {
+        Handoff {
+            queue: Mutex::new(VecDeque::with_capacity(BUFFERS)),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    fn send(&self, value: T) {
+        self.queue
+            .lock()
+            .expect("no panic holds it")
+            .push_back(value);
+        self.len.fetch_add(1, Ordering::Release);
+    }
+
+    fn recv(&self) -> T {
+        let mut spins = 0u32;
+        loop {
+            if self.len.load(Ordering::Acquire) > 0 {
+                self.len.fetch_sub(1, Ordering::Relaxed);
+                return self
+                    .queue
+                    .lock()
+                    .expect("no panic holds it")
+                    .pop_front()
+                    .expect("len counted it");
+            }
+            spins = spins.wrapping_add(1);
+            // Polling, with a yield now and then in case the two threads share one core.
+            if spins % 4096 == 0 {
+                thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
 /// Scenario 5: about `n` objects allocated on a producer thread and dropped on this one, handed
-/// over in batches of [`HANDOFF`] in [`BUFFERS`] reused buffers, so at most 1,024 objects are in
-/// flight and the transport allocates nothing. The producer is joined when the last buffers are
-/// full (it has nothing left to do then), so the statistics read then are exact: its thread
-/// cache went to the pool when it exited.
+/// over in batches of [`HANDOFF`] in [`BUFFERS`] reused buffers through two [`Handoff`] queues,
+/// so at most 1,024 objects are in flight and the transport allocates nothing. The producer is
+/// joined when the last buffers are full (it has nothing left to do then), so the statistics
+/// read then are exact.
 fn cross_thread<A: Contender, T: Small + Send>(n: u64) -> Run
 where
     A::Obj<T>: Send,
 {
     let batches = (n / HANDOFF as u64).max(2 * BUFFERS as u64);
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<A::Obj<T>>>(BUFFERS);
-    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<A::Obj<T>>>(BUFFERS);
+    let full = Handoff::<Vec<A::Obj<T>>>::new();
+    let empty = Handoff::<Vec<A::Obj<T>>>::new();
     for _ in 0..BUFFERS {
-        empty_tx
-            .send(Vec::with_capacity(HANDOFF))
-            .expect("the channel is open");
+        empty.send(Vec::with_capacity(HANDOFF));
     }
     let mut clock = Stopwatch::start();
     let figures = thread::scope(|s| {
+        let (full, empty) = (&full, &empty);
         let producer = s.spawn(move || {
             let mut i = 0;
             for _ in 0..batches {
-                let mut v = empty_rx.recv().expect("the consumer hung up");
+                let mut v = empty.recv();
                 v.extend((i..i + HANDOFF as u64).map(|j| A::obj(T::new(j))));
                 i += HANDOFF as u64;
-                full_tx.send(v).expect("the consumer hung up");
+                full.send(v);
             }
         });
         let consume = |mut v: Vec<A::Obj<T>>| {
             v.drain(..).for_each(|obj| drop(black_box(obj)));
-            // The producer may be done and gone: then the buffer is not needed.
-            let _ = empty_tx.send(v);
+            empty.send(v);
         };
         for _ in 0..batches - BUFFERS as u64 {
-            consume(full_rx.recv().expect("the producer hung up"));
+            consume(full.recv());
         }
-        // The producer has had every buffer it needs: the rest is in the channel.
+        // The producer has had every buffer it needs: the rest is in the queue.
         producer.join().expect("the producer panicked");
         clock.pause();
         let figures = Figures::of(&[A::stats::<T>()]);
         clock.resume();
-        full_rx.iter().for_each(consume);
+        for _ in 0..BUFFERS {
+            consume(full.recv());
+        }
         figures
     });
     Run {
@@ -754,10 +847,11 @@ fn table(rows: &[Row]) -> String {
         "zokio-pool ops/s",
         "pool / system",
         "pool / mimalloc",
+        "pool / mimalloc, rounds: median [min-max]",
         "reuse rate",
         "fragmentation",
     ];
-    let cells: Vec<[String; 8]> = rows
+    let cells: Vec<[String; 9]> = rows
         .iter()
         .map(|r| {
             let (reuse, frag) = match r.figures {
@@ -771,6 +865,10 @@ fn table(rows: &[Row]) -> String {
                 rate(r.pool()),
                 format!("{:.2}x", r.pool() / r.system()),
                 format!("{:.2}x", r.pool() / r.mimalloc()),
+                {
+                    let (lo, mid, hi) = r.ratio_spread(1);
+                    format!("{mid:.2}x [{lo:.2}-{hi:.2}]")
+                },
                 reuse,
                 frag,
             ]
@@ -996,7 +1094,7 @@ fn main() {
         (
             "method",
             format!(
-                "best of {RUNS} runs per contender, ~{} ms each for the system allocator{}",
+                "best of {RUNS} rounds per contender, and the rounds' spread; ~{} ms a run for the system allocator{}",
                 target.as_millis(),
                 if quick { " (--quick)" } else { "" }
             ),
@@ -1037,7 +1135,7 @@ fn main() {
             runs: runs!(large_objects),
         },
         Scenario {
-            name: "5. cross-thread (64 B, batches of 64)",
+            name: "5. cross-thread (64 B, batches of 64, polled)",
             min_n: 4 * (BUFFERS * HANDOFF) as u64,
             runs: runs!(cross_thread::<Cross64>),
         },
@@ -1047,9 +1145,31 @@ fn main() {
     let notes = "An op is one allocation and one free. Reuse rate and fragmentation: the pool's \
                  statistics at the peak of each scenario's working set (see the top of \
                  examples/report.rs).";
+    let mut unsteady = String::new();
+    for row in &rows {
+        for (contender, spread) in row.unsteady() {
+            let _ = writeln!(
+                unsteady,
+                "- {}: {contender}'s fastest run was {:.0}% faster than its slowest",
+                row.name,
+                spread * 100.0
+            );
+        }
+    }
+    if !unsteady.is_empty() {
+        unsteady.insert_str(
+            0,
+            "Rows whose runs disagree by more than 20% (the machine was busy, or the scenario \
+             is bimodal):\n",
+        );
+    }
     print!("{table}");
     println!();
     println!("{notes}");
+    if !unsteady.is_empty() {
+        println!();
+        print!("{unsteady}");
+    }
 
     // The files: the same table with the machine, and the chart.
     let dir = report_dir();
@@ -1065,10 +1185,30 @@ fn main() {
     }
     let _ = write!(
         md,
-        "\n{table}\n{notes}\n\n![ops/s per scenario and contender, log scale](report.svg)\n"
+        "\n{table}\n{notes}\n\n{unsteady}\n![ops/s per scenario and contender, log scale](report.svg)\n"
     );
+    // One line per row and ratio for scripts/report-spread.sh: the best-run ratio, then the
+    // rounds' ratios.
+    let mut tsv = String::new();
+    for row in &rows {
+        for (c, against) in [(0, "system"), (1, "mimalloc")] {
+            let best = row.pool() / row.rates[c];
+            let rounds: Vec<String> = row
+                .round_ratios(c)
+                .iter()
+                .map(|r| format!("{r:.4}"))
+                .collect();
+            let _ = writeln!(
+                tsv,
+                "{}\t{against}\t{best:.4}\t{}",
+                row.name,
+                rounds.join("\t")
+            );
+        }
+    }
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
         std::fs::write(dir.join("report.md"), md)?;
+        std::fs::write(dir.join("report.tsv"), tsv)?;
         std::fs::write(dir.join("report.svg"), svg(&rows, &subtitle))
     });
     if let Err(e) = written {
