@@ -8,8 +8,9 @@ use syn::{
     TypeParamBound, Visibility, WherePredicate,
 };
 
-use crate::attr::{Attrs, FieldAttrs, POOL};
+use crate::attr::{Attrs, FieldAttrs};
 use crate::ctxt::Errors;
+use crate::symbol::POOL;
 
 pub struct Input<'a> {
     pub ident: &'a Ident,

@@ -1,12 +1,12 @@
 //! Pool options -> typed [`Attrs`], for both entry points: the `#[pool(...)]` attributes of the
 //! derive and the `, key = value` list of `pool!`. One [`OptionParser`] reads both, so the keys,
-//! the values accepted and every message are the same in the two.
+//! the values accepted and every message are the same in the two. The keys themselves are the
+//! table of `symbol`; this file holds the model and the value parsers.
 //!
 //! Every bad entry is reported and parsing goes on with the next one, so one build shows them
 //! all. A key's value is read as raw tokens rather than as a `syn::Expr`: counts must be
 //! literals, and this way a value such as `{ N }` gets our message, not syn's.
 
-use std::cmp::Reverse;
 use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
@@ -16,39 +16,8 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, ExprPath, Ident, Lit, LitInt, Meta, Path, PathSegment, Token};
 
 use crate::ctxt::Errors;
-
-/// The helper attribute: `#[pool(...)]`.
-pub const POOL: &str = "pool";
-pub const PREALLOC: &str = "prealloc";
-pub const MAX: &str = "max";
-pub const CHUNK: &str = "chunk";
-pub const CACHE: &str = "cache";
-pub const CRATE: &str = "crate";
-pub const RECYCLE: &str = "recycle";
-pub const RESET: &str = "reset";
-pub const INIT: &str = "init";
-pub const MAX_CAPACITY: &str = "max_capacity";
-pub const MAX_IDLE: &str = "max_idle";
-pub const ZEROIZE: &str = "zeroize";
-pub const DROP_ON_DISCARD: &str = "drop_on_discard";
-/// The only field option: `#[pool(skip)]`.
-pub const SKIP: &str = "skip";
-
-/// Every pool option, in the order the docs and the error messages list them.
-pub const KEYS: [&str; 12] = [
-    PREALLOC,
-    MAX,
-    CHUNK,
-    CACHE,
-    CRATE,
-    RECYCLE,
-    RESET,
-    INIT,
-    MAX_CAPACITY,
-    MAX_IDLE,
-    ZEROIZE,
-    DROP_ON_DISCARD,
-];
+use crate::suggest;
+use crate::symbol::{self, Key, Kind, Runtime, KEYS, POOL, SKIP};
 
 /// Where options are written, for messages.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,23 +40,20 @@ impl Site {
 
 /// The options of one pool, merged from all its `#[pool(...)]` attributes or from its `pool!`.
 ///
-/// An option given with an invalid value is `None` (and an error has been recorded).
+/// An option given with an invalid value is absent (and an error has been recorded); one given
+/// twice keeps its first value.
 pub struct Attrs {
-    pub prealloc: Option<Count>,
-    pub max: Option<Count>,
-    pub chunk: Option<Count>,
-    pub cache: Option<Count>,
+    /// The valid options given, but `crate`, each once.
+    given: Vec<(&'static Key, Value)>,
     pub krate: Krate,
-    /// `recycle`: the key as written.
-    pub recycle: Option<Path>,
-    pub reset: Option<Hook>,
-    pub init: Option<Hook>,
-    pub max_capacity: Option<Count>,
-    pub max_idle: Option<Count>,
-    /// `zeroize`: the key as written.
-    pub zeroize: Option<Path>,
-    /// `drop_on_discard`: the key as written.
-    pub drop_on_discard: Option<Path>,
+}
+
+/// The value of a valid option.
+pub enum Value {
+    Count(Count),
+    /// A flag: the key as written.
+    Flag(Path),
+    Hook(Hook),
 }
 
 /// A valid `key = N`.
@@ -109,7 +75,7 @@ pub struct Hook {
 
 /// Where the runtime crate is: `crate = "..."`.
 pub enum Krate {
-    /// Not given: `::zokio_pool`.
+    /// Not given: `::zokio_pool`, or the runtime's name in the user's Cargo.toml.
     Default,
     Path(Path),
     /// Given, but not a path: nothing that names the runtime can be emitted.
@@ -120,18 +86,8 @@ impl Attrs {
     /// No option given.
     fn new() -> Attrs {
         Attrs {
-            prealloc: None,
-            max: None,
-            chunk: None,
-            cache: None,
+            given: Vec::new(),
             krate: Krate::Default,
-            recycle: None,
-            reset: None,
-            init: None,
-            max_capacity: None,
-            max_idle: None,
-            zeroize: None,
-            drop_on_discard: None,
         }
     }
 
@@ -168,44 +124,65 @@ impl Attrs {
         parser.attrs
     }
 
-    /// The options among `prealloc`, `max`, `chunk`, `cache` that were given, with their keys.
-    pub fn counts(&self) -> impl Iterator<Item = (&'static str, &Count)> {
-        [
-            (PREALLOC, &self.prealloc),
-            (MAX, &self.max),
-            (CHUNK, &self.chunk),
-            (CACHE, &self.cache),
-        ]
-        .into_iter()
-        .filter_map(|(key, count)| Some((key, count.as_ref()?)))
+    fn get(&self, key: &Key) -> Option<&Value> {
+        self.given
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| value)
     }
 
-    /// `max_capacity` and `max_idle`, when given, with their keys.
-    pub fn recycle_bounds(&self) -> impl Iterator<Item = (&'static str, &Count)> {
-        [
-            (MAX_CAPACITY, &self.max_capacity),
-            (MAX_IDLE, &self.max_idle),
-        ]
-        .into_iter()
-        .filter_map(|(key, count)| Some((key, count.as_ref()?)))
+    /// The value of count option `key`, if given.
+    pub fn count(&self, key: &Key) -> Option<&Count> {
+        match self.get(key)? {
+            Value::Count(count) => Some(count),
+            _ => None,
+        }
+    }
+
+    /// Flag `key` as written, if given.
+    pub fn flag(&self, key: &Key) -> Option<&Path> {
+        match self.get(key)? {
+            Value::Flag(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The function of hook option `key`, if given.
+    pub fn hook(&self, key: &Key) -> Option<&Hook> {
+        match self.get(key)? {
+            Value::Hook(hook) => Some(hook),
+            _ => None,
+        }
+    }
+
+    /// The options given that a runtime method takes, in the order of the key table: the method
+    /// (chosen by `method` from the key's [`Runtime`]) and, for a count, its value.
+    pub fn runtime(
+        &self,
+        method: fn(Runtime) -> Option<&'static str>,
+    ) -> impl Iterator<Item = (&'static str, Option<&Count>)> {
+        KEYS.iter().filter_map(move |key| {
+            let method = method(key.runtime)?;
+            match self.get(key)? {
+                Value::Count(count) => Some((method, Some(count))),
+                Value::Flag(_) => Some((method, None)),
+                Value::Hook(_) => None,
+            }
+        })
+    }
+
+    /// The counts given that a recycling pool's `Recycler` takes, with their keys.
+    pub fn recycle_bounds(&self) -> impl Iterator<Item = (&'static Key, &Count)> {
+        KEYS.iter().filter_map(move |key| match key.runtime {
+            Runtime::Recycler(_) => Some((*key, self.count(key)?)),
+            _ => None,
+        })
     }
 
     /// The key that puts the pool in recycle mode (`recycle`, else `reset`), if any.
     pub fn recycle_mode(&self) -> Option<&Path> {
-        self.recycle
-            .as_ref()
-            .or_else(|| self.reset.as_ref().map(|hook| &hook.key))
-    }
-
-    fn count_mut(&mut self, key: &str) -> &mut Option<Count> {
-        match key {
-            PREALLOC => &mut self.prealloc,
-            MAX => &mut self.max,
-            CHUNK => &mut self.chunk,
-            CACHE => &mut self.cache,
-            MAX_CAPACITY => &mut self.max_capacity,
-            _ => &mut self.max_idle,
-        }
+        self.flag(&symbol::RECYCLE)
+            .or_else(|| self.hook(&symbol::RESET).map(|hook| &hook.key))
     }
 }
 
@@ -229,72 +206,42 @@ impl OptionParser {
     /// Reads one entry, `key`, `key = value` or `key(...)`. Returns `Err` only when the rest of
     /// the list cannot be read; a bad entry is recorded in `errors` and skipped.
     fn entry(&mut self, meta: Entry, errors: &mut Errors) -> syn::Result<()> {
-        let Some(key) = known_key(&meta.path, &KEYS) else {
+        let Some(key) = known_key(&meta.path) else {
             errors.push(self.unknown_key(&meta.path));
             skip_entry(meta.input)?;
             return Ok(());
         };
-        let first = !self.seen.contains(&key);
+        // Every duplicate is reported here, once, whatever the kind of the option.
+        let first = !self.seen.contains(&key.name);
         if first {
-            self.seen.push(key);
+            self.seen.push(key.name);
         } else {
             errors.spanned(
                 &meta.path,
-                format_args!("duplicate pool option `{key}`; remove one of them"),
+                format_args!("duplicate pool option `{}`; remove one of them", key.name),
             );
         }
-        if key == RECYCLE {
-            let valid = flag(&meta, "remove it for a pool that drops its objects", errors)?;
-            if first && valid {
-                self.attrs.recycle = Some(meta.path);
+        let value = match key.kind {
+            Kind::Flag => flag(&meta, key.instead, errors)?.then(|| Value::Flag(meta.path)),
+            Kind::Count => {
+                let value = take_value(meta.input)?;
+                count(key, meta.path, value, self.site, errors).map(Value::Count)
             }
-            return Ok(());
-        }
-        if key == ZEROIZE {
-            let valid = flag(
-                &meta,
-                "remove it for a pool that leaves freed bytes as they are",
-                errors,
-            )?;
-            if first && valid {
-                self.attrs.zeroize = Some(meta.path);
+            Kind::Hook => {
+                let value = take_value(meta.input)?;
+                hook(key, meta.path, value, errors).map(Value::Hook)
             }
-            return Ok(());
-        }
-        if key == DROP_ON_DISCARD {
-            let valid = flag(
-                &meta,
-                "remove it, and move the type's cleanup into its reset",
-                errors,
-            )?;
-            if first && valid {
-                self.attrs.drop_on_discard = Some(meta.path);
-            }
-            return Ok(());
-        }
-        let value = take_value(meta.input)?;
-        match key {
-            CRATE => {
+            Kind::Crate => {
+                let value = take_value(meta.input)?;
                 let krate = crate_path(&meta.path, value, errors);
                 if first {
                     self.attrs.krate = krate;
                 }
+                None
             }
-            RESET | INIT => {
-                let hook = hook(key, meta.path, value, errors);
-                if first {
-                    *match key {
-                        RESET => &mut self.attrs.reset,
-                        _ => &mut self.attrs.init,
-                    } = hook;
-                }
-            }
-            _ => {
-                let count = count(key, meta.path, value, self.site, errors);
-                if first {
-                    *self.attrs.count_mut(key) = count;
-                }
-            }
+        };
+        if let (true, Some(value)) = (first, value) {
+            self.attrs.given.push((key, value));
         }
         Ok(())
     }
@@ -314,14 +261,15 @@ impl OptionParser {
             };
             return syn::Error::new_spanned(path, message);
         }
+        let names: Vec<&str> = KEYS.iter().map(|key| key.name).collect();
         let mut message = format!("unknown pool option `{name}`; ");
-        match suggest(&name, &KEYS) {
+        match suggest::closest(&name, &names) {
             Some(key) => {
                 let _ = write!(message, "did you mean `{key}`? The options are ");
             }
             None => message.push_str("the options are "),
         }
-        list_keys(&mut message, &KEYS);
+        suggest::list(&mut message, &names);
         syn::Error::new_spanned(path, message)
     }
 }
@@ -351,7 +299,7 @@ impl<'a> FieldAttrs<'a> {
             let type_options = |input: ParseStream| {
                 let mut any = false;
                 parse_entries(input, |meta| {
-                    any |= known_key(&meta.path, &KEYS).is_some();
+                    any |= known_key(&meta.path).is_some();
                     skip_entry(meta.input)
                 })?;
                 Ok(any)
@@ -362,9 +310,9 @@ impl<'a> FieldAttrs<'a> {
             }
             let entries = |input: ParseStream| {
                 parse_entries(input, |meta| {
-                    if known_key(&meta.path, &[SKIP]).is_none() {
+                    if meta.path.get_ident().is_none_or(|i| i.unraw() != SKIP) {
                         let name = path_to_string(&meta.path);
-                        let hint = match suggest(&name, &[SKIP]) {
+                        let hint = match suggest::closest(&name, &[SKIP]) {
                             Some(_) => "did you mean `skip`? ",
                             None => "",
                         };
@@ -452,72 +400,10 @@ fn option_key(input: ParseStream) -> syn::Result<Path> {
     })
 }
 
-/// Lists `keys` as "`a`, `b` and `c`".
-fn list_keys(message: &mut String, keys: &[&str]) {
-    for (i, key) in keys.iter().enumerate() {
-        let sep = match i {
-            0 => "",
-            _ if i + 1 == keys.len() => " and ",
-            _ => ", ",
-        };
-        let _ = write!(message, "{sep}`{key}`");
-    }
-}
-
-/// The key `path` names, if it is one of `keys`.
-fn known_key(path: &Path, keys: &[&'static str]) -> Option<&'static str> {
+/// The pool option `path` names, if it is one.
+fn known_key(path: &Path) -> Option<&'static Key> {
     let name = path.get_ident()?.unraw().to_string();
-    keys.iter().copied().find(|key| *key == name)
-}
-
-/// The key closest to a misspelt `name`, if one is close enough to be what the user meant.
-fn suggest(name: &str, keys: &[&'static str]) -> Option<&'static str> {
-    let name = name.to_ascii_lowercase();
-    keys.iter()
-        .copied()
-        .filter_map(|key| {
-            let distance = edit_distance(&name, key);
-            // A prefix either way (`preallocate`, `max_size`, `max_cap`) counts as close.
-            let prefix = name.len() >= 3 && (name.starts_with(key) || key.starts_with(&*name));
-            let close = distance <= (key.len() / 3).max(1);
-            // The longest shared beginning first: `max_cap` means `max_capacity`, not `max`.
-            let shared = name
-                .chars()
-                .zip(key.chars())
-                .take_while(|(a, b)| a == b)
-                .count();
-            (close || prefix).then_some((Reverse(shared), distance, key))
-        })
-        .min()
-        .map(|(_, _, key)| key)
-}
-
-/// Edit distance in chars, where swapping two neighbours (`cahce`) counts as one edit (optimal
-/// string alignment).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // d[i][j]: distance between a[..i] and b[..j].
-    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
+    KEYS.iter().copied().find(|key| key.name == name)
 }
 
 /// Consumes the rest of one entry, up to the next `,` or the end of the list.
@@ -597,35 +483,24 @@ fn unwrap_invisible(tokens: TokenStream) -> Vec<TokenTree> {
     trees
 }
 
-/// An example value for each key, used in messages.
-fn example(key: &str) -> &'static str {
-    match key {
-        PREALLOC => "1024",
-        MAX => "4096",
-        CHUNK => "256",
-        MAX_CAPACITY => "65536",
-        RESET => "Self::clear",
-        INIT => "Self::new",
-        _ => "64",
-    }
-}
-
 /// Reads the value of `prealloc`, `max`, `chunk`, `cache`, `max_capacity` or `max_idle`.
 fn count(
-    key: &'static str,
+    key: &'static Key,
     path: Path,
     value: Option<TokenStream>,
     site: Site,
     errors: &mut Errors,
 ) -> Option<Count> {
-    let example = example(key);
+    let (example, key_name) = (key.example, key.name);
     let Some(tokens) = value else {
         errors.spanned(
             path,
-            format_args!("expected `{key} = <integer>`, e.g. `{key} = {example}`"),
+            format_args!("expected `{key_name} = <integer>`, e.g. `{key_name} = {example}`"),
         );
         return None;
     };
+    let key_id = key;
+    let key = key_name;
     let not_an_integer = format!("expected an integer literal, e.g. `{key} = {example}`");
     let lit = match unwrap_invisible(tokens.clone()).as_slice() {
         [TokenTree::Literal(literal)] => Lit::new(literal.clone()),
@@ -693,14 +568,18 @@ fn count(
     }
     match lit.base10_parse::<usize>() {
         Ok(0) => {
-            let message = match key {
-                MAX_IDLE => "`max_idle = 0` would keep no object, so nothing would be recycled: \
+            let message = match key_id {
+                k if *k == symbol::MAX_IDLE => {
+                    "`max_idle = 0` would keep no object, so nothing would be recycled: \
                              give at least 1, or remove `max_idle` to keep every object given \
                              back"
-                    .to_owned(),
-                MAX_CAPACITY => "`max_capacity` must be at least 1; remove it to keep objects \
+                        .to_owned()
+                }
+                k if *k == symbol::MAX_CAPACITY => {
+                    "`max_capacity` must be at least 1; remove it to keep objects \
                                  whatever their capacity"
-                    .to_owned(),
+                        .to_owned()
+                }
                 _ => format!("`{key}` must be at least 1; remove it to use the default"),
             };
             errors.spanned(&lit, message);
@@ -712,9 +591,11 @@ fn count(
             lit,
         }),
         Err(_) => {
-            let hint = match key {
-                MAX => "; remove `max` to have no limit",
-                MAX_CAPACITY | MAX_IDLE => "; remove it to have no bound",
+            let hint = match key_id {
+                k if *k == symbol::MAX => "; remove `max` to have no limit",
+                k if *k == symbol::MAX_CAPACITY || *k == symbol::MAX_IDLE => {
+                    "; remove it to have no bound"
+                }
                 _ => "",
             };
             errors.spanned(
@@ -731,16 +612,18 @@ fn count(
 
 /// Reads the value of `reset` or `init`: the path of a function.
 fn hook(
-    key: &'static str,
+    key: &'static Key,
     path: Path,
     value: Option<TokenStream>,
     errors: &mut Errors,
 ) -> Option<Hook> {
-    let example = example(key);
-    let signature = match key {
-        RESET => "fn(&mut Self)",
-        _ => "fn() -> Self",
+    let example = key.example;
+    let signature = if *key == symbol::RESET {
+        "fn(&mut Self)"
+    } else {
+        "fn() -> Self"
     };
+    let key = key.name;
     let Some(tokens) = value else {
         errors.spanned(
             path,
@@ -854,34 +737,6 @@ pub fn path_to_string(path: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn suggest(name: &str) -> Option<&'static str> {
-        super::suggest(name, &KEYS)
-    }
-
-    #[test]
-    fn typos_suggest_the_closest_key() {
-        assert_eq!(suggest("prealoc"), Some(PREALLOC));
-        assert_eq!(suggest("preallocate"), Some(PREALLOC));
-        assert_eq!(suggest("Max"), Some(MAX));
-        assert_eq!(suggest("max_size"), Some(MAX));
-        assert_eq!(suggest("chunks"), Some(CHUNK));
-        assert_eq!(suggest("cahce"), Some(CACHE));
-        assert_eq!(suggest("krate"), Some(CRATE));
-        assert_eq!(suggest("recycled"), Some(RECYCLE));
-        assert_eq!(suggest("rest"), Some(RESET));
-        assert_eq!(suggest("max_cap"), Some(MAX_CAPACITY));
-        assert_eq!(suggest("capacity"), Some(MAX_CAPACITY));
-        assert_eq!(suggest("max_idel"), Some(MAX_IDLE));
-        assert_eq!(super::suggest("skp", &[SKIP]), Some(SKIP));
-    }
-
-    #[test]
-    fn unrelated_names_suggest_nothing() {
-        assert_eq!(suggest("size"), None);
-        assert_eq!(suggest("x"), None);
-        assert_eq!(suggest("ttl"), None);
-    }
-
     #[test]
     fn values_end_at_the_next_comma_outside_angle_brackets() {
         let parser = |input: ParseStream| {
@@ -904,14 +759,5 @@ mod tests {
                 Some("Fn (u8) -> u8".to_owned()),
             ]
         );
-    }
-
-    #[test]
-    fn edit_distance_counts_insertions_deletions_and_substitutions() {
-        assert_eq!(edit_distance("", "max"), 3);
-        assert_eq!(edit_distance("max", "max"), 0);
-        assert_eq!(edit_distance("prealoc", "prealloc"), 1);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("cahce", "cache"), 1);
     }
 }

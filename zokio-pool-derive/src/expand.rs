@@ -9,6 +9,7 @@ use crate::ast::{Input, Named, Shape};
 use crate::attr::{Attrs, Krate};
 use crate::ctxt::Errors;
 use crate::fallback;
+use crate::symbol::{self, Runtime};
 
 /// `#[derive(Pooled)]`: parse, validate, then expand; on any error, every error and a stub.
 pub fn derive(node: &DeriveInput) -> TokenStream {
@@ -69,19 +70,25 @@ impl Parts<'_> {
         let Parts {
             item, static_item, ..
         } = self;
-        let options = self.attrs.counts().map(|(key, count)| {
-            let method = syn::Ident::new(key, Span::call_site());
-            let n = usize_literal(count);
-            quote!(#method(#n))
-        });
-        let zeroize_option = self.attrs.zeroize.as_ref().map(|_| quote!(zeroize()));
+        // Every option that the runtime's `Options` takes, in the key table's order.
+        let options = self
+            .attrs
+            .runtime(|runtime| match runtime {
+                Runtime::Options(method) => Some(method),
+                _ => None,
+            })
+            .map(|(method, count)| {
+                let method = syn::Ident::new(method, Span::call_site());
+                let n = count.map(usize_literal);
+                quote!(#method(#n))
+            });
         let recycler = self.recycler();
         quote! {
             #krate::__private::pool_impl! {
                 impl [#impl_generics] for [#self_ty] where [#where_clause];
                 item [#item];
                 static_item [#static_item];
-                options [#(#options)* #zeroize_option];
+                options [#(#options)*];
                 recycle [#recycler];
             }
         }
@@ -96,11 +103,11 @@ impl Parts<'_> {
         let span = mode.span();
         let krate = krate_at(self.krate, span);
         let item = self.at(&self.item, span);
-        let init = match &self.attrs.init {
+        let init = match self.attrs.hook(&symbol::INIT) {
             Some(hook) => hook.path.to_token_stream(),
             None => quote_spanned!(span=> <#item as #krate::__private::DefaultInit>::init),
         };
-        let new = match &self.attrs.reset {
+        let new = match self.attrs.hook(&symbol::RESET) {
             Some(hook) => {
                 let reset = &hook.path;
                 quote_spanned!(span=> #krate::__private::Recycler::<#item>::with(#init, #reset))
@@ -110,7 +117,10 @@ impl Parts<'_> {
             }
         };
         let bounds = self.attrs.recycle_bounds().map(|(key, count)| {
-            let method = syn::Ident::new(key, Span::call_site());
+            let Runtime::Recycler(method) = key.runtime else {
+                unreachable!("recycle_bounds lists the Recycler's options")
+            };
+            let method = syn::Ident::new(method, Span::call_site());
             let n = usize_literal(count);
             quote!(.#method(#n))
         });
@@ -183,7 +193,7 @@ impl Input<'_> {
     /// and every token points at the option that asks for recycling.
     fn no_drop_check(&self) -> Option<TokenStream> {
         let mode = self.attrs.recycle_mode()?;
-        if self.attrs.drop_on_discard.is_some() {
+        if self.attrs.flag(&symbol::DROP_ON_DISCARD).is_some() {
             return None;
         }
         let span = mode.span();
@@ -203,9 +213,11 @@ impl Input<'_> {
 
     /// `impl Recycle`, field by field, for a struct with `recycle` and no `reset` function.
     fn impl_recycle(&self) -> Option<TokenStream> {
-        let (Shape::Struct { fields }, Some(_), None) =
-            (&self.shape, &self.attrs.recycle, &self.attrs.reset)
-        else {
+        let (Shape::Struct { fields }, Some(_), None) = (
+            &self.shape,
+            self.attrs.flag(&symbol::RECYCLE),
+            self.attrs.hook(&symbol::RESET),
+        ) else {
             return None;
         };
         let krate = self.krate();

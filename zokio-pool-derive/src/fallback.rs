@@ -8,6 +8,7 @@ use quote::quote;
 use crate::ast::{unsized_kind, Input, Named, Shape};
 use crate::attr::Krate;
 use crate::expand::{self, krate_path};
+use crate::symbol;
 
 pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
@@ -29,7 +30,11 @@ pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
         }
     });
     // The `Recycle` impl that `recycle` would have made of a struct's fields.
-    let recycle = match (&input.shape, &input.attrs.recycle, &input.attrs.reset) {
+    let recycle = match (
+        &input.shape,
+        input.attrs.flag(&symbol::RECYCLE),
+        input.attrs.hook(&symbol::RESET),
+    ) {
         (Shape::Struct { .. }, Some(_), None) => Some(quote! {
             #[automatically_derived]
             impl #impl_generics #krate::Recycle for #ident #ty_generics #where_clause {

@@ -17,6 +17,8 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
+mod suggest;
+mod symbol;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -6,11 +6,14 @@ use syn::{GenericParam, Type};
 use crate::ast::{unsized_kind, Input, Named, Shape, Unsized};
 use crate::attr::{self, Attrs, Site};
 use crate::ctxt::Errors;
+use crate::symbol;
 
 impl Attrs {
     /// Checks the options against each other, wherever they were written.
     pub fn validate(&self, site: Site, errors: &mut Errors) {
-        if let (Some(prealloc), Some(max)) = (&self.prealloc, &self.max) {
+        if let (Some(prealloc), Some(max)) =
+            (self.count(&symbol::PREALLOC), self.count(&symbol::MAX))
+        {
             if max.value < prealloc.value {
                 errors.spanned(
                     &max.lit,
@@ -24,15 +27,15 @@ impl Attrs {
         }
         if self.recycle_mode().is_none() {
             let init = self
-                .init
-                .as_ref()
-                .map(|hook| (attr::INIT, &hook.key, "builds the objects"));
+                .hook(&symbol::INIT)
+                .map(|hook| (symbol::INIT.name, &hook.key, "builds the objects"));
             let bounds = self.recycle_bounds().map(|(key, count)| {
-                let what = match key {
-                    attr::MAX_IDLE => "bounds the objects",
-                    _ => "bounds the capacity of the objects",
+                let what = if *key == symbol::MAX_IDLE {
+                    "bounds the objects"
+                } else {
+                    "bounds the capacity of the objects"
                 };
-                (key, &count.key, what)
+                (key.name, &count.key, what)
             });
             for (key, path, what) in init.into_iter().chain(bounds) {
                 errors.spanned(
@@ -44,7 +47,7 @@ impl Attrs {
                 );
             }
         }
-        if let Some(drop_on_discard) = &self.drop_on_discard {
+        if let Some(drop_on_discard) = self.flag(&symbol::DROP_ON_DISCARD) {
             let message = match (site, self.recycle_mode()) {
                 (Site::Macro, _) => Some(
                     "`drop_on_discard` lets a `#[derive(Pooled)]` type with its own `Drop` \
@@ -62,7 +65,7 @@ impl Attrs {
                 errors.spanned(drop_on_discard, message);
             }
         }
-        if let (Some(zeroize), Some(_)) = (&self.zeroize, self.recycle_mode()) {
+        if let (Some(zeroize), Some(_)) = (self.flag(&symbol::ZEROIZE), self.recycle_mode()) {
             errors.spanned(
                 zeroize,
                 "`zeroize` erases an object's bytes when its slot goes back, and a recycling pool \
@@ -70,7 +73,9 @@ impl Attrs {
                  `reset`) to drop and erase each object",
             );
         }
-        if let (Some(_), Some(max_capacity)) = (&self.reset, &self.max_capacity) {
+        if let (Some(_), Some(max_capacity)) =
+            (self.hook(&symbol::RESET), self.count(&symbol::MAX_CAPACITY))
+        {
             let instead = match site {
                 Site::Derive => {
                     "or remove `reset` and let `recycle` reset the fields one by one, adding up \
@@ -136,9 +141,11 @@ impl Input<'_> {
     /// What recycle mode needs of the type.
     fn check_recycle(&self, errors: &mut Errors) {
         let ident = self.ident;
-        if let (Shape::Enum, Some(recycle), None) =
-            (&self.shape, &self.attrs.recycle, &self.attrs.reset)
-        {
+        if let (Shape::Enum, Some(recycle), None) = (
+            &self.shape,
+            self.attrs.flag(&symbol::RECYCLE),
+            self.attrs.hook(&symbol::RESET),
+        ) {
             errors.spanned(
                 recycle,
                 format_args!(
@@ -170,12 +177,12 @@ impl Input<'_> {
             return;
         };
         for skip in fields.iter().filter_map(|field| field.skip.as_ref()) {
-            let message = if self.attrs.reset.is_some() {
+            let message = if self.attrs.hook(&symbol::RESET).is_some() {
                 "`#[pool(skip)]` has no effect with `reset = ...`: the reset function decides \
                  what is reset; remove `#[pool(skip)]`, or remove `reset` to have `recycle` \
                  reset the other fields one by one"
                     .to_owned()
-            } else if self.attrs.recycle.is_none() {
+            } else if self.attrs.flag(&symbol::RECYCLE).is_none() {
                 format!(
                     "`#[pool(skip)]` leaves a field out of the reset of a recycling pool, and \
                      `{ident}`'s pool does not recycle: add `#[pool(recycle)]` above `struct \
@@ -260,9 +267,12 @@ impl Named {
         }
         self.options.validate(Site::Macro, errors);
         // `Self` in the marker's impl is the marker, not the item type.
-        for hook in [&self.options.reset, &self.options.init]
-            .into_iter()
-            .flatten()
+        for hook in [
+            self.options.hook(&symbol::RESET),
+            self.options.hook(&symbol::INIT),
+        ]
+        .into_iter()
+        .flatten()
         {
             let path = &hook.path;
             let self_first = path.qself.is_none()
