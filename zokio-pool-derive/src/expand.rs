@@ -1,6 +1,6 @@
 //! Code generation: the `unsafe impl Pool` of a valid input, for the derive and for `pool!`.
 
-use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam, Lifetime};
@@ -9,7 +9,9 @@ use crate::ast::{Input, Named, Shape};
 use crate::attr::{Attrs, Krate};
 use crate::ctxt::Errors;
 use crate::fallback;
+use crate::named::{marker, methods};
 use crate::symbol::{self, Runtime};
+use crate::tokens::{krate_at, krate_path, respan, usize_literal};
 
 /// `#[derive(Pooled)]`: parse, validate, then expand; on any error, every error and a stub.
 pub fn derive(node: &DeriveInput) -> TokenStream {
@@ -279,261 +281,6 @@ fn impl_named(named: &Named) -> TokenStream {
     }
 }
 
-/// `pool!`'s marker struct.
-pub fn marker(named: &Named) -> TokenStream {
-    let Named {
-        attrs,
-        vis,
-        ident,
-        ty,
-        ..
-    } = named;
-    let documented = attrs.iter().any(|attr| attr.path().is_ident("doc"));
-    let doc = (!documented).then(|| {
-        let ty = text(ty);
-        let doc = format!(
-            " A pool of `{ty}` objects, declared with `pool!`: `{ident}::new(value)` gives a \
-             `PoolBox<{ty}, {ident}>`."
-        );
-        quote!(#[doc = #doc])
-    });
-    quote! {
-        #(#attrs)*
-        #doc
-        #[derive(
-            ::core::clone::Clone,
-            ::core::marker::Copy,
-            ::core::fmt::Debug,
-            ::core::default::Default,
-            ::core::cmp::PartialEq,
-            ::core::cmp::Eq,
-            ::core::hash::Hash,
-        )]
-        #vis struct #ident;
-    }
-}
-
-/// The functions of `pool!`'s marker, which name the pool for `PoolBox`'s `*_in` functions.
-pub fn methods(named: &Named) -> TokenStream {
-    let Named {
-        vis,
-        ident,
-        ty,
-        options,
-        ..
-    } = named;
-    let krate = krate_path(&options.krate);
-    let boxed = quote!(#krate::PoolBox<#ty, #ident>);
-    // The closures' type parameter: a name that no token of the declaration uses, so that it
-    // cannot hide the user's pool or item type (`pool!(F: u8)`, `pool!(P: F)`).
-    // The same for the parameters, which a unit struct of the same name would turn into a
-    // pattern (`pool!(f: u8)`).
-    let names = [ident.to_token_stream(), ty.to_token_stream()];
-    let f = fresh_ident("F", &names);
-    let f_arg = fresh_ident("f", &names);
-    let value = fresh_ident("value", &names);
-    let doc = |text: String| quote!(#[doc = #text]);
-    let pool = format!("the `{ident}` pool");
-    let panics_at_max = "\n\n# Panics\nIf the pool is at its `max`";
-    let new = doc(format!(
-        " Moves `value` into a slot of {pool}.{panics_at_max} (see [`try_new`](Self::try_new))."
-    ));
-    let try_new = doc(format!(
-        " Moves `value` into a slot of {pool}, or gives it back if the pool is at its `max`."
-    ));
-    let new_with = doc(format!(
-        " Takes a slot of {pool}, then builds the value in it with `f`.{panics_at_max} (before \
-         `f` is called), or if `f` panics (the slot goes back)."
-    ));
-    let try_new_with = doc(
-        " [`new_with`](Self::new_with), giving `f` back uncalled if the pool is at its `max`."
-            .to_owned(),
-    );
-    let new_uninit = doc(format!(
-        " Takes a slot of {pool} with uninitialized contents, to be written in place \
-         (`PoolBox::write`): no copy of a large object through the stack.{panics_at_max}."
-    ));
-    let try_new_uninit =
-        doc(" [`new_uninit`](Self::new_uninit), or `None` if the pool is at its `max`.".to_owned());
-    let pin = doc(format!(
-        " Moves `value` into a slot of {pool} and pins it there, as `Box::pin`.{panics_at_max}."
-    ));
-    let stats = doc(format!(
-        " Statistics of {pool}: see `PoolStats` for what each figure means."
-    ));
-    let take = options.recycle_mode().map(|_| {
-        let take = doc(format!(
-            " Takes an object from {pool}: one kept from a previous user, reset, or a new one \
-             built by the pool's `init` function when none is kept.{panics_at_max}, or if `init` \
-             panics."
-        ));
-        let try_take =
-            doc(" [`take`](Self::take), or `None` if the pool is at its `max`.".to_owned());
-        quote! {
-            #take
-            #[inline]
-            #[track_caller]
-            #vis fn take() -> #boxed {
-                #krate::PoolBox::take_in(#ident)
-            }
-
-            #try_take
-            #[inline]
-            #vis fn try_take() -> ::core::option::Option<#boxed> {
-                #krate::PoolBox::try_take_in(#ident)
-            }
-        }
-    });
-    quote! {
-        impl #ident {
-            #new
-            #[inline]
-            #[track_caller]
-            #vis fn new(#value: #ty) -> #boxed {
-                #krate::PoolBox::new_in(#value, #ident)
-            }
-
-            #try_new
-            #[inline]
-            // Giving the value back in `Err` is the point, whatever its size.
-            #[allow(clippy::result_large_err)]
-            #vis fn try_new(#value: #ty) -> ::core::result::Result<#boxed, #ty> {
-                #krate::PoolBox::try_new_in(#value, #ident)
-            }
-
-            #new_with
-            #[inline]
-            #[track_caller]
-            #vis fn new_with<#f: ::core::ops::FnOnce() -> #ty>(#f_arg: #f) -> #boxed {
-                #krate::PoolBox::new_with_in(#f_arg, #ident)
-            }
-
-            #try_new_with
-            #[inline]
-            #vis fn try_new_with<#f: ::core::ops::FnOnce() -> #ty>(
-                #f_arg: #f,
-            ) -> ::core::result::Result<#boxed, #f> {
-                #krate::PoolBox::try_new_with_in(#f_arg, #ident)
-            }
-
-            #new_uninit
-            #[inline]
-            #[track_caller]
-            #vis fn new_uninit(
-            ) -> #krate::PoolBox<::core::mem::MaybeUninit<#ty>, #krate::Uninit<#ident>> {
-                #krate::PoolBox::new_uninit_in(#ident)
-            }
-
-            #try_new_uninit
-            #[inline]
-            #vis fn try_new_uninit() -> ::core::option::Option<
-                #krate::PoolBox<::core::mem::MaybeUninit<#ty>, #krate::Uninit<#ident>>,
-            > {
-                #krate::PoolBox::try_new_uninit_in(#ident)
-            }
-
-            #pin
-            #[inline]
-            #[track_caller]
-            #vis fn pin(#value: #ty) -> ::core::pin::Pin<#boxed> {
-                #krate::PoolBox::pin_in(#value, #ident)
-            }
-
-            #take
-
-            #stats
-            #[inline]
-            #vis fn stats() -> #krate::PoolStats {
-                #krate::PoolStats::of::<#ident>()
-            }
-        }
-    }
-}
-
-/// `base`, or `base` with the smallest number after it, whichever no identifier in `tokens`
-/// is: a generic parameter of the expansion that cannot hide a name the user wrote.
-fn fresh_ident(base: &str, tokens: &[TokenStream]) -> syn::Ident {
-    fn collect(tokens: TokenStream, names: &mut Vec<String>) {
-        for tree in tokens {
-            match tree {
-                TokenTree::Ident(ident) => names.push(ident.to_string()),
-                TokenTree::Group(group) => collect(group.stream(), names),
-                _ => {}
-            }
-        }
-    }
-    let mut names = Vec::new();
-    for t in tokens {
-        collect(t.clone(), &mut names);
-    }
-    let name = std::iter::once(base.to_owned())
-        .chain((0..).map(|i| format!("{base}{i}")))
-        .find(|name| !names.contains(name))
-        .expect("an unused name exists");
-    syn::Ident::new(&name, Span::call_site())
-}
-
-/// The runtime crate's path. Not called when `crate = "..."` is invalid.
-pub fn krate_path(krate: &Krate) -> TokenStream {
-    match krate {
-        Krate::Path(path) => path.to_token_stream(),
-        Krate::Default | Krate::Invalid => runtime_path(),
-    }
-}
-
-/// The runtime as the user's crate names it: `::zokio_pool`, or the name a renamed dependency
-/// gives it in the user's Cargo.toml (`zp = { package = "zokio-pool" }` gives `::zp`). Inside the
-/// runtime's own package (its doc tests, whose crates depend on it as `zokio_pool`) and wherever
-/// the manifest cannot be read, `::zokio_pool`; a crate that reaches the runtime through a
-/// re-export says where with `crate = "..."`.
-fn runtime_path() -> TokenStream {
-    use proc_macro_crate::{crate_name, FoundCrate};
-    match crate_name("zokio-pool") {
-        Ok(FoundCrate::Name(name)) if name != "zokio_pool" => {
-            let ident = syn::Ident::new(&name, Span::call_site());
-            quote!(::#ident)
-        }
-        _ => quote!(::zokio_pool),
-    }
-}
-
-/// [`krate_path`] with every token spanned at `span`, for an expression whose errors point at
-/// one of the user's tokens.
-fn krate_at(krate: &Krate, span: Span) -> TokenStream {
-    respan(krate_path(krate), span)
-}
-
-/// `tokens` with every span set to `span`, so that an error on the expression they make points
-/// at one place.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let TokenTree::Group(group) = &tree {
-                let mut new = Group::new(group.delimiter(), respan(group.stream(), span));
-                new.set_span(span);
-                tree = TokenTree::Group(new);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
-}
-
-/// A count as a `usize` literal, spanned on the user's literal: a value that does not fit the
-/// target's `usize` (a 32-bit target when the macro runs on a 64-bit host) is reported there.
-fn usize_literal(count: &crate::attr::Count) -> Literal {
-    let mut n = Literal::usize_suffixed(count.value);
-    n.set_span(count.lit.span());
-    n
-}
-
-/// `ty` as a user would write it, for docs.
-fn text(ty: &syn::Type) -> String {
-    crate::valid::type_text(ty)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,8 +341,9 @@ mod tests {
             struct Message;
         });
         assert_eq!(actual.matches("compile_error").count(), 2);
-        assert!(actual.contains("unsafe impl :: zokio_pool :: Pool for Message"));
-        assert!(actual.contains("unreachable"));
+        assert!(actual.contains(
+            ":: zokio_pool :: __private :: pool_impl ! { stub impl [] for [Message] where [] ;"
+        ));
     }
 
     #[test]
@@ -605,23 +353,9 @@ mod tests {
         });
         let stub = quote! {
             const _: () = {
-                #[automatically_derived]
-                unsafe impl<'a, T: Clone> ::zokio_pool::Pool for Buffer<'a, T> where T: Copy {
-                    type Item = Self;
-
-                    #[doc(hidden)]
-                    const __CONFIG: ::zokio_pool::__private::Config =
-                        ::zokio_pool::__private::Config::of::<Self>(::zokio_pool::__private::Options::DEFAULT);
-
-                    #[doc(hidden)]
-                    fn __cache() -> &'static ::zokio_pool::__private::LocalKey<::zokio_pool::__private::LocalCache> {
-                        ::core::unreachable!()
-                    }
-
-                    #[doc(hidden)]
-                    fn __depot() -> &'static ::zokio_pool::__private::Depot {
-                        ::core::unreachable!()
-                    }
+                ::zokio_pool::__private::pool_impl! {
+                    stub impl [<'a, T: Clone>] for [Buffer<'a, T>] where [where T: Copy];
+                    item [Self];
                 }
             };
         };
@@ -725,7 +459,7 @@ mod tests {
             struct Buffer(Vec<u8>);
         });
         assert!(actual.contains("compile_error"));
-        assert!(actual.contains("unsafe impl :: zokio_pool :: RecyclePool for Buffer { }"));
+        assert!(actual.contains("stub recycle impl [] for [Buffer]"));
         assert!(actual.contains("impl :: zokio_pool :: Recycle for Buffer"));
     }
 
@@ -814,8 +548,7 @@ mod tests {
         let actual = expand_pool(quote!(pub Frames: [u8; 4096], prealoc = 1, max = 0));
         assert_eq!(actual.matches("compile_error").count(), 2);
         assert!(actual.contains("pub struct Frames ;"));
-        assert!(actual.contains("unsafe impl :: zokio_pool :: Pool for Frames"));
-        assert!(actual.contains("unreachable"));
+        assert!(actual.contains("stub impl [] for [Frames] where [] ; item [[u8 ; 4096]] ;"));
         assert!(actual.contains("pub fn new"));
     }
 

@@ -1,14 +1,15 @@
 //! What to emit for an invalid input: the errors, and a stub impl so that uses of the type
 //! elsewhere (`PoolBox<Message>`, `PoolBox::<Message>::take()`, `Frames::new(..)`) do not fail
-//! too.
+//! too. The stub comes from the runtime's `__pool_impl!`, like the real impl.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, ToTokens};
 
 use crate::ast::{unsized_kind, Input, Named, Shape};
 use crate::attr::Krate;
-use crate::expand::{self, krate_path};
+use crate::named::{marker, methods};
 use crate::symbol;
+use crate::tokens::krate_path;
 
 pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
@@ -22,15 +23,17 @@ pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
     let krate = input.krate();
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let pool = stub_pool(&krate, quote!(Self));
-    let recycle_pool = input.attrs.recycle_mode().map(|_| {
-        quote! {
-            #[automatically_derived]
-            unsafe impl #impl_generics #krate::RecyclePool for #ident #ty_generics #where_clause {}
-        }
-    });
+    let recycle = input.attrs.recycle_mode().is_some();
+    let stub = stub(
+        &krate,
+        quote!(#impl_generics),
+        quote!(#ident #ty_generics),
+        quote!(#where_clause),
+        quote!(Self),
+        recycle,
+    );
     // The `Recycle` impl that `recycle` would have made of a struct's fields.
-    let recycle = match (
+    let recycle_impl = match (
         &input.shape,
         input.attrs.flag(&symbol::RECYCLE),
         input.attrs.hook(&symbol::RESET),
@@ -48,16 +51,9 @@ pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
     quote! {
         #errors
         const _: () = {
-            #[automatically_derived]
-            unsafe impl #impl_generics #krate::Pool for #ident #ty_generics #where_clause {
-                type Item = Self;
+            #stub
 
-                #pool
-            }
-
-            #recycle_pool
-
-            #recycle
+            #recycle_impl
         };
     }
 }
@@ -66,52 +62,46 @@ pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
 /// a stub pool and the marker's functions.
 pub fn expand_named(named: &Named, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
-    let marker = expand::marker(named);
+    let marker = marker(named);
     if matches!(named.options.krate, Krate::Invalid) || unsized_kind(&named.ty).is_some() {
         return quote!(#errors #marker);
     }
     let krate = krate_path(&named.options.krate);
     let Named { ident, ty, .. } = named;
-    let pool = stub_pool(&krate, quote!(#ty));
-    let recycle_pool = named.options.recycle_mode().map(|_| {
-        quote! {
-            #[automatically_derived]
-            unsafe impl #krate::RecyclePool for #ident {}
-        }
-    });
-    let methods = expand::methods(named);
+    let stub = stub(
+        &krate,
+        TokenStream::new(),
+        ident.to_token_stream(),
+        TokenStream::new(),
+        ty.to_token_stream(),
+        named.options.recycle_mode().is_some(),
+    );
+    let methods = methods(named);
     quote! {
         #errors
         #marker
         const _: () = {
-            #[automatically_derived]
-            unsafe impl #krate::Pool for #ident {
-                type Item = #ty;
-
-                #pool
-            }
-
-            #recycle_pool
+            #stub
         };
         #methods
     }
 }
 
-/// The items of a stub `impl Pool`, which is never used: the build fails with the errors.
-fn stub_pool(krate: &TokenStream, item: TokenStream) -> TokenStream {
+/// The runtime's stub `impl Pool` (and `RecyclePool`), which is never used: the build fails
+/// with the errors.
+fn stub(
+    krate: &TokenStream,
+    impl_generics: TokenStream,
+    self_ty: TokenStream,
+    where_clause: TokenStream,
+    item: TokenStream,
+    recycle: bool,
+) -> TokenStream {
+    let recycle = recycle.then(|| quote!(recycle));
     quote! {
-        #[doc(hidden)]
-        const __CONFIG: #krate::__private::Config =
-            #krate::__private::Config::of::<#item>(#krate::__private::Options::DEFAULT);
-
-        #[doc(hidden)]
-        fn __cache() -> &'static #krate::__private::LocalKey<#krate::__private::LocalCache> {
-            ::core::unreachable!()
-        }
-
-        #[doc(hidden)]
-        fn __depot() -> &'static #krate::__private::Depot {
-            ::core::unreachable!()
+        #krate::__private::pool_impl! {
+            stub #recycle impl [#impl_generics] for [#self_ty] where [#where_clause];
+            item [#item];
         }
     }
 }

@@ -5,11 +5,14 @@
 //! exact version (the code the macros emit calls hidden items of the runtime that may change in
 //! any release).
 //!
-//! The implementation reads one step per module, for both macros: `ast` turns the input into our
-//! own types, `attr` parses the pool options (one parser for `#[pool(...)]` and for `pool!`'s
-//! list), `valid` checks the whole, `expand` emits the `unsafe impl Pool`, and `fallback` emits
-//! every error (with a stub impl) when the input is invalid; `ctxt` collects the errors of all
-//! steps so that one build reports every one of them.
+//! The implementation reads one step per module, for both macros: `symbol` is the table of pool
+//! options, `ast` turns the input into our own types, `attr` parses the options into the model
+//! (one parser for `#[pool(...)]` and for `pool!`'s list; `suggest` finds what a typo meant),
+//! `valid` checks the whole, `expand` calls the runtime's `__pool_impl!` (which emits the
+//! `unsafe impl Pool` through its own `$crate`: this crate emits no `unsafe` code), `named`
+//! emits `pool!`'s marker and its functions, and `fallback` emits every error (with a stub) when
+//! the input is invalid; `ctxt` collects the errors of all steps so that one build reports every
+//! one of them, and `tokens` holds the helpers the emitting modules share.
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -17,8 +20,10 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
+mod named;
 mod suggest;
 mod symbol;
+mod tokens;
 mod valid;
 
 use proc_macro::TokenStream;

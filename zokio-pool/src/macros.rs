@@ -73,6 +73,45 @@ macro_rules! __pool_impl {
         #[automatically_derived]
         unsafe impl $crate::RecyclePool for $pool {}
     };
+    // A stub, emitted with the errors of an invalid input so that the input's other uses do not
+    // fail too: the build fails anyway. Its functions panic, so it hands out no slot and relies
+    // on no part of the contract, whatever its generics.
+    (
+        stub impl [$($generics:tt)*] for [$($pool:tt)+] where [$($where:tt)*];
+        item [$item:ty];
+    ) => {
+        #[automatically_derived]
+        unsafe impl $($generics)* $crate::Pool for $($pool)+ $($where)* {
+            type Item = $item;
+
+            #[doc(hidden)]
+            const __CONFIG: $crate::__private::Config =
+                $crate::__private::Config::of::<$item>($crate::__private::Options::DEFAULT);
+
+            #[doc(hidden)]
+            fn __cache() -> &'static $crate::__private::LocalKey<$crate::__private::LocalCache> {
+                ::core::unreachable!()
+            }
+
+            #[doc(hidden)]
+            fn __depot() -> &'static $crate::__private::Depot {
+                ::core::unreachable!()
+            }
+        }
+    };
+    (
+        stub recycle impl [$($generics:tt)*] for [$($pool:tt)+] where [$($where:tt)*];
+        item [$item:ty];
+    ) => {
+        $crate::__pool_impl! {
+            stub impl [$($generics)*] for [$($pool)+] where [$($where)*];
+            item [$item];
+        }
+
+        // `take` must resolve; it panics like every function of the stub.
+        #[automatically_derived]
+        unsafe impl $($generics)* $crate::RecyclePool for $($pool)+ $($where)* {}
+    };
     (@items $item:ty, $static_item:ty, [$($option:ident ($($value:expr)?))*]) => {
         #[doc(hidden)]
         const __CONFIG: $crate::__private::Config = $crate::__private::Config::of::<$item>(
