@@ -22,7 +22,10 @@ use crate::stats::PoolStats;
 /// - `__depot()` always returns the same depot, created with `Depot::new(Self::__CONFIG)`, and
 ///   shared only with pools whose config has the same slot size and alignment;
 /// - `__cache()` always returns the same key, whose cache is used with that depot only;
-/// - `__RECYCLE` is `Some` exactly when `__CONFIG` was made with `Options::recycle`;
+/// - `__RECYCLE` is `Some` only when `__CONFIG` was made with `Options::recycle` (whose slots
+///   have the header where a free slot records whether it keeps an object). A pool with a
+///   recycling config and no hooks keeps nothing itself: every slot it gives back is marked
+///   empty, which is valid in either mode (this is `Uninit<P>` of a recycling `P`);
 /// - when `__RECYCLE` is `Some`, `Self::Item` is `Send` and `Unpin`. A kept object stays in its
 ///   free slot, and free slots move between threads (the depot, cross-thread drops, the
 ///   thread-exit flush), so a `!Send` item would reach another thread through the pool itself;
@@ -102,10 +105,13 @@ impl<P: ?Sized> core::fmt::Debug for Uninit<P> {
     }
 }
 
-// SAFETY: `MaybeUninit<P::Item>` has the layout of `P::Item`, so `P`'s config, depot and cache
-// (which satisfy the contract for `P::Item`) satisfy it for `MaybeUninit<P::Item>` too. It has no
-// recycle hooks of its own: a slot given back through `Uninit<P>` is marked empty (raw::release),
-// which is valid in either mode.
+// SAFETY: `MaybeUninit<P::Item>` has the layout of `P::Item`, so `P`'s config (equal to
+// `Config::of::<MaybeUninit<P::Item>>` with `P`'s options), depot and cache satisfy the first
+// three bullets for `MaybeUninit<P::Item>` too. `__RECYCLE` is `None`, which the fourth bullet
+// allows whatever `P`'s config: a slot given back through `Uninit<P>` is marked empty
+// (`raw::release`). The fifth bullet asks nothing of a pool without hooks. `Uninit<P>` has no
+// public constructor, so the only boxes of it are made by `PoolBox::new_uninit*`, which take
+// their slot from `P` (dropping a kept object as `P::Item`) and hand it over empty.
 #[diagnostic::do_not_recommend]
 unsafe impl<P: Pool> Pool for Uninit<P> {
     type Item = MaybeUninit<P::Item>;

@@ -32,14 +32,17 @@
 //! back while this thread's cache and the pool's depot already hold `N` free slots. An object
 //! whose reset panics is dropped, not kept; the panic goes on.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
 use std::hash::BuildHasher;
+use std::sync::{Mutex, RwLock, TryLockError};
 
 /// Resetting a value in place to its empty state, keeping its allocations.
 ///
 /// Implemented for the standard collections (cleared, capacity kept), `String`, `Option`
-/// (`None`), `Box` (the boxed value reset, the box kept), tuples and arrays of `Recycle` values,
-/// and the primitive types (zero, `false`, `'\0'`). `#[derive(Pooled)]` with `#[pool(recycle)]`
+/// (`None`), `Box` (the boxed value reset, the box kept), `Mutex`, `RwLock`, `RefCell` and
+/// `Cell` (the value inside reset; a poisoned lock is cleared), tuples and arrays of `Recycle`
+/// values, and the primitive types (zero, `false`, `'\0'`). `#[derive(Pooled)]` with `#[pool(recycle)]`
 /// implements it for a struct by recycling every field.
 ///
 /// ```
@@ -322,6 +325,61 @@ impl<T: Recycle, const N: usize> Recycle for [T; N] {
     }
 }
 
+/// The value inside is reset through the lock, which is then no longer poisoned (the reset makes
+/// the value valid again). A recycled mutex is owned by its pool, so no guard can be held.
+impl<T: Recycle + ?Sized> Recycle for Mutex<T> {
+    fn reset(&mut self) {
+        self.get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .reset();
+        self.clear_poison();
+    }
+    /// The value's, or 0 while another handle holds the lock (never, for a recycled mutex).
+    fn kept_capacity(&self) -> usize {
+        match self.try_lock() {
+            Ok(value) => value.kept_capacity(),
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().kept_capacity(),
+            Err(TryLockError::WouldBlock) => 0,
+        }
+    }
+}
+
+/// The value inside is reset through the lock, which is then no longer poisoned.
+impl<T: Recycle + ?Sized> Recycle for RwLock<T> {
+    fn reset(&mut self) {
+        self.get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .reset();
+        self.clear_poison();
+    }
+    /// The value's, or 0 while a writer holds the lock (never, for a recycled lock).
+    fn kept_capacity(&self) -> usize {
+        match self.try_read() {
+            Ok(value) => value.kept_capacity(),
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().kept_capacity(),
+            Err(TryLockError::WouldBlock) => 0,
+        }
+    }
+}
+
+/// The value inside is reset in place.
+impl<T: Recycle + ?Sized> Recycle for RefCell<T> {
+    fn reset(&mut self) {
+        self.get_mut().reset();
+    }
+    /// The value's, or 0 while it is borrowed mutably (never, for a recycled cell).
+    fn kept_capacity(&self) -> usize {
+        self.try_borrow().map_or(0, |value| value.kept_capacity())
+    }
+}
+
+/// The value inside is reset in place.
+impl<T: Recycle> Recycle for Cell<T> {
+    fn reset(&mut self) {
+        self.get_mut().reset();
+    }
+}
+
 macro_rules! recycle_to_default {
     ($($t:ty),*) => {$(
         /// Reset to its default value.
@@ -398,6 +456,43 @@ mod tests {
         let mut s = String::from("hello");
         s.reset();
         assert_eq!((s.as_str(), s.kept_capacity() >= 5), ("", true));
+    }
+
+    #[test]
+    fn locks_and_cells_reset_the_value_inside_and_keep_its_capacity() {
+        use std::cell::RefCell;
+        use std::sync::{Arc, Mutex, RwLock};
+
+        let mut m = Mutex::new(vec![1u8; 64]);
+        assert_eq!(m.kept_capacity(), 64);
+        m.reset();
+        assert!(m.lock().unwrap().is_empty());
+        assert_eq!(m.kept_capacity(), 64);
+
+        // A poisoned mutex is reset and no longer poisoned.
+        let poisoned = Arc::new(Mutex::new(String::from("data")));
+        let p = Arc::clone(&poisoned);
+        let _ = std::thread::spawn(move || {
+            let _guard = p.lock().unwrap();
+            panic!("poison the lock");
+        })
+        .join();
+        let mut m = Arc::try_unwrap(poisoned).unwrap();
+        assert!(m.is_poisoned());
+        m.reset();
+        assert!(!m.is_poisoned() && m.lock().unwrap().is_empty());
+
+        let mut l = RwLock::new(vec![1u32; 8]);
+        l.reset();
+        assert!(l.read().unwrap().is_empty() && l.kept_capacity() >= 8);
+
+        let mut c = RefCell::new(String::from("x"));
+        c.reset();
+        assert!(c.borrow().is_empty() && c.kept_capacity() >= 1);
+
+        let mut n = std::cell::Cell::new(7u64);
+        n.reset();
+        assert_eq!(n.get(), 0);
     }
 
     #[test]
