@@ -671,10 +671,11 @@ impl<T: Hash, P: Pool<Item = T>> Hash for PoolBox<T, P> {
     }
 }
 
-/// A clone is a new object in a new slot of the same pool.
+/// A clone is a new object in a new slot of the same pool; `clone_from` clones in place, in
+/// the box's own slot, as `Box` does.
 ///
 /// # Panics
-/// If the pool is at its `max`.
+/// `clone` panics if the pool is at its `max`; `clone_from` takes no slot and never does.
 impl<T: Clone, P: Pool<Item = T>> Clone for PoolBox<T, P> {
     #[track_caller]
     fn clone(&self) -> Self {
@@ -682,6 +683,10 @@ impl<T: Clone, P: Pool<Item = T>> Clone for PoolBox<T, P> {
             Ok(b) => b,
             Err(_) => exhausted::<P>(),
         }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        (**self).clone_from(&**source);
     }
 }
 
