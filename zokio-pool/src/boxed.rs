@@ -348,9 +348,30 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     #[inline(always)]
     fn try_new_in_pool(value: T) -> Result<Self, T> {
-        // The closure only moves `value`; given back uncalled at the limit, calling it gives the
-        // value back.
-        Self::try_new_with_in_pool(move || value).map_err(|f| f())
+        let Some(taken) = raw::alloc_uncommitted::<P>() else {
+            return Err(value);
+        };
+        if taken.kept {
+            raw::commit::<P>(&taken); // before the kept object's `Drop`, user code
+                                      // SAFETY: the slot is ours; if dropping the kept object panics, the guard gives
+                                      // back a slot in which no object is left.
+            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+            P::__depot().count_discarded();
+            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
+            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
+            mem::forget(guard);
+            // SAFETY: the object's place is aligned and large enough for a T (Config::of).
+            unsafe { taken.object.as_ptr().write(value) };
+        } else {
+            // The value goes in first, then the slot leaves the cache: no code runs between
+            // (see `raw::alloc_uncommitted`).
+            // SAFETY: the object's place is aligned and large enough for a T (Config::of), and
+            // no other handle has the slot.
+            unsafe { taken.object.as_ptr().write(value) };
+            raw::commit::<P>(&taken);
+        }
+        // SAFETY: a slot of P holding an initialized T.
+        Ok(unsafe { Self::from_object(taken.object) })
     }
 
     #[inline(always)]
@@ -362,6 +383,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         // back a slot in which no object is left.
         let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
         if taken.kept {
+            P::__depot().count_discarded();
             // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
             unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
         }
@@ -379,6 +401,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
             // SAFETY: the slot is ours; if the kept object's drop panics, the guard gives the
             // slot back empty.
             let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+            P::__depot().count_discarded();
             // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
             unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
             mem::forget(guard);
@@ -548,6 +571,16 @@ impl<P: Pool> Drop for Discard<P> {
     }
 }
 
+/// Recycle mode's [`Discard`]: counts the object in `PoolStats::discarded` first.
+struct DiscardKept<P: Pool>(NonNull<P::Item>);
+
+impl<P: Pool> Drop for DiscardKept<P> {
+    fn drop(&mut self) {
+        P::__depot().count_discarded();
+        drop(Discard::<P>(self.0));
+    }
+}
+
 /// Recycle mode's drop: reset the object in place and keep it, unless it is over a bound.
 ///
 /// # Safety
@@ -555,7 +588,7 @@ impl<P: Pool> Drop for Discard<P> {
 #[inline]
 unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     // If the reset panics, the object is dropped and its slot given back empty.
-    let discard = Discard::<P>(object);
+    let discard = DiscardKept::<P>(object);
     // SAFETY: the object is valid and ours (the caller's contract).
     (r.reset)(unsafe { &mut *object.as_ptr() });
     // SAFETY: as above.
@@ -567,7 +600,7 @@ unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     if keep {
         mem::forget(discard);
         // SAFETY: the object is valid and reset; the pool recycles.
-        unsafe { raw::release_kept::<P>(object) };
+        unsafe { raw::release_kept::<P>(object, capacity) };
     }
 }
 
