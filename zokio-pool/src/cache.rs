@@ -70,7 +70,13 @@ impl PubUsize {
     /// Adds one (owner only): a relaxed load and store, one `inc` on memory.
     #[inline(always)]
     fn bump(&self) {
-        self.0.store(self.0.load(Relaxed).wrapping_add(1), Relaxed)
+        self.add(1);
+    }
+
+    /// Adds `n`, wrapping (owner only): a relaxed load and store, one `add` on memory.
+    #[inline(always)]
+    fn add(&self, n: usize) {
+        self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed)
     }
 }
 
@@ -532,13 +538,11 @@ impl LocalCache {
             return;
         }
         if given {
-            self.kept.set(self.kept.get().wrapping_add(1));
-            self.kept_capacity
-                .set(self.kept_capacity.get().wrapping_add(capacity));
+            self.kept.add(1);
+            self.kept_capacity.add(capacity);
         } else {
-            self.kept.set(self.kept.get().wrapping_sub(1));
-            self.kept_capacity
-                .set(self.kept_capacity.get().wrapping_sub(capacity));
+            self.kept.add(1usize.wrapping_neg());
+            self.kept_capacity.add(capacity.wrapping_neg());
         }
     }
 
