@@ -78,7 +78,7 @@ impl<T: Pooled> PoolBox<T> {
     /// Moves `value` into a slot of `T`'s pool.
     ///
     /// # Panics
-    /// If the pool has a `max` and no free slot is left (see [`try_new`](Self::try_new)).
+    /// If the pool has a `max` and `max` objects are live (see [`try_new`](Self::try_new)).
     #[inline]
     #[track_caller]
     pub fn new(value: T) -> Self {
@@ -90,9 +90,9 @@ impl<T: Pooled> PoolBox<T> {
 
     /// Moves `value` into a slot, or gives it back if the pool is at its `max`.
     ///
-    /// A pool has no free slot for this thread when it has reserved `max` slots and every one
-    /// is live or cached by another thread (each thread caches at most 2M + 1 free slots, M being
-    /// the `cache` option).
+    /// `max` counts live objects on every thread together: with `max - k` live, `k` more calls
+    /// succeed, on any thread, even while other threads' caches hold free slots (the pool then
+    /// reserves a few slots past `max`; see the README's cost model).
     ///
     /// ```
     /// use zokio_pool::{PoolBox, Pooled};
