@@ -7,14 +7,52 @@
 //! producer thread, freed on this one; for the contenders that can do it). `list` prints the
 //! names of the pairs and batches. The contenders are those of the benches
 //! (`benches/contenders/`), the same code.
+//!
+//! One contender exists here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
+//! 64 B object with a `max` (far above what the scenarios hold), to measure what a `max` costs.
 
 #[path = "../benches/contenders/mod.rs"]
 mod contenders;
 
 use contenders::{
-    batch, each, each_shared, pair, two_threads, Contender, Object, Page, Small, Visit,
+    batch, each, each_shared, pair, two_threads, Contender, Named, Object, Page, Small, Visit,
     VisitShared, LIVE,
 };
+use zokio_pool::PoolBox;
+
+zokio_pool::pool!(
+    /// `Small`'s pool with a `max`.
+    SmallMax: Small, max = 1_000_000
+);
+
+/// `PoolBox::new` on [`SmallMax`]: the cost of a `max` (a reservation per object).
+struct ZokioMax;
+
+impl Named for ZokioMax {
+    const NAME: &'static str = "zokio-pool max";
+    const KEY: &'static str = "pool-max";
+}
+
+impl Contender<Small> for ZokioMax {
+    type Pool = ();
+    type Handle<'p> = PoolBox<Small, SmallMax>;
+
+    fn pool() {}
+
+    #[inline(always)]
+    fn alloc(_: &(), i: u64) -> Self::Handle<'static> {
+        // As the `pool` contender writes a 64 B object.
+        SmallMax::new(Small {
+            id: i,
+            body: [0; 7],
+        })
+    }
+
+    #[inline(always)]
+    fn free(_: &(), h: Self::Handle<'_>) {
+        drop(h);
+    }
+}
 
 /// What to run.
 struct Job<'a> {
@@ -112,6 +150,7 @@ fn main() {
         done: false,
     };
     match (size, shape) {
+        ("64", _) if key == ZokioMax::KEY => Visit::<Small>::visit::<ZokioMax>(&mut job),
         ("64", "-two") => each_shared::<Small>(&mut job),
         ("4096", "-two") => each_shared::<Page>(&mut job),
         ("64", _) => each::<Small>(&mut job),

@@ -381,3 +381,74 @@ fn drop_on_discard_runs_drop_only_for_discarded_objects() {
     drop(b); // one free slot at hand (`max_idle = 1`): discarded, so dropped
     assert!(LOGGED_DROPS.load(SeqCst) >= 1);
 }
+
+#[test]
+fn stats_count_kept_objects_their_capacity_and_the_discarded_ones() {
+    zokio_pool::pool!(Idle4: Vec<u8>, recycle, max_idle = 4, max_capacity = 1000);
+
+    let boxes: Vec<_> = (0..10)
+        .map(|_| {
+            let mut b = Idle4::take();
+            b.reserve_exact(100);
+            b
+        })
+        .collect();
+    assert!(boxes.iter().all(|b| b.capacity() == 100));
+    drop(boxes); // the first 4 are kept, then max_idle discards 6
+    let s = Idle4::stats();
+    if CHECKING_MODE {
+        assert_eq!((s.discarded, s.kept, s.kept_capacity), (10, 0, 0), "{s:?}");
+        return;
+    }
+    assert_eq!((s.discarded, s.kept, s.kept_capacity), (6, 4, 400), "{s:?}");
+
+    // The 6 empty slots come first (last in, first out), then a kept object.
+    let taken: Vec<_> = (0..7).map(|_| Idle4::take()).collect();
+    let s = Idle4::stats();
+    assert_eq!((s.discarded, s.kept, s.kept_capacity), (6, 3, 300), "{s:?}");
+    // The first one dropped, a new and empty Vec, is kept (idle 3 -> 4); 6 are discarded.
+    drop(taken);
+    let s = Idle4::stats();
+    assert_eq!(
+        (s.discarded, s.kept, s.kept_capacity),
+        (12, 4, 300),
+        "{s:?}"
+    );
+
+    // A giant buffer is discarded by max_capacity.
+    let mut giant = Idle4::take();
+    giant.reserve_exact(5000);
+    let s = Idle4::stats();
+    assert_eq!(
+        (s.kept, s.kept_capacity),
+        (4, 300),
+        "an empty slot was taken: {s:?}"
+    );
+    drop(giant);
+    assert_eq!(Idle4::stats().discarded, 13);
+}
+
+#[test]
+fn a_panicking_reset_counts_as_a_discard() {
+    #[derive(Pooled, Default)]
+    #[pool(reset = Self::explode)]
+    struct Fragile(u8);
+
+    impl Fragile {
+        fn explode(&mut self) {
+            if self.0 == 1 {
+                panic!("reset failed");
+            }
+        }
+    }
+
+    let mut f = PoolBox::<Fragile>::take();
+    f.0 = 1;
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(f))).is_err());
+    let s = Fragile::pool_stats();
+    assert_eq!((s.discarded, s.kept, s.live), (1, 0, 0), "{s:?}");
+    drop(PoolBox::<Fragile>::take());
+    let s = Fragile::pool_stats();
+    let kept = usize::from(!CHECKING_MODE);
+    assert_eq!((s.discarded, s.kept), (2 - kept, kept), "{s:?}");
+}

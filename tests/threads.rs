@@ -1,5 +1,5 @@
 //! Boxes that cross threads: slots come back to the dropping thread's cache, magazines move
-//! through the depot, and the statistics are exact once the threads have exited.
+//! through the depot, and the statistics are exact, for idle threads as for exited ones.
 
 use std::cell::Cell;
 use std::sync::mpsc;

@@ -78,7 +78,7 @@ impl<T: Pooled> PoolBox<T> {
     /// Moves `value` into a slot of `T`'s pool.
     ///
     /// # Panics
-    /// If the pool has a `max` and no free slot is left (see [`try_new`](Self::try_new)).
+    /// If the pool has a `max` and `max` objects are live (see [`try_new`](Self::try_new)).
     #[inline]
     #[track_caller]
     pub fn new(value: T) -> Self {
@@ -90,9 +90,9 @@ impl<T: Pooled> PoolBox<T> {
 
     /// Moves `value` into a slot, or gives it back if the pool is at its `max`.
     ///
-    /// A pool has no free slot for this thread when it has reserved `max` slots and every one
-    /// is live or cached by another thread (each thread caches at most 2M + 1 free slots, M being
-    /// the `cache` option).
+    /// `max` counts live objects on every thread together: with `max - k` live, `k` more calls
+    /// succeed, on any thread, even while other threads' caches hold free slots (the pool then
+    /// reserves a few slots past `max`; see the README's cost model).
     ///
     /// ```
     /// use zokio_pool::{PoolBox, Pooled};
@@ -348,9 +348,30 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     #[inline(always)]
     fn try_new_in_pool(value: T) -> Result<Self, T> {
-        // The closure only moves `value`; given back uncalled at the limit, calling it gives the
-        // value back.
-        Self::try_new_with_in_pool(move || value).map_err(|f| f())
+        let Some(taken) = raw::alloc_uncommitted::<P>() else {
+            return Err(value);
+        };
+        if taken.kept {
+            raw::commit::<P>(&taken); // before the kept object's `Drop`, user code
+                                      // SAFETY: the slot is ours; if dropping the kept object panics, the guard gives
+                                      // back a slot in which no object is left.
+            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+            P::__depot().count_discarded();
+            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
+            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
+            mem::forget(guard);
+            // SAFETY: the object's place is aligned and large enough for a T (Config::of).
+            unsafe { taken.object.as_ptr().write(value) };
+        } else {
+            // The value goes in first, then the slot leaves the cache: no code runs between
+            // (see `raw::alloc_uncommitted`).
+            // SAFETY: the object's place is aligned and large enough for a T (Config::of), and
+            // no other handle has the slot.
+            unsafe { taken.object.as_ptr().write(value) };
+            raw::commit::<P>(&taken);
+        }
+        // SAFETY: a slot of P holding an initialized T.
+        Ok(unsafe { Self::from_object(taken.object) })
     }
 
     #[inline(always)]
@@ -362,6 +383,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         // back a slot in which no object is left.
         let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
         if taken.kept {
+            P::__depot().count_discarded();
             // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
             unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
         }
@@ -379,6 +401,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
             // SAFETY: the slot is ours; if the kept object's drop panics, the guard gives the
             // slot back empty.
             let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
+            P::__depot().count_discarded();
             // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
             unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
             mem::forget(guard);
@@ -548,6 +571,16 @@ impl<P: Pool> Drop for Discard<P> {
     }
 }
 
+/// Recycle mode's [`Discard`]: counts the object in `PoolStats::discarded` first.
+struct DiscardKept<P: Pool>(NonNull<P::Item>);
+
+impl<P: Pool> Drop for DiscardKept<P> {
+    fn drop(&mut self) {
+        P::__depot().count_discarded();
+        drop(Discard::<P>(self.0));
+    }
+}
+
 /// Recycle mode's drop: reset the object in place and keep it, unless it is over a bound.
 ///
 /// # Safety
@@ -555,7 +588,7 @@ impl<P: Pool> Drop for Discard<P> {
 #[inline]
 unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     // If the reset panics, the object is dropped and its slot given back empty.
-    let discard = Discard::<P>(object);
+    let discard = DiscardKept::<P>(object);
     // SAFETY: the object is valid and ours (the caller's contract).
     (r.reset)(unsafe { &mut *object.as_ptr() });
     // SAFETY: as above.
@@ -567,7 +600,7 @@ unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     if keep {
         mem::forget(discard);
         // SAFETY: the object is valid and reset; the pool recycles.
-        unsafe { raw::release_kept::<P>(object) };
+        unsafe { raw::release_kept::<P>(object, capacity) };
     }
 }
 
@@ -671,10 +704,11 @@ impl<T: Hash, P: Pool<Item = T>> Hash for PoolBox<T, P> {
     }
 }
 
-/// A clone is a new object in a new slot of the same pool.
+/// A clone is a new object in a new slot of the same pool; `clone_from` clones in place, in
+/// the box's own slot, as `Box` does.
 ///
 /// # Panics
-/// If the pool is at its `max`.
+/// `clone` panics if the pool is at its `max`; `clone_from` takes no slot and never does.
 impl<T: Clone, P: Pool<Item = T>> Clone for PoolBox<T, P> {
     #[track_caller]
     fn clone(&self) -> Self {
@@ -682,6 +716,10 @@ impl<T: Clone, P: Pool<Item = T>> Clone for PoolBox<T, P> {
             Ok(b) => b,
             Err(_) => exhausted::<P>(),
         }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        (**self).clone_from(&**source);
     }
 }
 

@@ -14,10 +14,100 @@
 use core::cell::{Cell, RefCell};
 use core::mem::size_of;
 use core::ptr::{null_mut, NonNull};
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 use std::thread::LocalKey;
 
-use crate::depot::{Depot, Refill};
+use crate::depot::{Depot, Inner, Refill};
 use crate::magazine::{Magazine, Round};
+
+/// A `Cell` that a statistics reader on another thread may load.
+///
+/// Only the owning thread stores, with relaxed atomic stores (plain stores on x86-64 and
+/// AArch64). The owner reads with plain, non-atomic loads, which race with nothing: the only
+/// writes are its own, and a reader's atomic load does not conflict with a read. LLVM moves no
+/// memory access across an atomic load or store, so the hot path must not put one between
+/// building a value and writing it to its slot: it would build the value on the stack and copy
+/// it (8 more instructions per 64 B pair, measured with callgrind). Owner reads are plain for
+/// that reason, and the stores that take a slot come after the value is written (see
+/// `raw::alloc_uncommitted`). `add` is a relaxed load and store, which LLVM folds into one
+/// `inc` on memory.
+macro_rules! published {
+    ($(#[$m:meta])* $name:ident, $atomic:ty, $value:ty) => {
+        $(#[$m])*
+        struct $name($atomic);
+
+        impl $name {
+            const fn new(v: $value) -> Self {
+                $name(<$atomic>::new(v))
+            }
+
+            /// The value, read by the owning thread (the only one that stores).
+            #[inline(always)]
+            fn get(&self) -> $value {
+                // SAFETY: the pointer is valid and aligned for the value. Only the owning
+                // thread stores, and only the owning thread calls `get` (readers on other
+                // threads call `load`), so this non-atomic read comes after every store in
+                // program order and conflicts with no access: no data race.
+                unsafe { self.0.as_ptr().read() }
+            }
+
+            #[inline(always)]
+            fn set(&self, v: $value) {
+                self.0.store(v, Relaxed)
+            }
+
+            /// The value, read from any thread.
+            #[inline(always)]
+            fn load(&self) -> $value {
+                self.0.load(Relaxed)
+            }
+        }
+    };
+}
+
+impl PubUsize {
+    /// Adds one (owner only): a relaxed load and store, one `inc` on memory.
+    #[inline(always)]
+    fn bump(&self) {
+        self.add(1);
+    }
+
+    /// Adds `n`, wrapping (owner only): a relaxed load and store, one `add` on memory.
+    #[inline(always)]
+    fn add(&self, n: usize) {
+        self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed)
+    }
+}
+
+published!(
+    /// A published `usize`.
+    PubUsize, AtomicUsize, usize
+);
+published!(
+    /// A published `bool`.
+    PubBool, AtomicBool, bool
+);
+published!(
+    /// A published slot pointer.
+    PubSlot, AtomicPtr<u8>, *mut u8
+);
+published!(
+    /// A published pointer into a magazine array.
+    PubRound, AtomicPtr<Round>, *mut Round
+);
+
+/// What a reader sums of a cache: its counters since the last fold.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Unfolded {
+    pub(crate) handed: usize,
+    pub(crate) returned: usize,
+    pub(crate) fresh: usize,
+    /// Kept objects given back minus those taken (wrapping: may be "negative").
+    pub(crate) kept: usize,
+    /// The same for their `kept_capacity` (wrapping).
+    pub(crate) kept_capacity: usize,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -43,33 +133,45 @@ enum State {
 /// tests `top == high` before it looks at `hot`, so it never stores into an inactive cache.)
 /// Bookkeeping on the hot path is one counter, `handed`; the number of slots given back is
 /// derived from it when it is needed (see `LocalCache::unfolded`).
+///
+/// The fields that statistics read (`hot`, `top`, `low`, `prev_full`, `handed`, `fresh`,
+/// `base`, `kept`, `kept_capacity`) are published: relaxed atomics that only the owner stores.
+/// An active cache is listed in its depot (under the depot's lock), so that `PoolStats` can add
+/// up what every live thread has not folded yet; `close` takes it off the list at thread exit,
+/// before the thread's TLS memory goes away. Every change that moves counts between the cache
+/// and the depot (a fold, a magazine exchange, activation, closing) happens under the depot's
+/// lock, so a reader, who holds it too, sees each either wholly or not at all.
 #[doc(hidden)]
 #[repr(C)] // the hot fields first, in one cache line
 pub struct LocalCache {
     /// The most recently freed slot, or null (always null while not active).
-    hot: Cell<*mut u8>,
+    hot: PubSlot,
     /// One past the last free slot of the loaded array.
-    top: Cell<*mut Round>,
+    top: PubRound,
     /// The loaded array.
-    low: Cell<*mut Round>,
+    low: PubRound,
     /// One past the end of the loaded array.
     high: Cell<*mut Round>,
     /// Slots handed out since the last fold.
-    handed: Cell<usize>,
+    handed: PubUsize,
     /// The previous array (null until the cache needs a second one).
     prev: Cell<*mut Round>,
     /// Whether `prev` holds M free slots (else it holds none).
-    prev_full: Cell<bool>,
+    prev_full: PubBool,
     state: Cell<State>,
     /// Never-used slots taken from the depot: the next one and how many are left.
     fresh_next: Cell<*mut u8>,
     fresh_left: Cell<usize>,
     /// Fresh slots handed out since the last fold.
-    fresh: Cell<usize>,
+    fresh: PubUsize,
     /// Balances slots moved in and out by the slow paths, so that
     /// `returned = handed + held - base` (wrapping) counts the slots given back since the last
     /// fold, `held` being the slots in the two magazines.
-    base: Cell<usize>,
+    base: PubUsize,
+    /// Recycle mode: kept objects given back minus kept objects taken since the last fold, and
+    /// the same for their `kept_capacity` (both wrapping).
+    kept: PubUsize,
+    kept_capacity: PubUsize,
 }
 
 impl core::fmt::Debug for LocalCache {
@@ -90,18 +192,20 @@ impl LocalCache {
     /// A cache that has not been used yet.
     pub const fn new() -> LocalCache {
         LocalCache {
-            hot: Cell::new(null_mut()),
-            top: Cell::new(null_mut()),
-            low: Cell::new(null_mut()),
+            hot: PubSlot::new(null_mut()),
+            top: PubRound::new(null_mut()),
+            low: PubRound::new(null_mut()),
             high: Cell::new(null_mut()),
-            handed: Cell::new(0),
+            handed: PubUsize::new(0),
             prev: Cell::new(null_mut()),
-            prev_full: Cell::new(false),
+            prev_full: PubBool::new(false),
             state: Cell::new(State::Unregistered),
             fresh_next: Cell::new(null_mut()),
             fresh_left: Cell::new(0),
-            fresh: Cell::new(0),
-            base: Cell::new(0),
+            fresh: PubUsize::new(0),
+            base: PubUsize::new(0),
+            kept: PubUsize::new(0),
+            kept_capacity: PubUsize::new(0),
         }
     }
 
@@ -124,10 +228,22 @@ impl LocalCache {
     /// [`pop_array`](Self::pop_array), is called out of line (see `raw::alloc`).
     #[inline(always)]
     pub(crate) fn take_hot(&self) -> Option<NonNull<u8>> {
-        let hot = NonNull::new(self.hot.get())?;
-        self.hot.set(null_mut());
-        self.handed.set(self.handed.get() + 1);
+        let hot = self.peek_hot()?;
+        self.commit_hot();
         Some(hot)
+    }
+
+    /// The hot slot, left in place: [`commit_hot`](Self::commit_hot) takes it.
+    #[inline(always)]
+    pub(crate) fn peek_hot(&self) -> Option<NonNull<u8>> {
+        NonNull::new(self.hot.get())
+    }
+
+    /// Takes the hot slot that [`peek_hot`](Self::peek_hot) returned (nothing ran between).
+    #[inline(always)]
+    pub(crate) fn commit_hot(&self) {
+        self.hot.set(null_mut());
+        self.handed.bump();
     }
 
     /// `pop` when `hot` is empty: a slot from the loaded array, the next one moved up to `hot`.
@@ -162,7 +278,7 @@ impl LocalCache {
         } else {
             self.top.set(top);
         }
-        self.handed.set(self.handed.get() + 1);
+        self.handed.bump();
         Some(slot)
     }
 
@@ -220,22 +336,24 @@ impl LocalCache {
         // fresh slot is then handed out only when no free slot is left, so on one thread every
         // fresh slot marks a new peak of live objects, which `observe_live` below records.
         if self.fresh_left.get() == 0 || depot.free_slots() > 0 {
-            let (handed, returned, _) = self.unfolded(magazine);
-            depot.observe_live(handed, returned);
-            self.fold(depot);
+            let mut inner = depot.lock();
+            self.fold(depot, &mut inner);
+            depot.observe_live(0, 0);
             let mut array = self.loaded_array();
             let refill = if self.fresh_left.get() == 0 {
-                depot.refill(&mut array, magazine)
+                depot.refill_locked(&mut inner, &mut array, magazine)
             } else {
                 // Never a fresh run: the one at hand would be lost.
                 depot
-                    .take_magazine(&mut array)
+                    .take_magazine_locked(&mut inner, &mut array)
                     .map_or(Refill::Exhausted, Refill::Magazine)
             };
             match refill {
                 Refill::Magazine(len) => {
+                    // Under the lock: a reader sees the magazine in the depot or in the cache.
                     self.load(array, len, magazine);
                     self.base.set(self.base.get().wrapping_add(len));
+                    drop(inner);
                     return self.pop(key, depot);
                 }
                 Refill::Fresh(start, n) => {
@@ -254,11 +372,11 @@ impl LocalCache {
             .set(unsafe { slot.add(depot.config().slot_size) });
         self.fresh_left.set(self.fresh_left.get() - 1);
         self.fresh.set(self.fresh.get() + 1);
-        self.handed.set(self.handed.get() + 1);
+        self.handed.bump();
         // A fresh slot enters the cache's accounts as if it had been moved in and popped.
         self.base.set(self.base.get().wrapping_add(1));
-        let (handed, returned, _) = self.unfolded(magazine);
-        depot.observe_live(handed, returned);
+        let u = self.unfolded(magazine);
+        depot.observe_live(u.handed, u.returned);
         // SAFETY: slots are carved from non-null chunks.
         Some(unsafe { NonNull::new_unchecked(slot) })
     }
@@ -296,14 +414,18 @@ impl LocalCache {
             self.prev.set(depot.spare_array().as_ptr());
         } else if self.prev_full.get() {
             // Fold while both magazines are still counted in `held`, then take the M slots
-            // that leave out of the balance.
-            self.fold(depot);
+            // that leave out of the balance, all under the lock (see the type's docs).
+            let mut inner = depot.lock();
+            self.fold(depot, &mut inner);
             // SAFETY: `prev` is not null: an array of the depot's.
             let rounds = unsafe { NonNull::new_unchecked(self.prev.get()) };
-            let empty = depot.exchange_full(Magazine {
-                rounds,
-                len: magazine,
-            });
+            let empty = depot.exchange_full_locked(
+                &mut inner,
+                Magazine {
+                    rounds,
+                    len: magazine,
+                },
+            );
             self.prev.set(empty.as_ptr());
             self.prev_full.set(false);
             self.base.set(self.base.get().wrapping_sub(magazine));
@@ -318,7 +440,11 @@ impl LocalCache {
     /// its TLS teardown, closes the cache instead.
     fn register(&self, key: &'static LocalKey<LocalCache>, depot: &'static Depot) {
         let registered = FLUSH
-            .try_with(|f| f.caches.borrow_mut().push((key, depot)))
+            .try_with(|f| {
+                f.caches
+                    .borrow_mut()
+                    .push((key, depot, NonNull::from(self)))
+            })
             .is_ok();
         if registered {
             self.activate(depot);
@@ -327,11 +453,18 @@ impl LocalCache {
         }
     }
 
+    /// Loads an empty array and lists the cache in the depot, for statistics to read.
+    ///
+    /// Whoever activates a cache must `close` it before its memory goes away (the thread-exit
+    /// flush does, for a thread-local cache).
     fn activate(&self, depot: &Depot) {
         let magazine = depot.config().magazine;
-        self.load(depot.spare_array(), 0, magazine);
+        let mut inner = depot.lock();
+        let array = depot.spare_array_locked(&mut inner);
+        self.load(array, 0, magazine);
         self.hot.set(null_mut());
         self.state.set(State::Active);
+        inner.caches.push(NonNull::from(self));
     }
 
     /// Makes `array`, holding `len` free slots, the loaded array.
@@ -378,13 +511,39 @@ impl LocalCache {
         self.loaded_len() + prev + hot
     }
 
-    /// Moves the unfolded counters to the depot.
-    fn fold(&self, depot: &Depot) {
-        let (handed, returned, fresh) = self.unfolded(depot.config().magazine);
-        depot.count(handed, returned, fresh);
+    /// Moves the unfolded counters to the depot; `_locked` is the depot's lock, held so that a
+    /// reader sees the counters either here or there, never in both places or in neither.
+    fn fold(&self, depot: &Depot, _locked: &mut Inner) {
+        let u = self.unfolded(depot.config().magazine);
+        depot.count(u.handed, u.returned, u.fresh);
+        depot.count_kept(u.kept, u.kept_capacity);
         self.handed.set(0);
         self.fresh.set(0);
+        self.kept.set(0);
+        self.kept_capacity.set(0);
         self.base.set(self.held(depot.config().magazine));
+    }
+
+    /// Recycle mode: counts kept objects given back (`given`) or taken (`!given`), and their
+    /// `kept_capacity`; in the cache while it is active, else in the depot.
+    #[inline]
+    pub(crate) fn count_kept(&self, depot: &Depot, given: bool, capacity: usize) {
+        if self.state.get() != State::Active {
+            let (n, c) = if given {
+                (1, capacity)
+            } else {
+                (1usize.wrapping_neg(), capacity.wrapping_neg())
+            };
+            depot.count_kept(n, c);
+            return;
+        }
+        if given {
+            self.kept.add(1);
+            self.kept_capacity.add(capacity);
+        } else {
+            self.kept.add(1usize.wrapping_neg());
+            self.kept_capacity.add(capacity.wrapping_neg());
+        }
     }
 
     /// Marks a cache that lives outside a `thread_local!` as in use, without registering a
@@ -394,15 +553,19 @@ impl LocalCache {
         self.activate(depot);
     }
 
-    /// Thread exit: everything goes to the depot, and the cache closes.
+    /// Thread exit: everything goes to the depot, the cache leaves the depot's list, and it
+    /// closes.
     pub(crate) fn close(&self, depot: &Depot) {
         if self.state.get() != State::Active {
             self.state.set(State::Closed);
             return;
         }
         let magazine = depot.config().magazine;
-        self.fold(depot);
-        let hot = NonNull::new(self.hot.replace(null_mut()));
+        let mut inner = depot.lock();
+        self.fold(depot, &mut inner);
+        Depot::unlist(&mut inner, NonNull::from(self));
+        let hot = NonNull::new(self.hot.get());
+        self.hot.set(null_mut());
         let loaded = Magazine {
             rounds: self.loaded_array(),
             len: self.loaded_len(),
@@ -428,29 +591,88 @@ impl LocalCache {
         self.prev.set(null_mut());
         self.prev_full.set(false);
         self.base.set(0);
-        depot.absorb([loaded.0, prev.0], [loaded.1, prev.1], hot, fresh);
+        depot.absorb_locked(
+            &mut inner,
+            [loaded.0, prev.0],
+            [loaded.1, prev.1],
+            hot,
+            fresh,
+        );
     }
 
-    /// The counters not yet folded, `(handed, returned, fresh)`; `magazine` is the pool's M.
-    pub(crate) fn unfolded(&self, magazine: usize) -> (usize, usize, usize) {
+    /// The counters not yet folded, read by the owning thread; `magazine` is the pool's M.
+    pub(crate) fn unfolded(&self, magazine: usize) -> Unfolded {
         let handed = self.handed.get();
         let held = self.held(magazine);
-        let returned = handed.wrapping_add(held).wrapping_sub(self.base.get());
-        (handed, returned, self.fresh.get())
+        Unfolded {
+            handed,
+            returned: handed.wrapping_add(held).wrapping_sub(self.base.get()),
+            fresh: self.fresh.get(),
+            kept: self.kept.get(),
+            kept_capacity: self.kept_capacity.get(),
+        }
+    }
+
+    /// The counters not yet folded of a listed cache, read from any thread.
+    ///
+    /// Exact when the owner's last operation happened before this read. While the owner runs
+    /// an operation the read may mix states before and after it, but never a fold or a
+    /// magazine exchange with what preceded it (those happen under the depot's lock, which the
+    /// caller holds); `held` is clamped to the range it can take (`0..=2M + 1`), so each count
+    /// is off by at most 2M + 1 plus the operations the owner completes during the read, never
+    /// garbage. The published fields are atomics, so there is no data race.
+    ///
+    /// # Safety
+    /// `cache` is listed in the depot whose lock `_locked` is (so it is active and its memory is
+    /// valid: `close` unlists it under that lock before the memory can go away); `magazine` is
+    /// the pool's M.
+    pub(crate) unsafe fn published(
+        cache: NonNull<LocalCache>,
+        magazine: usize,
+        _locked: &Inner,
+    ) -> Unfolded {
+        // SAFETY: valid memory (the caller's contract); only the published fields, atomics, are
+        // read through this reference, and no `&mut` to a cache is ever made.
+        let c = unsafe { cache.as_ref() };
+        let top = c.top.load().addr();
+        let low = c.low.load().addr();
+        let loaded = (top.wrapping_sub(low) / size_of::<Round>()).min(magazine);
+        let prev = if c.prev_full.load() { magazine } else { 0 };
+        let hot = usize::from(!c.hot.load().is_null());
+        let held = loaded + prev + hot;
+        let handed = c.handed.load();
+        Unfolded {
+            handed,
+            returned: handed.wrapping_add(held).wrapping_sub(c.base.load()),
+            fresh: c.fresh.load(),
+            kept: c.kept.load(),
+            kept_capacity: c.kept_capacity.load(),
+        }
     }
 }
 
+/// A cache used on this thread: its key, its depot and its address (the one it is listed
+/// under in the depot).
+type Used = (
+    &'static LocalKey<LocalCache>,
+    &'static Depot,
+    NonNull<LocalCache>,
+);
+
 /// The caches used on this thread, flushed when the thread exits.
 struct Flush {
-    caches: RefCell<Vec<(&'static LocalKey<LocalCache>, &'static Depot)>>,
+    caches: RefCell<Vec<Used>>,
 }
 
 impl Drop for Flush {
     fn drop(&mut self) {
-        for (key, depot) in core::mem::take(self.caches.get_mut()) {
+        for (key, depot, at) in core::mem::take(self.caches.get_mut()) {
             // A const-initialized thread local without `Drop` is never destroyed, so this
-            // succeeds; if a platform ever frees it first, there is nothing left to flush.
-            let _ = key.try_with(|cache| cache.close(depot));
+            // succeeds. If a platform ever freed it first, its slots would be lost, but it must
+            // still leave the depot's list before its memory goes away.
+            if key.try_with(|cache| cache.close(depot)).is_err() {
+                depot.unlist_cache(at);
+            }
         }
     }
 }

@@ -11,8 +11,12 @@ use std::sync::PoisonError;
 
 use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
+use crate::cache::{LocalCache, Unfolded};
 use crate::config::Config;
 use crate::magazine::{new_array, Magazine, Round};
+
+/// Most slots a pool with a `max` grows by at once past its `max` (see `Depot::grow`).
+const OVER_MAX_STEP: usize = 16;
 
 /// What a thread cache gets when it asks the depot for slots.
 pub(crate) enum Refill {
@@ -20,7 +24,8 @@ pub(crate) enum Refill {
     Magazine(usize),
     /// `n >= 1` never-used slots starting at the pointer; the cache keeps its array.
     Fresh(NonNull<u8>, usize),
-    /// The pool is at its `max` and has no free slot here; the cache keeps its array.
+    /// No free slot here and no memory may be reserved (only a pool with a `max` whose
+    /// caller has no reservation gets this); the cache keeps its array.
     Exhausted,
 }
 
@@ -38,9 +43,22 @@ pub struct Depot {
     high_water: AtomicUsize,
     /// Slots in `magazines` (written under the lock, read without it).
     free: AtomicUsize,
+    /// Pools with a `max`: objects live or reserved (see `reserve`).
+    live: AtomicUsize,
+    /// Recycle mode: kept objects dropped instead of kept.
+    discarded: AtomicUsize,
+    /// Recycle mode, folded: kept objects in free slots and their `kept_capacity` (wrapping;
+    /// the caches hold the rest of the sums).
+    kept: AtomicUsize,
+    kept_capacity: AtomicUsize,
 }
 
-struct Inner {
+/// What the depot's mutex guards. Holding `&mut Inner` proves the lock is held.
+pub(crate) struct Inner {
+    /// The active thread caches of this pool, whose unfolded counters statistics add up. A
+    /// cache is listed when it activates and unlisted when it closes, both under the lock, and
+    /// is valid memory while listed.
+    pub(crate) caches: Vec<NonNull<LocalCache>>,
     /// Magazines of free slots. Caches give full ones (M slots); a closing cache may give a
     /// partial one, and threads whose cache is closed add and take single slots at the last.
     magazines: Vec<Magazine>,
@@ -55,7 +73,9 @@ struct Inner {
 
 // SAFETY: the pointers in `Inner` point into the pool's chunks and magazine arrays, which are
 // never freed and are not tied to any thread; free slots and arrays are owned by the depot while
-// they are listed here, and the mutex serializes every access to them.
+// they are listed here, and the mutex serializes every access to them. The listed caches are
+// only read, through their atomic fields (`LocalCache::published`), under the lock, while their
+// owner keeps them listed (and so alive).
 unsafe impl Send for Inner {}
 
 impl core::fmt::Debug for Depot {
@@ -72,6 +92,7 @@ macro_rules! new_depot {
         Depot {
             config: $config,
             inner: Mutex::new(Inner {
+                caches: Vec::new(),
                 magazines: Vec::new(),
                 spare: Vec::new(),
                 regions: Vec::new(),
@@ -83,6 +104,10 @@ macro_rules! new_depot {
             capacity: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
             free: AtomicUsize::new(0),
+            live: AtomicUsize::new(0),
+            discarded: AtomicUsize::new(0),
+            kept: AtomicUsize::new(0),
+            kept_capacity: AtomicUsize::new(0),
         }
     };
 }
@@ -105,21 +130,60 @@ impl Depot {
         &self.config
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // No user code runs under this lock, and every critical section leaves `Inner`
         // consistent before anything that can panic (allocation failure aborts), so a poisoned
         // lock still guards valid state.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Reserves one live object in a pool with a `max`; false if `max` are live. Every slot a
+    /// pool with a `max` hands out is reserved first, and [`unreserve`](Self::unreserve)d
+    /// after it is given back, so live objects never exceed `max`, and with fewer than `max`
+    /// live a reservation succeeds, whichever thread caches the free slots.
+    #[inline]
+    pub(crate) fn reserve(&self) -> bool {
+        let max = self.config.max;
+        let mut live = self.live.load(Relaxed);
+        loop {
+            if live >= max {
+                return false;
+            }
+            match self
+                .live
+                .compare_exchange_weak(live, live + 1, Relaxed, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => live = now,
+            }
+        }
+    }
+
+    /// Ends a reservation of [`reserve`](Self::reserve).
+    #[inline]
+    pub(crate) fn unreserve(&self) {
+        self.live.fetch_sub(1, Relaxed);
+    }
+
+    /// Refills a cache whose loaded array is empty (the loom models' form of
+    /// [`refill_locked`](Self::refill_locked)).
+    #[cfg(all(test, loom))]
+    pub(crate) fn refill(&self, array: &mut NonNull<Round>, max_fresh: usize) -> Refill {
+        self.refill_locked(&mut self.lock(), array, max_fresh)
+    }
+
     /// Refills a cache whose loaded array is empty: exchanges `array` for a magazine if the
     /// depot has one, else hands out up to `max_fresh` fresh slots.
-    pub(crate) fn refill(&self, array: &mut NonNull<Round>, max_fresh: usize) -> Refill {
-        let mut inner = self.lock();
-        if let Some(len) = self.exchange_empty(&mut inner, array) {
+    pub(crate) fn refill_locked(
+        &self,
+        inner: &mut Inner,
+        array: &mut NonNull<Round>,
+        max_fresh: usize,
+    ) -> Refill {
+        if let Some(len) = self.exchange_empty(inner, array) {
             return Refill::Magazine(len);
         }
-        match self.take_region(&mut inner, max_fresh) {
+        match self.take_region(inner, max_fresh) {
             Some((start, n)) => Refill::Fresh(start, n),
             None => Refill::Exhausted,
         }
@@ -127,8 +191,12 @@ impl Depot {
 
     /// Exchanges the empty `array` for a magazine, if the depot has one (never fresh slots);
     /// returns how many slots `*array` now holds.
-    pub(crate) fn take_magazine(&self, array: &mut NonNull<Round>) -> Option<usize> {
-        self.exchange_empty(&mut self.lock(), array)
+    pub(crate) fn take_magazine_locked(
+        &self,
+        inner: &mut Inner,
+        array: &mut NonNull<Round>,
+    ) -> Option<usize> {
+        self.exchange_empty(inner, array)
     }
 
     fn exchange_empty(&self, inner: &mut Inner, array: &mut NonNull<Round>) -> Option<usize> {
@@ -139,18 +207,21 @@ impl Depot {
     }
 
     /// Takes a full magazine and gives an empty array in exchange.
-    pub(crate) fn exchange_full(&self, mag: Magazine) -> NonNull<Round> {
-        let mut inner = self.lock();
+    pub(crate) fn exchange_full_locked(&self, inner: &mut Inner, mag: Magazine) -> NonNull<Round> {
         inner.magazines.push(mag);
         self.free.fetch_add(mag.len, Relaxed);
-        let spare = inner.spare.pop();
-        drop(inner);
-        spare.unwrap_or_else(|| new_array(self.config.magazine))
+        self.spare_array_locked(inner)
     }
 
     /// An empty array of M rounds.
     pub(crate) fn spare_array(&self) -> NonNull<Round> {
-        let spare = self.lock().spare.pop();
+        self.spare_array_locked(&mut self.lock())
+    }
+
+    /// An empty array of M rounds (a new one is allocated under the lock: no user code runs
+    /// there, and an allocation failure aborts).
+    pub(crate) fn spare_array_locked(&self, inner: &mut Inner) -> NonNull<Round> {
+        let spare = inner.spare.pop();
         spare.unwrap_or_else(|| new_array(self.config.magazine))
     }
 
@@ -172,7 +243,15 @@ impl Depot {
         Some((start, n))
     }
 
-    /// Reserves one more chunk; false when the pool is at its `max`.
+    /// Reserves one more chunk.
+    ///
+    /// A pool with a `max` grows in chunks up to `max` slots, then past it by at most
+    /// `OVER_MAX_STEP` (and `chunk`) slots at a time. Only a caller holding a reservation (see
+    /// `reserve`) takes slots of such a pool, so it grows past `max` only when fewer than `max`
+    /// objects are live and no free slot is in the depot or the caller's cache: the others are
+    /// cached by other threads. Capacity then stays below `max + OVER_MAX_STEP` plus the free
+    /// slots other threads' caches hold (at most 3M + 1 each: two magazines, the hot slot and a
+    /// run of at most M never-used slots).
     fn grow(&self, inner: &mut Inner) -> bool {
         let c = &self.config;
         let capacity = self.capacity.load(Relaxed);
@@ -181,7 +260,12 @@ impl Depot {
         } else {
             c.chunk
         };
-        let slots = want.min(c.max - capacity);
+        let room = c.max.saturating_sub(capacity);
+        let slots = if room > 0 {
+            want.min(room)
+        } else {
+            OVER_MAX_STEP.min(c.chunk).min(c.magazine)
+        };
         if slots == 0 {
             return false;
         }
@@ -215,14 +299,14 @@ impl Depot {
 
     /// Takes back what a closing thread cache held: up to two magazines, its arrays, its hot
     /// slot and a fresh run (the cache's counters were folded already).
-    pub(crate) fn absorb(
+    pub(crate) fn absorb_locked(
         &self,
+        inner: &mut Inner,
         magazines: [Option<Magazine>; 2],
         spare: [Option<NonNull<Round>>; 2],
         hot: Option<NonNull<u8>>,
         fresh: Option<(NonNull<u8>, usize)>,
     ) {
-        let mut inner = self.lock();
         for mag in magazines.into_iter().flatten() {
             inner.magazines.push(mag);
             self.free.fetch_add(mag.len, Relaxed);
@@ -231,9 +315,21 @@ impl Depot {
         if let Some(hot) = hot {
             // SAFETY: a closing cache's hot slot is a free slot of this pool, which the cache
             // held until now and gives up here.
-            unsafe { self.put(&mut inner, hot) };
+            unsafe { self.put(inner, hot) };
         }
         inner.regions.extend(fresh);
+    }
+
+    /// Takes a cache off the list of active ones (it is closing).
+    pub(crate) fn unlist(inner: &mut Inner, cache: NonNull<LocalCache>) {
+        if let Some(i) = inner.caches.iter().position(|&c| c == cache) {
+            inner.caches.swap_remove(i);
+        }
+    }
+
+    /// [`unlist`](Self::unlist), for a cache that cannot be closed.
+    pub(crate) fn unlist_cache(&self, cache: NonNull<LocalCache>) {
+        Self::unlist(&mut self.lock(), cache);
     }
 
     /// Gives a magazine to the depot (the loom models hand magazines around without a cache).
@@ -318,6 +414,59 @@ impl Depot {
         }
         if handed != 0 {
             self.handed.fetch_add(handed, Release);
+        }
+    }
+
+    /// Adds kept objects and their `kept_capacity` (wrapping: a fold may bring "negative"
+    /// counts, of objects kept on one thread and taken on another).
+    pub(crate) fn count_kept(&self, kept: usize, capacity: usize) {
+        if kept != 0 {
+            self.kept.fetch_add(kept, Relaxed);
+        }
+        if capacity != 0 {
+            self.kept_capacity.fetch_add(capacity, Relaxed);
+        }
+    }
+
+    /// Counts a kept object dropped instead of kept (recycle mode).
+    #[cold]
+    pub(crate) fn count_discarded(&self) {
+        self.discarded.fetch_add(1, Relaxed);
+    }
+
+    /// The statistics of every thread: the folded counters plus the unfolded ones of every
+    /// listed cache, read under the lock, so no fold or magazine exchange is half seen.
+    /// Records the `live` it computes in `high_water`.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let inner = self.lock();
+        let mut sum = Unfolded::default();
+        for &cache in &inner.caches {
+            // SAFETY: a listed cache, read under the lock.
+            let u = unsafe { LocalCache::published(cache, self.config.magazine, &inner) };
+            sum.handed = sum.handed.wrapping_add(u.handed);
+            sum.returned = sum.returned.wrapping_add(u.returned);
+            sum.fresh = sum.fresh.wrapping_add(u.fresh);
+            sum.kept = sum.kept.wrapping_add(u.kept);
+            sum.kept_capacity = sum.kept_capacity.wrapping_add(u.kept_capacity);
+        }
+        let live = self.observe_live(sum.handed, sum.returned);
+        let [handed, _, fresh, capacity, high_water] = self.counters();
+        let kept = self.kept.load(Relaxed).wrapping_add(sum.kept);
+        let kept_capacity = self
+            .kept_capacity
+            .load(Relaxed)
+            .wrapping_add(sum.kept_capacity);
+        drop(inner);
+        Snapshot {
+            handed: handed.wrapping_add(sum.handed),
+            fresh: fresh.wrapping_add(sum.fresh),
+            live,
+            high_water: high_water.max(live),
+            capacity,
+            discarded: self.discarded.load(Relaxed),
+            // Sums of wrapping parts, "negative" only if read while an owner ran.
+            kept: live_from(kept, 0),
+            kept_capacity: live_from(kept_capacity, 0),
         }
     }
 
@@ -418,6 +567,19 @@ impl Depot {
             addr >= start && addr < start + slots * size && (addr - start) % size == 0
         })
     }
+}
+
+/// What [`Depot::snapshot`] reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) handed: usize,
+    pub(crate) fresh: usize,
+    pub(crate) live: usize,
+    pub(crate) high_water: usize,
+    pub(crate) capacity: usize,
+    pub(crate) discarded: usize,
+    pub(crate) kept: usize,
+    pub(crate) kept_capacity: usize,
 }
 
 /// Live objects from handed-out and returned counts taken at slightly different times: a

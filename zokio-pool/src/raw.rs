@@ -29,22 +29,52 @@ pub const CHECKING_MODE: bool = cfg!(any(
 /// back reads an obvious pattern.
 const POISON: u8 = 0xDB;
 
-/// State word of a free slot in recycle mode: no object.
+/// State word of a free slot in recycle mode: no object. Any other value says the slot keeps a
+/// constructed object, whose `kept_capacity` is the value minus one (see [`kept_state`]).
 pub(crate) const EMPTY_SLOT: usize = 0;
-/// State word of a free slot in recycle mode: it keeps a constructed object.
-pub(crate) const KEPT: usize = 1;
+
+/// The state word of a slot that keeps an object of `kept_capacity` `capacity` (saturated one
+/// below `usize::MAX`, so that the statistics add and remove the same figure).
+#[inline(always)]
+fn kept_state(capacity: usize) -> usize {
+    capacity.min(usize::MAX - 1) + 1
+}
 
 /// A slot taken from a pool: where its object goes, and whether a kept object is there.
 pub(crate) struct Taken<T> {
     pub(crate) object: NonNull<T>,
     pub(crate) kept: bool,
+    /// The slot is the cache's hot slot, which [`commit`] takes off the cache.
+    hot: bool,
 }
 
 /// Takes a slot of pool `P` for one `P::Item`, or `None` if the pool is at its `max`.
-///
-/// A zero-sized item takes no memory: the object is at a dangling, aligned pointer.
 #[inline(always)]
 pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
+    let taken = alloc_uncommitted::<P>()?;
+    commit::<P>(&taken);
+    Some(taken)
+}
+
+/// Ends [`alloc_uncommitted`]: takes the slot off the thread cache if it is still there.
+#[inline(always)]
+pub(crate) fn commit<P: Pool + ?Sized>(taken: &Taken<P::Item>) {
+    if taken.hot {
+        P::__cache().with(|cache| cache.commit_hot());
+    }
+}
+
+/// [`alloc`], except that a slot found in the thread cache's hot slot stays listed there
+/// until [`commit`]: the caller may write the object first, which lets LLVM build a value
+/// directly in its slot (the cache's stores are atomic, and LLVM moves no memory access across
+/// an atomic store). No code that may use the pool (user code: a constructor, a `Drop`) may run
+/// before the `commit`, which must come before anything else touches the pool on this thread.
+///
+/// A zero-sized item takes no memory: the object is at a dangling, aligned pointer. In a pool
+/// with a `max`, the slot is reserved first (`Depot::reserve`, one atomic compare-exchange;
+/// the test of `max` is on a constant, so other pools pay nothing).
+#[inline(always)]
+pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let depot = P::__depot();
     let config = P::__CONFIG;
     if config.is_zst() || CHECKING_MODE {
@@ -58,11 +88,25 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
         return Some(Taken {
             object,
             kept: false,
+            hot: false,
         });
     }
-    let slot = match P::__cache().with(|cache| cache.take_hot()) {
-        Some(slot) => slot,
-        None => pop_array::<P>()?,
+    let limited = config.max != usize::MAX;
+    if limited && !depot.reserve() {
+        return None;
+    }
+    let (slot, hot) = match P::__cache().with(|cache| cache.peek_hot()) {
+        Some(slot) => (slot, true),
+        None => match pop_array::<P>() {
+            Some(slot) => (slot, false),
+            None => {
+                // Not reached: a reserved take grows the pool past `max` if it must.
+                if limited {
+                    depot.unreserve();
+                }
+                return None;
+            }
+        },
     };
     #[cfg(zokio_pool_asan)]
     // SAFETY: the object bytes of a slot of this pool, poisoned when it was freed.
@@ -73,17 +117,23 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
         return Some(Taken {
             object: slot.cast(),
             kept: false,
+            hot,
         });
     }
     // SAFETY: in recycle mode every slot starts with a header of `header` bytes whose first
     // word is the state, written when the chunk was carved and whenever the slot was freed.
-    unsafe {
-        let kept = slot.cast::<usize>().read() == KEPT;
-        Some(Taken {
-            object: slot.add(config.header).cast(),
-            kept,
-        })
+    let state = unsafe { slot.cast::<usize>().read() };
+    let kept = state != EMPTY_SLOT;
+    if kept {
+        let key = P::__cache();
+        key.with(|cache| cache.count_kept(depot, false, state - 1));
     }
+    Some(Taken {
+        // SAFETY: the object sits `header` bytes into its slot.
+        object: unsafe { slot.add(config.header).cast() },
+        kept,
+        hot,
+    })
 }
 
 /// A slot from `P`'s thread cache when its hot slot is empty. Out of line, and with no
@@ -115,15 +165,19 @@ pub(crate) unsafe fn release<P: Pool + ?Sized>(object: NonNull<P::Item>) {
     unsafe { give_back::<P>(object, EMPTY_SLOT) }
 }
 
-/// Gives a slot back to recycling pool `P` with its object, which stays constructed.
+/// Gives a slot back to recycling pool `P` with its object, which stays constructed;
+/// `capacity` is its `Recycle::kept_capacity`, for the statistics.
 ///
 /// # Safety
 /// As for [`release`], except that the object is valid and reset, and `P` is in recycle mode.
 #[inline(always)]
-pub(crate) unsafe fn release_kept<P: Pool + ?Sized>(object: NonNull<P::Item>) {
+pub(crate) unsafe fn release_kept<P: Pool + ?Sized>(object: NonNull<P::Item>, capacity: usize) {
     debug_assert!(P::__CONFIG.header != 0);
+    let state = kept_state(capacity);
+    let key = P::__cache();
+    key.with(|cache| cache.count_kept(P::__depot(), true, state - 1));
     // SAFETY: forwarded from the caller.
-    unsafe { give_back::<P>(object, KEPT) }
+    unsafe { give_back::<P>(object, state) }
 }
 
 /// # Safety
@@ -155,7 +209,11 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     }
     let key = P::__cache();
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
-    key.with(|cache| unsafe { cache.push(slot, key, depot) })
+    key.with(|cache| unsafe { cache.push(slot, key, depot) });
+    if config.max != usize::MAX {
+        // After the slot is back, so that whoever reserves next may find it.
+        depot.unreserve();
+    }
 }
 
 /// Erases the bytes of an object whose slot goes back empty: zeroes them for a `zeroize` pool,

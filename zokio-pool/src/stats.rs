@@ -5,19 +5,28 @@ use crate::pool::Pool;
 
 /// A snapshot of one pool's statistics.
 ///
-/// Counters live in each thread's cache (plain adds on the hot path) and are folded into the
+/// Counters live in each thread's cache (plain stores on the hot path) and are folded into the
 /// pool's global counters when magazines move between a cache and the depot, and when a thread
-/// exits. A snapshot therefore holds the folded counters plus the calling thread's own: it is
-/// exact once every other thread that used the pool has exited, and always exact for a pool used
-/// by one thread only.
+/// exits. A snapshot adds the folded counters and the unfolded counters of every thread whose
+/// cache is active, idle threads included, all read under the pool's lock. It is exact for
+/// every thread that is not in a pool operation during the call (precisely: whose last
+/// operation happened before the call, e.g. it was followed by a channel send, a lock or a
+/// join the caller saw). A thread that runs pool operations during the call can make each
+/// figure off by the few objects those operations move, and by at most 2M + 1 (M being the
+/// `cache` option) when it swaps its magazines at that moment; never more.
 ///
-/// `high_water` is the largest `live` seen at pool events (a fresh slot handed out, a magazine
-/// exchange, a thread exit, a call to `pool_stats`). On one thread it is the true peak: a fresh
-/// slot is handed out only when no free slot is left, so every new peak passes such an event.
-/// With several threads it is approximate both ways: a short peak between two events may be
-/// missed, and a free on another thread that has not folded its counters yet still counts as
-/// live where `live` is observed, which can put the mark above the true peak by at most the
-/// slots that thread's cache holds (2M + 1, M being the `cache` option).
+/// `high_water` is the largest `live` seen at pool events: a call to `pool_stats`, and, on
+/// the thread that causes them, a fresh slot handed out, a magazine exchange and a thread exit.
+/// At those events other than `pool_stats`, `live` is computed from the folded counters and
+/// that thread's own only. On one thread it is the true peak: a fresh slot is handed out only
+/// when no free slot is left, so every new peak passes such an event. With several threads it
+/// is approximate both ways: a short peak between two events may be missed, and objects freed
+/// on another thread that has not folded its counters yet still count as live at such an
+/// event, which can put the mark above the true peak by at most the slots that thread's cache
+/// holds (2M + 1).
+///
+/// Recycle mode adds `kept`, `kept_capacity` and `discarded`; they stay 0 for other pools,
+/// which do not count them.
 ///
 /// ```
 /// use zokio_pool::{PoolBox, Pooled};
@@ -49,36 +58,48 @@ pub struct PoolStats {
     pub capacity: usize,
     /// Bytes reserved from the system for those slots.
     pub reserved_bytes: usize,
+    /// Recycle mode: free slots that keep an object now (constructed, reset, ready for
+    /// `take`).
+    pub kept: usize,
+    /// Recycle mode: the sum of [`Recycle::kept_capacity`](crate::Recycle::kept_capacity) over
+    /// the `kept` objects, in the type's own units (bytes for `Vec<u8>` and `String`): what the
+    /// kept objects hold on to.
+    pub kept_capacity: usize,
+    /// Recycle mode: objects dropped instead of kept, each a buffer a later `take` has to build
+    /// again: over `max_idle` or `max_capacity` when given back, or whose reset panicked, and
+    /// kept objects dropped to make room for a new value (`PoolBox::new` and `new_uninit` on a
+    /// slot that kept one). Under checking mode (Miri) nothing is kept, so every object given
+    /// back is counted here.
+    pub discarded: usize,
 }
 
 impl PoolStats {
     /// The statistics of pool `P`.
+    ///
+    /// Takes the pool's lock and reads every active thread cache of the pool: a cost in the
+    /// number of threads that used it, for a monitoring call, not for a hot loop.
     pub fn of<P: Pool + ?Sized>() -> PoolStats {
-        let depot = P::__depot();
-        let (mut handed, mut returned, mut fresh) = (0, 0, 0);
-        if !P::__CONFIG.is_zst() {
-            // A closed or never-used cache has nothing unfolded; `try_with` fails only for a
-            // destroyed key, which a const thread local without `Drop` never is.
-            if let Ok((h, r, f)) = P::__cache().try_with(|c| c.unfolded(P::__CONFIG.magazine)) {
-                (handed, returned, fresh) = (h, r, f);
-            }
-        }
-        let live = depot.observe_live(handed, returned);
-        let [g_handed, _, g_fresh, capacity, high_water] = depot.counters();
-        let handed = g_handed.wrapping_add(handed);
-        let allocated = g_fresh.wrapping_add(fresh);
+        let s = P::__depot().snapshot();
         PoolStats {
-            allocated,
-            reused: live_from(handed, allocated),
-            live,
-            high_water: high_water.max(live),
-            capacity,
-            reserved_bytes: capacity * P::__CONFIG.slot_size,
+            allocated: s.fresh,
+            reused: live_from(s.handed, s.fresh),
+            live: s.live,
+            high_water: s.high_water,
+            capacity: s.capacity,
+            reserved_bytes: s.capacity * P::__CONFIG.slot_size,
+            kept: s.kept,
+            kept_capacity: s.kept_capacity,
+            discarded: s.discarded,
         }
     }
 
     /// Share of handed-out objects that reused a slot: `reused / (allocated + reused)`, or 0
     /// before the first object.
+    ///
+    /// It counts slots, not objects: in recycle mode a slot given back empty (its object
+    /// `discarded`, or a `PoolBox::into_inner`) and then reused counts as reused, though `take`
+    /// built a new object in it. To see what recycling saves, watch `discarded` (objects that
+    /// had to be built again) and `kept` / `kept_capacity` (what is held for reuse).
     pub fn reuse_rate(&self) -> f64 {
         let total = self.allocated + self.reused;
         if total == 0 {
@@ -119,6 +140,7 @@ mod tests {
             high_water: 10,
             capacity: 16,
             reserved_bytes: 16 * 64,
+            ..PoolStats::default()
         };
         assert_eq!(s.reuse_rate(), 0.75);
         assert_eq!(s.fragmentation(), 0.75);

@@ -49,6 +49,9 @@ fn every_object_is_its_own_allocation_and_stats_stay_exact() {
             high_water: 3,
             capacity: 2,
             reserved_bytes: 2 * 8,
+            kept: 0,
+            kept_capacity: 0,
+            discarded: 0,
         }
     );
     drop((c, d));

@@ -1,6 +1,7 @@
 //! loom models of the depot: magazine exchanges between threads, the closed-cache path, the
-//! `max` check of the counter-only path, a thread-exit flush racing with another thread, and a
-//! fold of the statistics racing with a reader.
+//! `max` check of the counter-only path, a thread-exit flush racing with another thread, a
+//! fold of the statistics racing with a reader, and a reader summing a live cache's counters
+//! while its owner folds and exchanges magazines.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p zokio-pool --lib --release tests_loom`
 //! (`LOOM_MAX_PREEMPTIONS=3` by default in CI; more for a release check).
@@ -99,12 +100,17 @@ fn closed_caches_share_the_last_slot_of_a_full_pool() {
             .map(|_| {
                 let depot = depot.clone();
                 thread::spawn(move || {
-                    let slot = depot.take_one();
-                    if let Some(slot) = slot {
-                        // SAFETY: the slot is ours and goes back once.
-                        unsafe { depot.give_one(slot) };
+                    // What `raw::alloc` and `raw::give_back` do for a pool with a `max`.
+                    if !depot.reserve() {
+                        return false;
                     }
-                    slot.is_some()
+                    let slot = depot
+                        .take_one()
+                        .expect("a reserved take always gets a slot");
+                    // SAFETY: the slot is ours and goes back once.
+                    unsafe { depot.give_one(slot) };
+                    depot.unreserve();
+                    true
                 })
             })
             .collect();
@@ -115,6 +121,7 @@ fn closed_caches_share_the_last_slot_of_a_full_pool() {
             .count();
         assert!(got >= 1, "the slot is taken at least once");
         let [handed, returned, fresh, capacity, _] = depot.counters();
+        // One reservation at a time, and the slot is back before it ends: never a second slot.
         assert_eq!((handed, returned, fresh, capacity), (got, got, 1, 1));
         assert_eq!(depot.free_slots(), 1);
     });
@@ -200,5 +207,36 @@ fn a_fold_seen_by_another_thread_never_shows_freed_objects_as_live() {
             0,
             "high_water took a live count that never was"
         );
+    });
+}
+
+#[test]
+fn a_reader_summing_a_live_cache_while_it_folds_sees_no_garbage() {
+    loom::model(|| {
+        let depot: &'static Depot = Box::leak(Box::new(Depot::new(config(
+            Options::DEFAULT.cache(1).chunk(4),
+        ))));
+        let owner = thread::spawn(move || {
+            let cache = LocalCache::new();
+            cache.activate_for_model(depot); // listed in the depot from here
+                                             // Two live at most; with M = 1 every other operation folds and moves a magazine.
+            for _ in 0..2 {
+                let a = cache.pop(&UNUSED_KEY, depot).unwrap();
+                let b = cache.pop(&UNUSED_KEY, depot).unwrap();
+                // SAFETY: slots of this depot, given back once.
+                unsafe {
+                    cache.push(a, &UNUSED_KEY, depot);
+                    cache.push(b, &UNUSED_KEY, depot);
+                }
+            }
+            cache.close(depot); // unlisted
+        });
+        let s = depot.snapshot();
+        assert!(s.live <= 2, "a reader saw {} live of at most 2", s.live);
+        assert!(s.handed <= 4 && s.fresh <= 2, "{s:?}");
+        owner.join().unwrap();
+        let s = depot.snapshot();
+        assert_eq!((s.live, s.handed, s.fresh), (0, 4, 2));
+        assert!(s.high_water <= 2);
     });
 }
