@@ -103,7 +103,8 @@ pub(crate) struct Unfolded {
     pub(crate) handed: usize,
     pub(crate) returned: usize,
     pub(crate) fresh: usize,
-    /// Kept objects given back minus those taken (wrapping: may be "negative").
+    /// Recycle mode: slots taken empty minus slots given back empty (wrapping: may be
+    /// "negative"). Kept objects = this, summed over the pool's history, minus live objects.
     pub(crate) kept: usize,
     /// The same for their `kept_capacity` (wrapping).
     pub(crate) kept_capacity: usize,
@@ -168,8 +169,9 @@ pub struct LocalCache {
     /// `returned = handed + held - base` (wrapping) counts the slots given back since the last
     /// fold, `held` being the slots in the two magazines.
     base: PubUsize,
-    /// Recycle mode: kept objects given back minus kept objects taken since the last fold, and
-    /// the same for their `kept_capacity` (both wrapping).
+    /// Recycle mode: slots taken empty minus slots given back empty since the last fold, and
+    /// the `kept_capacity` of kept objects given back minus that of those taken (both
+    /// wrapping). The number of kept objects follows from the first (`Depot::snapshot`).
     kept: PubUsize,
     kept_capacity: PubUsize,
 }
@@ -524,25 +526,22 @@ impl LocalCache {
         self.base.set(self.held(depot.config().magazine));
     }
 
-    /// Recycle mode: counts kept objects given back (`given`) or taken (`!given`), and their
-    /// `kept_capacity`; in the cache while it is active, else in the depot.
+    /// Recycle mode: adds `empty` to the slots taken empty minus those given back empty, and
+    /// `capacity` to the `kept_capacity` of kept objects (both wrapping, so either may be
+    /// "negative"); in the cache while it is active, else in the depot. Taking and giving back
+    /// a kept object of no capacity counts nothing: the number of kept objects is derived
+    /// (see `Depot::snapshot`).
     #[inline]
-    pub(crate) fn count_kept(&self, depot: &Depot, given: bool, capacity: usize) {
+    pub(crate) fn count_recycle(&self, depot: &Depot, empty: usize, capacity: usize) {
         if self.state.get() != State::Active {
-            let (n, c) = if given {
-                (1, capacity)
-            } else {
-                (1usize.wrapping_neg(), capacity.wrapping_neg())
-            };
-            depot.count_kept(n, c);
+            depot.count_kept(empty, capacity);
             return;
         }
-        if given {
-            self.kept.add(1);
+        if empty != 0 {
+            self.kept.add(empty);
+        }
+        if capacity != 0 {
             self.kept_capacity.add(capacity);
-        } else {
-            self.kept.add(1usize.wrapping_neg());
-            self.kept_capacity.add(capacity.wrapping_neg());
         }
     }
 

@@ -417,8 +417,9 @@ impl Depot {
         }
     }
 
-    /// Adds kept objects and their `kept_capacity` (wrapping: a fold may bring "negative"
-    /// counts, of objects kept on one thread and taken on another).
+    /// Adds empty slots taken minus those given back, and the `kept_capacity` of kept objects
+    /// (wrapping: a fold may bring "negative" counts, of objects kept on one thread and taken
+    /// on another).
     pub(crate) fn count_kept(&self, kept: usize, capacity: usize) {
         if kept != 0 {
             self.kept.fetch_add(kept, Relaxed);
@@ -464,8 +465,10 @@ impl Depot {
             high_water: high_water.max(live),
             capacity,
             discarded: self.discarded.load(Relaxed),
-            // Sums of wrapping parts, "negative" only if read while an owner ran.
-            kept: live_from(kept, 0),
+            // Every slot is taken empty or kept, and given back empty or kept, so the kept
+            // objects are the slots taken empty, minus those given back empty, minus the live
+            // ones. (Sums of wrapping parts, "negative" only if read while an owner ran.)
+            kept: live_from(kept, live),
             kept_capacity: live_from(kept_capacity, 0),
         }
     }

@@ -124,9 +124,13 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     // word is the state, written when the chunk was carved and whenever the slot was freed.
     let state = unsafe { slot.cast::<usize>().read() };
     let kept = state != EMPTY_SLOT;
-    if kept {
-        let key = P::__cache();
-        key.with(|cache| cache.count_kept(depot, false, state - 1));
+    // A kept object's capacity leaves the statistics; an empty slot is counted (the number of
+    // kept objects is derived from it). A kept object of no capacity counts nothing.
+    if !kept {
+        P::__cache().with(|cache| cache.count_recycle(depot, 1, 0));
+    } else if state != kept_state(0) {
+        let capacity = (state - 1).wrapping_neg();
+        P::__cache().with(|cache| cache.count_recycle(depot, 0, capacity));
     }
     Some(Taken {
         // SAFETY: the object sits `header` bytes into its slot.
@@ -161,6 +165,11 @@ unsafe fn slot_of<P: Pool + ?Sized>(object: NonNull<P::Item>) -> NonNull<u8> {
 /// object has been dropped or moved out, or was never written.
 #[inline(always)]
 pub(crate) unsafe fn release<P: Pool + ?Sized>(object: NonNull<P::Item>) {
+    if P::__CONFIG.header != 0 && !CHECKING_MODE {
+        // A slot of a recycling pool given back empty (see `alloc_uncommitted`).
+        let empty = 1usize.wrapping_neg();
+        P::__cache().with(|cache| cache.count_recycle(P::__depot(), empty, 0));
+    }
     // SAFETY: forwarded from the caller.
     unsafe { give_back::<P>(object, EMPTY_SLOT) }
 }
@@ -174,8 +183,9 @@ pub(crate) unsafe fn release<P: Pool + ?Sized>(object: NonNull<P::Item>) {
 pub(crate) unsafe fn release_kept<P: Pool + ?Sized>(object: NonNull<P::Item>, capacity: usize) {
     debug_assert!(P::__CONFIG.header != 0);
     let state = kept_state(capacity);
-    let key = P::__cache();
-    key.with(|cache| cache.count_kept(P::__depot(), true, state - 1));
+    if state - 1 != 0 {
+        P::__cache().with(|cache| cache.count_recycle(P::__depot(), 0, state - 1));
+    }
     // SAFETY: forwarded from the caller.
     unsafe { give_back::<P>(object, state) }
 }
