@@ -452,3 +452,49 @@ fn a_panicking_reset_counts_as_a_discard() {
     let kept = usize::from(!CHECKING_MODE);
     assert_eq!((s.discarded, s.kept), (2 - kept, kept), "{s:?}");
 }
+
+static UNITS_BUILT: AtomicUsize = AtomicUsize::new(0);
+static UNITS_DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// A zero-sized type that counts its builds and drops.
+#[derive(Pooled)]
+#[pool(recycle, init = Unit::build, drop_on_discard, max_idle = 2)]
+struct Unit;
+
+impl Unit {
+    fn build() -> Unit {
+        UNITS_BUILT.fetch_add(1, SeqCst);
+        Unit
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        UNITS_DROPPED.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn zero_sized_objects_are_kept_like_any_other() {
+    let a = PoolBox::<Unit>::take();
+    drop(a);
+    let b = PoolBox::<Unit>::take();
+    drop(b);
+    if CHECKING_MODE {
+        return;
+    }
+    assert_eq!(
+        (UNITS_BUILT.load(SeqCst), UNITS_DROPPED.load(SeqCst)),
+        (1, 0),
+        "kept, not dropped and rebuilt"
+    );
+    let s = Unit::pool_stats();
+    assert_eq!((s.kept, s.live, s.discarded), (1, 0, 0), "{s:?}");
+    // max_idle = 2: the third object given back while two are kept is dropped.
+    let boxes: Vec<_> = (0..3).map(|_| PoolBox::<Unit>::take()).collect();
+    assert_eq!(UNITS_BUILT.load(SeqCst), 3, "one kept, two built");
+    drop(boxes);
+    let s = Unit::pool_stats();
+    assert_eq!((s.kept, s.discarded), (2, 1), "{s:?}");
+    assert_eq!(UNITS_DROPPED.load(SeqCst), 1);
+}

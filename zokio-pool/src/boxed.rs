@@ -593,8 +593,7 @@ unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     (r.reset)(unsafe { &mut *object.as_ptr() });
     // SAFETY: as above.
     let capacity = (r.capacity)(unsafe { object.as_ref() });
-    let keep = !P::__CONFIG.is_zst()
-        && !raw::CHECKING_MODE
+    let keep = !raw::CHECKING_MODE
         && capacity <= r.max_capacity
         && (r.max_idle == usize::MAX || raw::idle::<P>() < r.max_idle);
     if keep {

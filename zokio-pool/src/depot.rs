@@ -47,6 +47,8 @@ pub struct Depot {
     live: AtomicUsize,
     /// Recycle mode: kept objects dropped instead of kept.
     discarded: AtomicUsize,
+    /// Recycle mode, zero-sized items: kept objects (they have no slot to be kept in).
+    kept_zst: AtomicUsize,
     /// Recycle mode, folded: kept objects in free slots and their `kept_capacity` (wrapping;
     /// the caches hold the rest of the sums).
     kept: AtomicUsize,
@@ -106,6 +108,7 @@ macro_rules! new_depot {
             free: AtomicUsize::new(0),
             live: AtomicUsize::new(0),
             discarded: AtomicUsize::new(0),
+            kept_zst: AtomicUsize::new(0),
             kept: AtomicUsize::new(0),
             kept_capacity: AtomicUsize::new(0),
         }
@@ -429,6 +432,24 @@ impl Depot {
         }
     }
 
+    /// Recycle mode, zero-sized items: one more kept object (forgotten by its box; it has no
+    /// memory, so keeping it is counting it).
+    pub(crate) fn keep_zst(&self) {
+        self.kept_zst.fetch_add(1, Relaxed);
+    }
+
+    /// Recycle mode, zero-sized items: takes a kept object if there is one.
+    pub(crate) fn take_kept_zst(&self) -> bool {
+        self.kept_zst
+            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Recycle mode, zero-sized items: the kept objects.
+    pub(crate) fn kept_zst(&self) -> usize {
+        self.kept_zst.load(Relaxed)
+    }
+
     /// Counts a kept object dropped instead of kept (recycle mode).
     #[cold]
     pub(crate) fn count_discarded(&self) {
@@ -468,7 +489,11 @@ impl Depot {
             // Every slot is taken empty or kept, and given back empty or kept, so the kept
             // objects are the slots taken empty, minus those given back empty, minus the live
             // ones. (Sums of wrapping parts, "negative" only if read while an owner ran.)
-            kept: live_from(kept, live),
+            kept: if self.config.is_zst() {
+                self.kept_zst()
+            } else {
+                live_from(kept, live)
+            },
             kept_capacity: live_from(kept_capacity, 0),
         }
     }

@@ -85,9 +85,12 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
             // SAFETY: a block of slot size starts with the header.
             unsafe { slot.add(config.header).cast() }
         };
+        // A kept zero-sized object is only a count: taking one is taking the count.
+        let kept =
+            config.is_zst() && P::__RECYCLE.is_some() && !CHECKING_MODE && depot.take_kept_zst();
         return Some(Taken {
             object,
-            kept: false,
+            kept,
             hot: false,
         });
     }
@@ -181,6 +184,12 @@ pub(crate) unsafe fn release<P: Pool + ?Sized>(object: NonNull<P::Item>) {
 /// As for [`release`], except that the object is valid and reset, and `P` is in recycle mode.
 #[inline(always)]
 pub(crate) unsafe fn release_kept<P: Pool + ?Sized>(object: NonNull<P::Item>, capacity: usize) {
+    if P::__CONFIG.is_zst() {
+        // Nothing to keep but the count; the caller forgot the object.
+        P::__depot().keep_zst();
+        // SAFETY: forwarded from the caller.
+        return unsafe { give_back::<P>(object, EMPTY_SLOT) };
+    }
     debug_assert!(P::__CONFIG.header != 0);
     let state = kept_state(capacity);
     if state - 1 != 0 {
@@ -298,6 +307,9 @@ pub(crate) fn owns<P: Pool + ?Sized>(object: NonNull<P::Item>) -> bool {
 #[inline]
 pub(crate) fn idle<P: Pool + ?Sized>() -> usize {
     let depot = P::__depot();
+    if P::__CONFIG.is_zst() {
+        return depot.kept_zst();
+    }
     let here = P::__cache()
         .try_with(|c| c.held(P::__CONFIG.magazine))
         .unwrap_or(0);
