@@ -43,7 +43,11 @@ use crate::recycle::Recycler;
 /// assert_eq!(b.id, 2);
 /// assert_eq!(core::mem::size_of::<Option<PoolBox<Message>>>(), core::mem::size_of::<usize>());
 /// ```
-pub struct PoolBox<T, P: Pool<Item = T> = T> {
+// `T` and `P` may be unsized in the definition only so that `PoolBox<dyn Trait>` or
+// `PoolBox<[u8]>` fails with the one message of `Pool` ("a pool is made for a sized type that you
+// can name") rather than with that and two "size cannot be known" errors: `Pool::Item` is
+// `Sized`, so no `PoolBox` of an unsized `T` can be made.
+pub struct PoolBox<T: ?Sized, P: ?Sized + Pool<Item = T> = T> {
     ptr: NonNull<T>,
     /// The box owns a `T` (for the drop check and auto traits, which `Send`/`Sync` override).
     _owns: PhantomData<T>,
@@ -558,9 +562,9 @@ impl<F: Future + Unpin, P: Pool<Item = F>> Future for PoolBox<F, P> {
 
 /// Drops the object and gives its slot back empty when dropped; the slot is released even if
 /// the object's drop panics.
-struct Discard<P: Pool>(NonNull<P::Item>);
+struct Discard<P: Pool + ?Sized>(NonNull<P::Item>);
 
-impl<P: Pool> Drop for Discard<P> {
+impl<P: Pool + ?Sized> Drop for Discard<P> {
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: `Discard` is made only for a slot of P whose object is valid and owned; the
@@ -572,9 +576,9 @@ impl<P: Pool> Drop for Discard<P> {
 }
 
 /// Recycle mode's [`Discard`]: counts the object in `PoolStats::discarded` first.
-struct DiscardKept<P: Pool>(NonNull<P::Item>);
+struct DiscardKept<P: Pool + ?Sized>(NonNull<P::Item>);
 
-impl<P: Pool> Drop for DiscardKept<P> {
+impl<P: Pool + ?Sized> Drop for DiscardKept<P> {
     fn drop(&mut self) {
         P::__depot().count_discarded();
         drop(Discard::<P>(self.0));
@@ -586,7 +590,7 @@ impl<P: Pool> Drop for DiscardKept<P> {
 /// # Safety
 /// `object` is the valid, owned object of a slot of `P`, a recycling pool whose hooks are `r`.
 #[inline]
-unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
+unsafe fn recycle<P: Pool + ?Sized>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     // If the reset panics, the object is dropped and its slot given back empty.
     let discard = DiscardKept::<P>(object);
     // SAFETY: the object is valid and ours (the caller's contract).
@@ -603,18 +607,32 @@ unsafe fn recycle<P: Pool>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
     }
 }
 
-impl<T, P: Pool<Item = T>> Drop for PoolBox<T, P> {
+// The bounds of the definition, as a `Drop` impl must have. `T` is `P::Item`, which is sized,
+// but not known to be here: the work is done where `P::Item` is not rewritten as `T`.
+impl<T: ?Sized, P: ?Sized + Pool<Item = T>> Drop for PoolBox<T, P> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(recycler) = P::__RECYCLE {
-            // SAFETY: the box owns its valid object, in a slot of P, whose hooks these are.
-            unsafe { recycle::<P>(self.ptr, &recycler) };
-            return;
-        }
-        // Gives the slot back after `T::drop`, even if it panics. A `T::drop` that drops other
-        // boxes of the same pool works: no borrow of the cache is held while it runs.
-        drop(Discard::<P>(self.ptr));
+        // SAFETY: the box owns its valid object, in a slot of P, and is being dropped.
+        unsafe { drop_box::<P>(self.ptr.cast()) }
     }
+}
+
+/// A box's drop.
+///
+/// # Safety
+/// `object` is the object of a `PoolBox` of pool `P`, which is being dropped: the object is
+/// valid and nothing else refers to it.
+#[inline(always)]
+unsafe fn drop_box<P: Pool + ?Sized>(object: NonNull<u8>) {
+    let object = object.cast::<P::Item>();
+    if let Some(recycler) = P::__RECYCLE {
+        // SAFETY: the caller's contract; these are the hooks of P.
+        unsafe { recycle::<P>(object, &recycler) };
+        return;
+    }
+    // Gives the slot back after `T::drop`, even if it panics. A `T::drop` that drops other
+    // boxes of the same pool works: no borrow of the cache is held while it runs.
+    drop(Discard::<P>(object));
 }
 
 impl<T, P: Pool<Item = T>> Deref for PoolBox<T, P> {
