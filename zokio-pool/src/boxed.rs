@@ -249,6 +249,18 @@ impl<T: Pooled> PoolBox<T> {
 impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// Moves `value` into a slot of `pool`.
     ///
+    /// ```
+    /// use zokio_pool::PoolBox;
+    ///
+    /// zokio_pool::pool!(Frames: [u8; 1024], max = 2);
+    ///
+    /// let a = PoolBox::new_in([1; 1024], Frames); // what `Frames::new` calls
+    /// let b = PoolBox::try_new_in([2; 1024], Frames).unwrap();
+    /// let c = PoolBox::try_new_in([3; 1024], Frames); // at `max`: the value comes back
+    /// assert_eq!(c.unwrap_err()[0], 3);
+    /// assert_eq!(a[0] + b[0], 3);
+    /// ```
+    ///
     /// # Panics
     /// If the pool is at its `max`.
     #[inline]
@@ -269,6 +281,19 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     }
 
     /// Takes a slot of `pool`, then builds the value in it with `f`.
+    ///
+    /// ```
+    /// use zokio_pool::PoolBox;
+    ///
+    /// zokio_pool::pool!(Tables: [u32; 256], max = 1);
+    ///
+    /// let t = PoolBox::new_with_in(|| core::array::from_fn(|i| i as u32), Tables);
+    /// assert_eq!(t[255], 255);
+    /// // At `max`, `f` comes back uncalled.
+    /// let f = PoolBox::try_new_with_in(|| [0; 256], Tables).unwrap_err();
+    /// drop(t);
+    /// assert!(PoolBox::try_new_with_in(f, Tables).is_ok());
+    /// ```
     ///
     /// # Panics
     /// If the pool is at its `max` (before `f` is called), or if `f` panics (the slot goes
@@ -292,6 +317,19 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     /// Takes a slot of `pool` with uninitialized contents (see [`PoolBox::new_uninit`]).
     ///
+    /// ```
+    /// use zokio_pool::PoolBox;
+    ///
+    /// zokio_pool::pool!(Pages: [u8; 4096]);
+    ///
+    /// let mut page = PoolBox::new_uninit_in(Pages);
+    /// // SAFETY: `as_mut_ptr` points to the slot, 4096 writable bytes.
+    /// unsafe { PoolBox::as_mut_ptr(&mut page).cast::<u8>().write_bytes(0xAB, 4096) };
+    /// // SAFETY: every byte is written.
+    /// let page: PoolBox<[u8; 4096], Pages> = unsafe { PoolBox::assume_init(page) };
+    /// assert!(page.iter().all(|&b| b == 0xAB));
+    /// ```
+    ///
     /// # Panics
     /// If the pool is at its `max`.
     #[inline]
@@ -313,6 +351,18 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     /// Moves `value` into a slot of `pool` and pins it there.
     ///
+    /// ```
+    /// use std::future::{ready, Future, Ready};
+    /// use std::task::{Context, Poll, Waker};
+    /// use zokio_pool::PoolBox;
+    ///
+    /// zokio_pool::pool!(Answers: Ready<u32>);
+    ///
+    /// let mut fut = PoolBox::pin_in(ready(42), Answers);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(42));
+    /// ```
+    ///
     /// # Panics
     /// If the pool is at its `max`.
     #[inline]
@@ -322,6 +372,18 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     }
 
     /// Takes an object from recycling pool `pool` (see [`PoolBox::take`]).
+    ///
+    /// ```
+    /// use zokio_pool::PoolBox;
+    ///
+    /// zokio_pool::pool!(Lines: String, recycle);
+    ///
+    /// let mut line = PoolBox::take_in(Lines); // what `Lines::take` calls
+    /// line.push_str("hello");
+    /// drop(line); // cleared, its buffer kept
+    /// let line = PoolBox::try_take_in(Lines).unwrap();
+    /// assert!(line.is_empty());
+    /// ```
     ///
     /// # Panics
     /// If the pool is at its `max`, or if its `init` panics.
@@ -439,6 +501,17 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
 impl<T, P: Pool<Item = T>> PoolBox<MaybeUninit<T>, Uninit<P>> {
     /// Writes `value` into the slot and returns the initialized box.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Sample(u64);
+    ///
+    /// let slot = PoolBox::<Sample>::new_uninit();
+    /// let s = PoolBox::write(slot, Sample(7));
+    /// assert_eq!(s.0, 7);
+    /// ```
     #[inline]
     pub fn write(mut b: Self, value: T) -> PoolBox<T, P> {
         (*b).write(value);
@@ -473,6 +546,17 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     }
 
     /// Moves the value out and gives the slot back to the pool.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled, Debug, PartialEq)]
+    /// struct Job(u32);
+    ///
+    /// let b = PoolBox::new(Job(3));
+    /// assert_eq!(PoolBox::into_inner(b), Job(3));
+    /// assert_eq!(Job::pool_stats().live, 0);
+    /// ```
     #[inline]
     pub fn into_inner(b: Self) -> T {
         let b = ManuallyDrop::new(b);
@@ -486,6 +570,20 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     }
 
     /// Leaks the box: the `T` lives (and its slot stays taken) for the rest of the program.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Config { verbose: bool }
+    ///
+    /// let config: &'static mut Config = PoolBox::leak(PoolBox::new(Config { verbose: false }));
+    /// config.verbose = true;
+    /// assert_eq!(Config::pool_stats().live, 1); // a leaked object stays live
+    /// # // Taken back, so that Miri (which sees each object's lifetime) reports no leak.
+    /// # // SAFETY: the leaked object came from a `PoolBox<Config>`, and is taken back once.
+    /// # drop(unsafe { PoolBox::<Config>::from_raw(config) });
+    /// ```
     #[inline]
     pub fn leak<'a>(b: Self) -> &'a mut T
     where
@@ -498,12 +596,27 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     /// Gives up ownership: the caller becomes responsible for the `T` and its slot, which
     /// [`from_raw`](Self::from_raw) takes back.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Node { value: u32 }
+    ///
+    /// let raw: *mut Node = PoolBox::into_raw(PoolBox::new(Node { value: 1 }));
+    /// // SAFETY: `raw` points to a live `Node` that no box owns.
+    /// unsafe { (*raw).value += 1 };
+    /// // SAFETY: `raw` came from `PoolBox::<Node>::into_raw` and is taken back once.
+    /// let node = unsafe { PoolBox::<Node>::from_raw(raw) };
+    /// assert_eq!(node.value, 2);
+    /// ```
     #[inline]
     pub fn into_raw(b: Self) -> *mut T {
         ManuallyDrop::new(b).ptr.as_ptr()
     }
 
-    /// Takes back a pointer from [`into_raw`](Self::into_raw).
+    /// Takes back a pointer from [`into_raw`](Self::into_raw) (see its example). In debug
+    /// builds it checks that the pointer is an object of the pool.
     ///
     /// # Safety
     /// `ptr` must come from `PoolBox::<T, P>::into_raw` (same `T`, same pool `P`), and must be
@@ -521,18 +634,45 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     }
 
     /// A raw pointer to the value, without giving up ownership.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Point { x: i32 }
+    ///
+    /// let mut p = PoolBox::new(Point { x: 1 });
+    /// let read: *const Point = PoolBox::as_ptr(&p);
+    /// let write: *mut Point = PoolBox::as_mut_ptr(&mut p);
+    /// assert_eq!(read, write.cast_const());
+    /// // SAFETY: `write` points to the box's live value, and no reference to it is in use.
+    /// unsafe { (*write).x = 5 };
+    /// assert_eq!(p.x, 5);
+    /// ```
     #[inline]
     pub fn as_ptr(b: &Self) -> *const T {
         b.ptr.as_ptr()
     }
 
-    /// A raw mutable pointer to the value, without giving up ownership.
+    /// A raw mutable pointer to the value, without giving up ownership (see
+    /// [`as_ptr`](Self::as_ptr) for an example).
     #[inline]
     pub fn as_mut_ptr(b: &mut Self) -> *mut T {
         b.ptr.as_ptr()
     }
 
     /// Pins the box's value in its slot, as `Box::into_pin`.
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct State(u8);
+    ///
+    /// let pinned: Pin<PoolBox<State>> = PoolBox::into_pin(PoolBox::new(State(1)));
+    /// assert_eq!(pinned.0, 1);
+    /// ```
     #[inline]
     pub fn into_pin(b: Self) -> Pin<Self> {
         // The value lives in its slot until the box is dropped and is never moved by the box:
