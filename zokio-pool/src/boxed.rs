@@ -571,18 +571,24 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
 
     /// Leaks the box: the `T` lives (and its slot stays taken) for the rest of the program.
     ///
+    /// Unlike `Box::leak`, the reference cannot be given back to [`from_raw`](Self::from_raw):
+    /// a pointer made from it covers the object, not the slot around it (which may be larger,
+    /// and which the pool reads and, in checking mode, frees).
+    ///
     /// ```
+    /// use std::sync::OnceLock;
     /// use zokio_pool::{PoolBox, Pooled};
     ///
     /// #[derive(Pooled)]
     /// struct Config { verbose: bool }
     ///
+    /// static CONFIG: OnceLock<&'static Config> = OnceLock::new();
+    ///
     /// let config: &'static mut Config = PoolBox::leak(PoolBox::new(Config { verbose: false }));
     /// config.verbose = true;
+    /// assert!(CONFIG.set(config).is_ok());
+    /// assert!(CONFIG.get().unwrap().verbose);
     /// assert_eq!(Config::pool_stats().live, 1); // a leaked object stays live
-    /// # // Taken back, so that Miri (which sees each object's lifetime) reports no leak.
-    /// # // SAFETY: the leaked object came from a `PoolBox<Config>`, and is taken back once.
-    /// # drop(unsafe { PoolBox::<Config>::from_raw(config) });
     /// ```
     #[inline]
     pub fn leak<'a>(b: Self) -> &'a mut T
@@ -620,7 +626,8 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     ///
     /// # Safety
     /// `ptr` must come from `PoolBox::<T, P>::into_raw` (same `T`, same pool `P`), and must be
-    /// given to `from_raw` at most once.
+    /// given to `from_raw` at most once. A pointer made from a reference to the object (the
+    /// one [`leak`](Self::leak) gives, say) does not do: it covers the object, not its slot.
     #[inline]
     pub unsafe fn from_raw(ptr: *mut T) -> Self {
         debug_assert!(
