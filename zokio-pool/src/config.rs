@@ -52,7 +52,7 @@ impl Options {
         self
     }
 
-    /// `max = n`: hard limit on slots (and so on live objects).
+    /// `max = n`: hard limit on live objects, on all threads together.
     pub const fn max(mut self, n: usize) -> Options {
         self.max = n;
         self
@@ -108,7 +108,8 @@ pub struct Config {
     pub chunk: usize,
     /// Slots in the first chunk (0: use `chunk`).
     pub prealloc: usize,
-    /// Most slots the pool may reserve (`usize::MAX`: no limit).
+    /// Most objects alive at once, on all threads (`usize::MAX`: no limit). Slots are reserved
+    /// past it only while other threads' caches hold free ones (see `Depot::grow`).
     pub max: usize,
 }
 
