@@ -402,16 +402,18 @@ fn stats_count_kept_objects_their_capacity_and_the_discarded_ones() {
     }
     assert_eq!((s.discarded, s.kept, s.kept_capacity), (6, 4, 400), "{s:?}");
 
-    // The 6 empty slots come first (last in, first out), then a kept object.
+    // The cache's hot slot, the first one freed (kept), comes first; then the last freed, the
+    // 6 empty slots (last in, first out).
     let taken: Vec<_> = (0..7).map(|_| Idle4::take()).collect();
     let s = Idle4::stats();
     assert_eq!((s.discarded, s.kept, s.kept_capacity), (6, 3, 300), "{s:?}");
-    // The first one dropped, a new and empty Vec, is kept (idle 3 -> 4); 6 are discarded.
+    // The first one dropped, the kept Vec of capacity 100, is kept again (idle 3 -> 4); the 6
+    // new, empty Vecs are discarded.
     drop(taken);
     let s = Idle4::stats();
     assert_eq!(
         (s.discarded, s.kept, s.kept_capacity),
-        (12, 4, 300),
+        (12, 4, 400),
         "{s:?}"
     );
 
@@ -421,8 +423,8 @@ fn stats_count_kept_objects_their_capacity_and_the_discarded_ones() {
     let s = Idle4::stats();
     assert_eq!(
         (s.kept, s.kept_capacity),
-        (4, 300),
-        "an empty slot was taken: {s:?}"
+        (3, 300),
+        "the kept Vec in the hot slot was taken: {s:?}"
     );
     drop(giant);
     assert_eq!(Idle4::stats().discarded, 13);

@@ -345,7 +345,9 @@ struct Model<T: Object> {
     worker_made: usize,
     worker_dropped: usize,
     worker: Option<Worker<T>>,
-    /// The slot given back last on this thread, if the next step may reuse it.
+    /// The thread cache's hot slot as this thread's own steps leave it: the first slot given
+    /// back since the last one handed out (a free fills the hot slot when it is empty; later
+    /// frees go to the magazine), which the next slot handed out on this thread must be.
     last_freed: Option<usize>,
     next_id: u64,
 }
@@ -412,8 +414,8 @@ impl<T: Object> Model<T> {
         (n != 0).then(|| n - 1 - i % n)
     }
 
-    /// A box was handed out on this thread: record it, and check that it reused the slot
-    /// freed just before (the cache is last in, first out), unless nothing is reused.
+    /// A box was handed out on this thread: record it, and check that it reused the cache's hot
+    /// slot (see `last_freed`), unless nothing is reused.
     fn handed_out(&mut self, b: PoolBox<T>, id: u64) {
         self.check_reuse(PoolBox::as_ptr(&b) as usize);
         self.handed += 1;
@@ -426,22 +428,27 @@ impl<T: Object> Model<T> {
         self.peak = self.peak.max(live);
     }
 
-    /// A slot was handed out on this thread at `at`: the one freed just before, if any.
+    /// A slot was handed out on this thread at `at`: the hot slot, if there is one.
     fn check_reuse(&mut self, at: usize) {
         if let Some(freed) = self.last_freed.take() {
             if !CHECKING_MODE && size_of::<T>() != 0 {
                 assert_eq!(
                     at, freed,
-                    "the slot freed last on this thread is handed out next"
+                    "the first slot freed on this thread since the last take is handed out next"
                 );
             }
         }
     }
 
+    /// A slot was given back on this thread at `at`: it fills the hot slot if that is empty.
+    fn freed(&mut self, at: usize) {
+        self.last_freed.get_or_insert(at);
+    }
+
     /// Takes box `i` out of the model, to be freed on this thread.
     fn take(&mut self, i: usize) -> (PoolBox<T>, u64) {
         let (b, id) = self.live.remove(i);
-        self.last_freed = Some(PoolBox::as_ptr(&b) as usize);
+        self.freed(PoolBox::as_ptr(&b) as usize);
         (b, id)
     }
 
@@ -528,7 +535,7 @@ impl<T: Object> Model<T> {
                     self.check_reuse(PoolBox::as_ptr(&u) as usize);
                     self.handed += 1;
                     self.observe(self.pool_live() + 1);
-                    self.last_freed = Some(PoolBox::as_ptr(&u) as usize);
+                    self.freed(PoolBox::as_ptr(&u) as usize);
                     drop(u);
                 }
             }

@@ -63,7 +63,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// | `prealloc = N` | slots reserved in one chunk when the pool is first used | none: the first chunk has `chunk` slots |
 /// | `max = N` | most objects alive at once, across all threads: at the limit `PoolBox::new` panics and `PoolBox::try_new` gives the value back | no limit |
 /// | `chunk = N` | slots reserved each time the pool grows | chosen from the size of the type |
-/// | `cache = N` | the magazine size M: free slots moved between a thread and the shared depot at once; a thread keeps up to 2M + 1 free slots (two magazines and the last freed slot) | 256 KiB worth, between 8 and 256 |
+/// | `cache = N` | the magazine size M: free slots moved between a thread and the shared depot at once; a thread keeps up to 2M + 1 free slots (two magazines and one hot slot) | 256 KiB worth, between 8 and 256 |
 /// | `crate = "path"` | where the `zokio_pool` crate is, for a crate that reaches it through a re-export (a renamed dependency is found from `Cargo.toml`) | `::zokio_pool`, or its name in `Cargo.toml` |
 /// | `recycle` | recycle mode: objects stay constructed between uses (see below) | off |
 /// | `reset = path` | recycle mode with a reset function `fn(&mut Self)` instead of the field-by-field reset | none |

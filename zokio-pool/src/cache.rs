@@ -110,6 +110,27 @@ pub(crate) struct Unfolded {
     pub(crate) kept_capacity: usize,
 }
 
+/// `hot` of a cache that is not active: not null, so a push does not put a slot there, and not
+/// a slot (slots are word-aligned, so their addresses are above 1), so a pop does not take it.
+const INACTIVE: *mut u8 = core::ptr::without_provenance_mut(1);
+
+/// Whether a value of `hot` is a slot (not null, not [`INACTIVE`]).
+#[inline(always)]
+fn is_slot(hot: *mut u8) -> bool {
+    hot.addr() > INACTIVE.addr()
+}
+
+/// Where [`LocalCache::peek`] found a free slot.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Peek {
+    /// In `hot`.
+    Hot(NonNull<u8>),
+    /// On top of the loaded array; taking it makes this the new `top`.
+    Array(NonNull<u8>, *mut Round),
+    /// Nowhere at hand: the slow path is needed.
+    Empty,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
     /// Never used on this thread: the flush is not registered yet.
@@ -122,16 +143,19 @@ enum State {
 
 /// The thread cache of one pool on one thread. Created by the derive's `thread_local!`.
 ///
-/// The most recently freed slot is kept in `hot`, on top of the loaded array (top-of-stack
-/// caching): a pop takes it, a push puts a slot there and moves the slot it held into the
-/// array. An allocate-free pair then touches only `hot`, and the value a push stores does not
-/// depend on a value loaded from the cache, so a tight loop of pairs carries one
-/// store-to-load dependency, as a bare free list does, instead of two through `top`.
+/// A freed slot goes to `hot` when it is empty, else onto the loaded array; a take takes `hot`
+/// first, else the top of the array. An allocate-free pair then touches only `hot`, and the
+/// value a push stores does not depend on a value loaded from the cache, so a tight loop of
+/// pairs carries one store-to-load dependency, as a bare free list does, instead of two through
+/// `top`; a run of frees or of takes goes through the array, one store for the slot and one for
+/// `top`, with no slot moved between `hot` and the array.
 ///
 /// While active, the loaded array is `low..high` (M rounds) and holds free slots in
-/// `low..top`. While not active, `hot` and the three pointers are null, so `top == low` sends
-/// every pop and `top == high` every push to the slow path, which looks at the state. (A push
-/// tests `top == high` before it looks at `hot`, so it never stores into an inactive cache.)
+/// `low..top`, and `hot` is null or a slot. While not active, the three pointers are null, so
+/// `top == low` sends every pop and `top == high` every push to the slow path, which looks at
+/// the state; and `hot` is [`INACTIVE`], which a pop does not take and a push does not fill
+/// (both test for a slot, above `INACTIVE`, or for null), so no slot ever lands in an inactive
+/// cache.
 /// Bookkeeping on the hot path is one counter, `handed`; the number of slots given back is
 /// derived from it when it is needed (see `LocalCache::unfolded`).
 ///
@@ -145,7 +169,7 @@ enum State {
 #[doc(hidden)]
 #[repr(C)] // the hot fields first, in one cache line
 pub struct LocalCache {
-    /// The most recently freed slot, or null (always null while not active).
+    /// A free slot, or null, while active; [`INACTIVE`] otherwise.
     hot: PubSlot,
     /// One past the last free slot of the loaded array.
     top: PubRound,
@@ -194,7 +218,7 @@ impl LocalCache {
     /// A cache that has not been used yet.
     pub const fn new() -> LocalCache {
         LocalCache {
-            hot: PubSlot::new(null_mut()),
+            hot: PubSlot::new(INACTIVE),
             top: PubRound::new(null_mut()),
             low: PubRound::new(null_mut()),
             high: Cell::new(null_mut()),
@@ -238,7 +262,36 @@ impl LocalCache {
     /// The hot slot, left in place: [`commit_hot`](Self::commit_hot) takes it.
     #[inline(always)]
     pub(crate) fn peek_hot(&self) -> Option<NonNull<u8>> {
-        NonNull::new(self.hot.get())
+        let hot = self.hot.get();
+        // SAFETY: a slot is not null.
+        is_slot(hot).then(|| unsafe { NonNull::new_unchecked(hot) })
+    }
+
+    /// The slot a take would get without the slow path, and where it is, without taking it:
+    /// [`commit_hot`](Self::commit_hot) or [`commit_array`](Self::commit_array) takes it.
+    #[inline(always)]
+    pub(crate) fn peek(&self) -> Peek {
+        if let Some(hot) = self.peek_hot() {
+            return Peek::Hot(hot);
+        }
+        let top = self.top.get();
+        if top == self.low.get() {
+            return Peek::Empty;
+        }
+        // SAFETY: `low < top <= high`: the cache is active (else both are null) and its loaded
+        // array is not empty, so `top - 1` is in the array and holds an initialized round.
+        unsafe {
+            let top = top.sub(1);
+            Peek::Array(top.read(), top)
+        }
+    }
+
+    /// Takes the slot that [`peek`](Self::peek) found on the array (nothing ran between):
+    /// `top` is the top it returned.
+    #[inline(always)]
+    pub(crate) fn commit_array(&self, top: *mut Round) {
+        self.top.set(top);
+        self.handed.bump();
     }
 
     /// Takes the hot slot that [`peek_hot`](Self::peek_hot) returned (nothing ran between).
@@ -248,40 +301,25 @@ impl LocalCache {
         self.handed.bump();
     }
 
-    /// `pop` when `hot` is empty: a slot from the loaded array, the next one moved up to `hot`.
-    /// `raw::alloc` calls it out of line: inlined, its paths made LLVM build a `PoolBox::new`
-    /// value on the stack and copy it into the slot (8 more instructions for a 64 B object,
-    /// measured with callgrind).
+    /// `pop` when `hot` has no slot: a slot from the loaded array, or from the slow path.
     #[inline(always)]
     pub(crate) fn pop_array(
         &self,
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) -> Option<NonNull<u8>> {
-        let top = self.top.get();
-        if top == self.low.get() {
-            return self.pop_slow(key, depot);
-        }
-        // SAFETY: `low < top <= high`: the cache is active (else both are null) and its loaded
-        // array is not empty, so `top - 1` is in the array and holds an initialized round.
-        let (top, slot) = unsafe {
-            let top = top.sub(1);
-            (top, top.read())
-        };
-        // The next slot moves up to `hot` (the pop is only here when `hot` is empty), so in a
-        // run of allocations every other one takes the inlined path.
-        if top != self.low.get() {
-            // SAFETY: as above, `low < top`, so `top - 1` holds a round.
-            unsafe {
-                let top = top.sub(1);
-                self.hot.set(top.read().as_ptr());
-                self.top.set(top);
+        match self.peek() {
+            Peek::Array(slot, top) => {
+                self.commit_array(top);
+                Some(slot)
             }
-        } else {
-            self.top.set(top);
+            // Not reached from `pop` (it took the hot slot first); here for completeness.
+            Peek::Hot(slot) => {
+                self.commit_hot();
+                Some(slot)
+            }
+            Peek::Empty => self.pop_slow(key, depot),
         }
-        self.handed.bump();
-        Some(slot)
     }
 
     /// Gives back a slot.
@@ -296,21 +334,22 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) {
+        if self.hot.get().is_null() {
+            // Active (an inactive cache's `hot` is `INACTIVE`), and the hot slot is free.
+            self.hot.set(slot.as_ptr());
+            return;
+        }
         let top = self.top.get();
         if top == self.high.get() {
             // SAFETY: forwarded from the caller.
             return unsafe { self.push_slow(slot, key, depot) };
         }
-        if let Some(hot) = NonNull::new(self.hot.get()) {
-            // SAFETY: `low <= top < high`: the cache is active (else both are null) and its
-            // loaded array is not full, so `top` is a round of the array and `top + 1` at most
-            // its end.
-            unsafe {
-                top.write(hot);
-                self.top.set(top.add(1));
-            }
+        // SAFETY: `low <= top < high`: the cache is active (else both are null) and its loaded
+        // array is not full, so `top` is a round of the array and `top + 1` at most its end.
+        unsafe {
+            top.write(slot);
+            self.top.set(top.add(1));
         }
-        self.hot.set(slot.as_ptr());
     }
 
     #[cold]
@@ -403,12 +442,7 @@ impl LocalCache {
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
-        if self.hot.get().is_null() {
-            // The loaded array is full but the hot slot is free.
-            self.hot.set(slot.as_ptr());
-            return;
-        }
-        // The loaded array holds M slots. The previous one becomes the loaded one once it is
+        // The hot slot holds a slot (a push fills it first), and the loaded array M slots. The previous one becomes the loaded one once it is
         // empty: a cache's second array comes from the depot, and a full previous magazine goes
         // to the depot for an empty array.
         let magazine = depot.config().magazine;
@@ -433,8 +467,8 @@ impl LocalCache {
             self.base.set(self.base.get().wrapping_sub(magazine));
         }
         self.swap_prev(magazine);
-        // SAFETY: forwarded from the caller; the loaded array is now empty, so this push moves
-        // the hot slot into it and takes the fast path.
+        // SAFETY: forwarded from the caller; the loaded array is now empty, so this push takes
+        // the fast path.
         unsafe { self.push(slot, key, depot) }
     }
 
@@ -509,7 +543,7 @@ impl LocalCache {
             return 0;
         }
         let prev = if self.prev_full.get() { magazine } else { 0 };
-        let hot = usize::from(!self.hot.get().is_null());
+        let hot = usize::from(is_slot(self.hot.get()));
         self.loaded_len() + prev + hot
     }
 
@@ -563,8 +597,8 @@ impl LocalCache {
         let mut inner = depot.lock();
         self.fold(depot, &mut inner);
         Depot::unlist(&mut inner, NonNull::from(self));
-        let hot = NonNull::new(self.hot.get());
-        self.hot.set(null_mut());
+        let hot = self.peek_hot();
+        self.hot.set(INACTIVE);
         let loaded = Magazine {
             rounds: self.loaded_array(),
             len: self.loaded_len(),
@@ -637,7 +671,7 @@ impl LocalCache {
         let low = c.low.load().addr();
         let loaded = (top.wrapping_sub(low) / size_of::<Round>()).min(magazine);
         let prev = if c.prev_full.load() { magazine } else { 0 };
-        let hot = usize::from(!c.hot.load().is_null());
+        let hot = usize::from(is_slot(c.hot.load()));
         let held = loaded + prev + hot;
         let handed = c.handed.load();
         Unfolded {

@@ -33,7 +33,7 @@
 //! # Cost model
 //! | operation | cost |
 //! |---|---|
-//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (the last freed slot, then an array of slot pointers), one counter add |
+//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (one hot slot, then an array of slot pointers), one counter add |
 //! | every M operations in one direction | one magazine exchanged with the depot under a mutex |
 //! | a fresh slot | a bump in a run of M fresh slots; a chunk allocation every `chunk` slots |
 //! | first use on a thread | the thread-exit flush is registered |

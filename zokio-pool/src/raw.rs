@@ -10,6 +10,7 @@
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
+use crate::cache::Peek;
 use crate::pool::Pool;
 
 /// Whether every object goes to the global allocator on its own: slots are then never reused,
@@ -44,8 +45,19 @@ fn kept_state(capacity: usize) -> usize {
 pub(crate) struct Taken<T> {
     pub(crate) object: NonNull<T>,
     pub(crate) kept: bool,
-    /// The slot is the cache's hot slot, which [`commit`] takes off the cache.
-    hot: bool,
+    /// Where the slot still is, for [`commit`] to take it off the cache.
+    source: Source,
+}
+
+/// Where an uncommitted slot is.
+#[derive(Clone, Copy)]
+enum Source {
+    /// Taken already (the slow path, a zero-sized item, checking mode).
+    Taken,
+    /// The cache's hot slot.
+    Hot,
+    /// The top of the cache's loaded array; taking it makes this the new top.
+    Array(*mut crate::magazine::Round),
 }
 
 /// Takes a slot of pool `P` for one `P::Item`, or `None` if the pool is at its `max`.
@@ -59,13 +71,15 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 /// Ends [`alloc_uncommitted`]: takes the slot off the thread cache if it is still there.
 #[inline(always)]
 pub(crate) fn commit<P: Pool + ?Sized>(taken: &Taken<P::Item>) {
-    if taken.hot {
-        P::__cache().with(|cache| cache.commit_hot());
+    match taken.source {
+        Source::Taken => {}
+        Source::Hot => P::__cache().with(|cache| cache.commit_hot()),
+        Source::Array(top) => P::__cache().with(|cache| cache.commit_array(top)),
     }
 }
 
-/// [`alloc`], except that a slot found in the thread cache's hot slot stays listed there
-/// until [`commit`]: the caller may write the object first, which lets LLVM build a value
+/// [`alloc`], except that a slot found in the thread cache (its hot slot or the top of its
+/// loaded array) stays listed there until [`commit`]: the caller may write the object first, which lets LLVM build a value
 /// directly in its slot (the cache's stores are atomic, and LLVM moves no memory access across
 /// an atomic store). No code that may use the pool (user code: a constructor, a `Drop`) may run
 /// before the `commit`, which must come before anything else touches the pool on this thread.
@@ -91,17 +105,18 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
         return Some(Taken {
             object,
             kept,
-            hot: false,
+            source: Source::Taken,
         });
     }
     let limited = config.max != usize::MAX;
     if limited && !depot.reserve() {
         return None;
     }
-    let (slot, hot) = match P::__cache().with(|cache| cache.peek_hot()) {
-        Some(slot) => (slot, true),
-        None => match pop_array::<P>() {
-            Some(slot) => (slot, false),
+    let (slot, source) = match P::__cache().with(|cache| cache.peek()) {
+        Peek::Hot(slot) => (slot, Source::Hot),
+        Peek::Array(slot, top) => (slot, Source::Array(top)),
+        Peek::Empty => match pop_array::<P>() {
+            Some(slot) => (slot, Source::Taken),
             None => {
                 // Not reached: a reserved take grows the pool past `max` if it must.
                 if limited {
@@ -120,7 +135,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
         return Some(Taken {
             object: slot.cast(),
             kept: false,
-            hot,
+            source,
         });
     }
     // SAFETY: in recycle mode every slot starts with a header of `header` bytes whose first
@@ -139,7 +154,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
         // SAFETY: the object sits `header` bytes into its slot.
         object: unsafe { slot.add(config.header).cast() },
         kept,
-        hot,
+        source,
     })
 }
 
