@@ -176,6 +176,32 @@ impl<T: Pooled> PoolBox<T> {
         Self::try_new_uninit_in_pool()
     }
 
+    /// Takes a slot whose bytes are all zero, as `Box::new_zeroed`: for a type that is valid
+    /// when zeroed, `assume_init` then gives a value without building it on the stack.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Histogram { buckets: [u64; 512] }
+    ///
+    /// let h = PoolBox::<Histogram>::new_zeroed();
+    /// // SAFETY: an array of integers is valid when all its bytes are zero.
+    /// let h = unsafe { PoolBox::assume_init(h) };
+    /// assert!(h.buckets.iter().all(|&b| b == 0));
+    /// ```
+    ///
+    /// # Panics
+    /// If the pool is at its `max`.
+    #[inline]
+    #[track_caller]
+    pub fn new_zeroed() -> PoolBox<MaybeUninit<T>, Uninit<T>> {
+        let mut b = Self::new_uninit();
+        // SAFETY: the slot has room for a T: size_of::<T>() bytes, which nothing else uses.
+        unsafe { PoolBox::as_mut_ptr(&mut b).write_bytes(0, 1) };
+        b
+    }
+
     /// Moves `value` into a slot and pins it there: `Box::pin` for pooled values, so a future
     /// with a pooled state can be polled wherever a `Pin<Box<F>>` can.
     ///
@@ -340,6 +366,19 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
             Some(b) => b,
             None => exhausted::<P>(),
         }
+    }
+
+    /// Takes a slot of `pool` whose bytes are all zero (see [`PoolBox::new_zeroed`]).
+    ///
+    /// # Panics
+    /// If the pool is at its `max`.
+    #[inline]
+    #[track_caller]
+    pub fn new_zeroed_in(pool: P) -> PoolBox<MaybeUninit<T>, Uninit<P>> {
+        let mut b = Self::new_uninit_in(pool);
+        // SAFETY: the slot has room for a T: size_of::<T>() bytes, which nothing else uses.
+        unsafe { PoolBox::as_mut_ptr(&mut b).write_bytes(0, 1) };
+        b
     }
 
     /// [`new_uninit_in`](Self::new_uninit_in), or `None` if the pool is at its `max`.
@@ -668,6 +707,34 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         b.ptr.as_ptr()
     }
 
+    /// Gives up ownership, as [`into_raw`](Self::into_raw), as a `NonNull`.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Leaf(u16);
+    ///
+    /// let ptr = PoolBox::into_non_null(PoolBox::new(Leaf(9)));
+    /// // SAFETY: `ptr` came from `into_non_null` of a `PoolBox<Leaf>` and is taken back once.
+    /// let leaf = unsafe { PoolBox::<Leaf>::from_non_null(ptr) };
+    /// assert_eq!(leaf.0, 9);
+    /// ```
+    #[inline]
+    pub fn into_non_null(b: Self) -> NonNull<T> {
+        ManuallyDrop::new(b).ptr
+    }
+
+    /// Takes back a pointer from [`into_non_null`](Self::into_non_null) (or `into_raw`).
+    ///
+    /// # Safety
+    /// As for [`from_raw`](Self::from_raw).
+    #[inline]
+    pub unsafe fn from_non_null(ptr: NonNull<T>) -> Self {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::from_raw(ptr.as_ptr()) }
+    }
+
     /// Pins the box's value in its slot, as `Box::into_pin`.
     ///
     /// ```
@@ -842,16 +909,22 @@ impl<T, P: Pool<Item = T>> fmt::Pointer for PoolBox<T, P> {
     }
 }
 
-impl<T: PartialEq, P: Pool<Item = T>> PartialEq for PoolBox<T, P> {
-    fn eq(&self, other: &Self) -> bool {
+/// Compares the values, whichever pools the two boxes are from.
+impl<T: PartialEq, P: Pool<Item = T>, Q: Pool<Item = T>> PartialEq<PoolBox<T, Q>>
+    for PoolBox<T, P>
+{
+    fn eq(&self, other: &PoolBox<T, Q>) -> bool {
         **self == **other
     }
 }
 
 impl<T: Eq, P: Pool<Item = T>> Eq for PoolBox<T, P> {}
 
-impl<T: PartialOrd, P: Pool<Item = T>> PartialOrd for PoolBox<T, P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+/// Compares the values, whichever pools the two boxes are from.
+impl<T: PartialOrd, P: Pool<Item = T>, Q: Pool<Item = T>> PartialOrd<PoolBox<T, Q>>
+    for PoolBox<T, P>
+{
+    fn partial_cmp(&self, other: &PoolBox<T, Q>) -> Option<Ordering> {
         (**self).partial_cmp(&**other)
     }
 }
@@ -884,6 +957,27 @@ impl<T: Clone, P: Pool<Item = T>> Clone for PoolBox<T, P> {
 
     fn clone_from(&mut self, source: &Self) {
         (**self).clone_from(&**source);
+    }
+}
+
+/// `PoolBox::new(value)`, as `Box::from`.
+///
+/// ```
+/// use zokio_pool::{PoolBox, Pooled};
+///
+/// #[derive(Pooled)]
+/// struct Id(u64);
+///
+/// let b: PoolBox<Id> = Id(7).into();
+/// assert_eq!(b.0, 7);
+/// ```
+///
+/// # Panics
+/// If the pool is at its `max` (`PoolBox::try_new` gives the value back instead).
+impl<T: Pooled> From<T> for PoolBox<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Self::new(value)
     }
 }
 

@@ -57,6 +57,7 @@ mod boxed;
 mod cache;
 mod config;
 mod depot;
+mod forward;
 mod macros;
 mod magazine;
 mod pool;
