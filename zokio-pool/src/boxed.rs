@@ -452,7 +452,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     // The constructors, for any pool.
 
     #[inline(always)]
-    fn try_new_in_pool(value: T) -> Result<Self, T> {
+    pub(crate) fn try_new_in_pool(value: T) -> Result<Self, T> {
         let Some(taken) = raw::alloc_uncommitted::<P>() else {
             return Err(value);
         };
@@ -517,7 +517,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     }
 
     #[inline(always)]
-    fn try_take_in_pool() -> Option<Self>
+    pub(crate) fn try_take_in_pool() -> Option<Self>
     where
         P: RecyclePool,
     {

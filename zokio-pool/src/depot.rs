@@ -5,7 +5,7 @@
 //! thread exit, and for every operation of a thread whose cache is closed.
 
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::alloc::{self, Layout};
 use std::sync::PoisonError;
 
@@ -14,6 +14,7 @@ use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 use crate::cache::{LocalCache, Unfolded};
 use crate::config::Config;
 use crate::magazine::{new_array, Magazine, Round};
+use crate::wait::Waiters;
 
 /// Most slots a pool with a `max` grows by at once past its `max` (see `Depot::grow`).
 const OVER_MAX_STEP: usize = 16;
@@ -53,6 +54,8 @@ pub struct Depot {
     /// the caches hold the rest of the sums).
     kept: AtomicUsize,
     kept_capacity: AtomicUsize,
+    /// Pools with a `max`: tasks and threads waiting for a slot.
+    waiters: Waiters,
 }
 
 /// What the depot's mutex guards. Holding `&mut Inner` proves the lock is held.
@@ -111,6 +114,7 @@ macro_rules! new_depot {
             kept_zst: AtomicUsize::new(0),
             kept: AtomicUsize::new(0),
             kept_capacity: AtomicUsize::new(0),
+            waiters: Waiters::new(),
         }
     };
 }
@@ -162,10 +166,18 @@ impl Depot {
         }
     }
 
-    /// Ends a reservation of [`reserve`](Self::reserve).
+    /// Ends a reservation of [`reserve`](Self::reserve). Sequentially consistent, so that a
+    /// waiter that registers and then tries again either sees it or is seen by the
+    /// [`Waiters::notify`] that follows it (see `wait`); `lock xadd` either way on x86-64.
     #[inline]
     pub(crate) fn unreserve(&self) {
-        self.live.fetch_sub(1, Relaxed);
+        self.live.fetch_sub(1, SeqCst);
+    }
+
+    /// The tasks and threads waiting for a slot of this pool (pools with a `max`).
+    #[inline]
+    pub(crate) fn waiters(&self) -> &Waiters {
+        &self.waiters
     }
 
     /// Refills a cache whose loaded array is empty (the loom models' form of

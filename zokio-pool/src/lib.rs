@@ -65,6 +65,8 @@ mod raw;
 pub mod recycle;
 mod stats;
 mod sync;
+mod wait;
+mod waiting;
 // The pool's own tests need the real pool; with the `checking` feature they test that mode.
 #[cfg(all(test, not(feature = "checking"), not(loom)))]
 mod tests;
@@ -78,6 +80,7 @@ pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
 pub use recycle::Recycle;
 pub use stats::PoolStats;
+pub use waiting::{NewAsync, TakeAsync};
 
 // The macros' documentation is the derive crate's (one page each, examples tested there).
 pub use zokio_pool_derive::Pooled;

@@ -223,6 +223,7 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     if config.is_zst() {
         // SAFETY: a zero-sized object has no memory; the depot only counts.
         unsafe { depot.direct_give(object.cast()) };
+        notify_direct::<P>();
         return;
     }
     // SAFETY: forwarded from the caller.
@@ -234,6 +235,7 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     if CHECKING_MODE {
         // SAFETY: in checking mode every slot comes from `direct_take`.
         unsafe { depot.direct_give(slot) };
+        notify_direct::<P>();
         return;
     }
     if P::__CONFIG.header != 0 {
@@ -245,8 +247,21 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
     key.with(|cache| unsafe { cache.push(slot, key, depot) });
     if config.max != usize::MAX {
-        // After the slot is back, so that whoever reserves next may find it.
+        // After the slot is back, so that whoever reserves next may find it; then a waiter,
+        // if any, is woken to do so.
         depot.unreserve();
+        depot.waiters().notify();
+    }
+}
+
+/// After a slot given back outside the thread caches (a zero-sized item, checking mode) of a
+/// pool with a `max`: wakes a waiter, if any. The fence pairs with the one a waiter makes
+/// between registering and trying again (see `wait`).
+#[inline(always)]
+fn notify_direct<P: Pool + ?Sized>() {
+    if P::__CONFIG.max != usize::MAX {
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        P::__depot().waiters().notify();
     }
 }
 
