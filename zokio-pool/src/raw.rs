@@ -260,7 +260,7 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
 #[inline(always)]
 fn notify_direct<P: Pool + ?Sized>() {
     if P::__CONFIG.max != usize::MAX {
-        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        crate::sync::fence(core::sync::atomic::Ordering::SeqCst);
         P::__depot().waiters().notify();
     }
 }

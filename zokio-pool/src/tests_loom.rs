@@ -1,7 +1,8 @@
 //! loom models of the depot: magazine exchanges between threads, the closed-cache path, the
 //! `max` check of the counter-only path, a thread-exit flush racing with another thread, a
 //! fold of the statistics racing with a reader, and a reader summing a live cache's counters
-//! while its owner folds and exchanges magazines.
+//! while its owner folds and exchanges magazines, and a free racing a waiter that registers
+//! for a slot of a full pool.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p zokio-pool --lib --release tests_loom`
 //! (`LOOM_MAX_PREEMPTIONS=3` by default in CI; more for a release check).
@@ -238,5 +239,47 @@ fn a_reader_summing_a_live_cache_while_it_folds_sees_no_garbage() {
         let s = depot.snapshot();
         assert_eq!((s.live, s.handed, s.fresh), (0, 4, 2));
         assert!(s.high_water <= 2);
+    });
+}
+
+/// A waker that records that it was woken, for the waiter model.
+struct Flag(loom::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A pool at its `max = 1`: one thread ends its reservation and notifies the waiters while the
+/// other, which found no slot, registers and tries again. The waiter either gets the slot on
+/// its second try or is woken: no wake-up is lost.
+#[test]
+fn a_free_racing_a_waiter_that_registers_never_loses_the_wake_up() {
+    loom::model(|| {
+        let depot = Arc::new(Depot::new(Config::of::<u64>(Options::DEFAULT.max(1))));
+        assert!(depot.reserve(), "the one slot, held by the freeing thread");
+        let freeing = Arc::clone(&depot);
+        let free = thread::spawn(move || {
+            freeing.unreserve();
+            freeing.waiters().notify();
+        });
+        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false)));
+        let waker = std::task::Waker::from(std::sync::Arc::clone(&flag));
+        let got_first_try = depot.reserve();
+        let got = if got_first_try {
+            true
+        } else {
+            let ticket = depot.waiters().register(None, &waker);
+            crate::sync::fence(core::sync::atomic::Ordering::SeqCst);
+            let got = depot.reserve();
+            free.join().unwrap();
+            let woken = flag.0.load(core::sync::atomic::Ordering::SeqCst);
+            assert!(got || woken, "neither the slot nor a wake-up");
+            depot.waiters().leave(ticket, got);
+            return;
+        };
+        free.join().unwrap();
+        assert!(got);
     });
 }

@@ -116,6 +116,7 @@ impl Waiters {
     /// After a slot of the pool went back: wakes the first waiter, if any.
     #[inline]
     pub(crate) fn notify(&self) {
+        crate::sync::seq_cst_for_loom();
         if self.count.load(SeqCst) != 0 {
             self.notify_slow();
         }

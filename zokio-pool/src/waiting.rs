@@ -9,7 +9,7 @@
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::sync::atomic::{fence, Ordering::SeqCst};
+use core::sync::atomic::Ordering::SeqCst;
 use core::task::{Context, Poll, Waker};
 use std::sync::Arc;
 use std::task::Wake;
@@ -17,6 +17,7 @@ use std::thread::{self, Thread};
 
 use crate::boxed::PoolBox;
 use crate::pool::{Pool, Pooled, RecyclePool};
+use crate::sync::fence;
 use crate::wait::Ticket;
 
 /// A waiter's place in its pool's queue, given up when the future is dropped.
