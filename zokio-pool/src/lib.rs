@@ -63,6 +63,8 @@ mod magazine;
 mod pool;
 mod raw;
 pub mod recycle;
+#[cfg(feature = "serde")]
+mod serde;
 mod stats;
 mod sync;
 mod wait;
