@@ -169,11 +169,28 @@ impl Config {
     /// In `const` evaluation (so at compile time) when a chunk of `prealloc` or `chunk` slots
     /// would exceed `isize::MAX` bytes.
     pub const fn of<T>(options: Options) -> Config {
-        let size = size_of::<T>();
+        Config::of_layout(size_of::<T>(), align_of::<T>(), options)
+    }
+
+    /// The config of the counted slots of `PoolArc` for items of this config's size and
+    /// alignment: an `ArcInner<T>`, a `usize` count then the value (`repr(C)`), with no
+    /// options (whatever this config's). Its alignment is the item's and at least a word's,
+    /// which is the value's offset too.
+    pub const fn counted(&self) -> Config {
+        let align = max_usize(self.slot_align, align_of::<usize>());
+        let size = match align.checked_add(self.item_size) {
+            Some(v) => round_up(v, align),
+            None => panic!("zokio-pool: item type is too large to pool"),
+        };
+        Config::of_layout(size, align, Options::DEFAULT)
+    }
+
+    /// [`of`](Self::of), from a size and an alignment (a power of two).
+    const fn of_layout(size: usize, item_align: usize, options: Options) -> Config {
         if size == 0 {
             return Config {
                 slot_size: 0,
-                slot_align: align_of::<T>(),
+                slot_align: item_align,
                 header: 0,
                 item_size: 0,
                 zeroize: false,
@@ -187,7 +204,7 @@ impl Config {
                 },
             };
         }
-        let slot_align = max_usize(align_of::<T>(), align_of::<usize>());
+        let slot_align = max_usize(item_align, align_of::<usize>());
         let header = if options.recycle {
             // The state word, rounded up so that the object stays aligned.
             round_up(size_of::<usize>(), slot_align)
@@ -198,7 +215,7 @@ impl Config {
             Some(v) => max_usize(v, MIN_SLOT),
             None => panic!("zokio-pool: item type is too large to pool"),
         };
-        // `size` is at most isize::MAX and a multiple of align_of::<T>(); rounding up to
+        // `size` is at most isize::MAX and a multiple of item_align; rounding up to
         // `slot_align` (a power of two no larger than 4 KiB-ish in practice) cannot overflow
         // usize, but check rather than assume.
         let slot_size = match unpadded.checked_add(slot_align - 1) {

@@ -53,6 +53,7 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+mod arc;
 mod boxed;
 mod cache;
 mod config;
@@ -77,6 +78,7 @@ mod tests_checking;
 #[cfg(all(test, loom))]
 mod tests_loom;
 
+pub use arc::PoolArc;
 pub use boxed::PoolBox;
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
@@ -93,9 +95,11 @@ pub use zokio_pool_derive::pool;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__pool_impl as pool_impl;
+    pub use crate::arc::ArcInner;
     pub use crate::cache::LocalCache;
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
+    pub use crate::pool::Counted;
     pub use crate::recycle::{DefaultInit, RecycledSend, RecycledUnpin, Recycler};
     pub use std::thread::LocalKey;
     pub use std::thread_local;

@@ -143,5 +143,40 @@ macro_rules! __pool_impl {
             };
             &DEPOT
         }
+
+        // The counted slots of `PoolArc`: a second pool, of `ArcInner<Item>`, used only when
+        // a `PoolArc` of this pool is first made (a `static` and a `thread_local!` that cost
+        // nothing until then).
+        #[inline(always)]
+        #[doc(hidden)]
+        fn __arc_cache() -> &'static $crate::__private::LocalKey<$crate::__private::LocalCache> {
+            $crate::__private::thread_local! {
+                static ARC_CACHE: $crate::__private::LocalCache =
+                    const { $crate::__private::LocalCache::new() };
+            }
+            &ARC_CACHE
+        }
+
+        #[inline(always)]
+        #[doc(hidden)]
+        fn __arc_depot() -> &'static $crate::__private::Depot {
+            // `Config::of` on the same tokens as `__depot`'s, so that an unsized item reports
+            // no second error; no options, so that a bad option reports none either.
+            const ARC_CONFIG: $crate::__private::Config = $crate::__private::Config::of::<
+                $static_item,
+            >($crate::__private::Options::DEFAULT)
+            .counted();
+            static ARC_DEPOT: $crate::__private::Depot =
+                $crate::__private::Depot::new(ARC_CONFIG);
+            const {
+                ::core::assert!(
+                    ARC_CONFIG.same_as(
+                        &<$crate::__private::Counted<Self> as $crate::Pool>::__CONFIG
+                    ),
+                    "zokio-pool: `static_item` must be the item type with its lifetimes made 'static"
+                )
+            };
+            &ARC_DEPOT
+        }
     };
 }

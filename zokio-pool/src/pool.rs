@@ -22,6 +22,8 @@ use crate::stats::PoolStats;
 /// - `__depot()` always returns the same depot, created with `Depot::new(Self::__CONFIG)`, and
 ///   shared only with pools whose config has the same slot size and alignment;
 /// - `__cache()` always returns the same key, whose cache is used with that depot only;
+/// - `__arc_cache()` and `__arc_depot()`, if they return, are a cache and depot that satisfy
+///   the bullets above for `Counted<Self>` (the pool of `PoolArc`'s counted slots);
 /// - `__RECYCLE` is `Some` only when `__CONFIG` was made with `Options::recycle` (whose slots
 ///   have the header where a free slot records whether it keeps an object). A pool with a
 ///   recycling config and no hooks keeps nothing itself: every slot it gives back is marked
@@ -60,6 +62,51 @@ pub unsafe trait Pool {
 
     #[doc(hidden)]
     fn __depot() -> &'static Depot;
+
+    /// The thread cache of `Counted<Self>`, the pool of `PoolArc`'s counted slots. A pool
+    /// made by hand without one panics here (never unsound: nothing is handed out).
+    #[doc(hidden)]
+    fn __arc_cache() -> &'static LocalKey<LocalCache> {
+        unreachable!("zokio-pool: this pool has no counted slots for PoolArc")
+    }
+
+    /// The depot of `Counted<Self>` (see `__arc_cache`).
+    #[doc(hidden)]
+    fn __arc_depot() -> &'static Depot {
+        unreachable!("zokio-pool: this pool has no counted slots for PoolArc")
+    }
+}
+
+/// The pool of `PoolArc<P::Item, P>`'s counted slots: an `ArcInner` (a reference count and the
+/// value) in each slot, with the cache and depot that `P`'s expansion made for it.
+#[doc(hidden)]
+pub struct Counted<P: ?Sized>(PhantomData<fn() -> P>);
+
+impl<P: ?Sized> core::fmt::Debug for Counted<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Counted")
+    }
+}
+
+// SAFETY: the config is `P::__CONFIG.counted()`, which is `Config::of::<ArcInner<P::Item>>`
+// with no options (no recycling, no hooks; `arc::ArcInner` checks the layout at compile time). `__arc_cache` and `__arc_depot` of a pool made by `__pool_impl!` return one
+// `thread_local!` and one `static` made for this pool only, whose config the macro checks at
+// compile time to equal this one; any other `P` panics there before a slot is handed out.
+#[diagnostic::do_not_recommend]
+unsafe impl<P: Pool + ?Sized> Pool for Counted<P> {
+    type Item = crate::arc::ArcInner<P::Item>;
+
+    const __CONFIG: Config = P::__CONFIG.counted();
+
+    #[inline(always)]
+    fn __cache() -> &'static LocalKey<LocalCache> {
+        P::__arc_cache()
+    }
+
+    #[inline(always)]
+    fn __depot() -> &'static Depot {
+        P::__arc_depot()
+    }
 }
 
 /// A type that is its own pool: what `#[derive(Pooled)]` makes of a struct or an enum.
