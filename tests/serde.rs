@@ -39,3 +39,13 @@ fn a_full_pool_refuses_to_deserialize_with_an_error() {
     drop(first);
     assert!(serde_json::from_str::<PoolBox<Only>>("3").is_ok());
 }
+
+#[test]
+fn an_arc_round_trips_through_json() {
+    use zokio_pool::PoolArc;
+    let a = PoolArc::new(Point { x: 3, y: 4 });
+    let json = serde_json::to_string(&a).unwrap();
+    assert_eq!(json, r#"{"x":3,"y":4}"#);
+    let back: PoolArc<Point> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, a);
+}

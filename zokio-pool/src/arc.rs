@@ -120,7 +120,7 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     }
 
     #[inline(always)]
-    fn from_value(value: T) -> Self {
+    pub(crate) fn from_value(value: T) -> Self {
         const {
             assert!(
                 <Counted<P> as Pool>::__CONFIG.same_as(&crate::config::Config::of::<ArcInner<T>>(

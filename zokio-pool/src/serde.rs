@@ -1,4 +1,4 @@
-//! `Serialize` and `Deserialize` for [`PoolBox`], with the cargo feature `serde`: a box
+//! `Serialize` and `Deserialize` for [`PoolBox`] and `PoolArc`, with the cargo feature `serde`: a box
 //! serializes as its value, and deserializes by building the value and moving it into a slot.
 
 use serde::de::{Deserialize, Deserializer, Error as _};
@@ -35,5 +35,19 @@ impl<'de, T: Deserialize<'de>, P: Pool<Item = T>> Deserialize<'de> for PoolBox<T
                 P::__CONFIG.max
             ))
         })
+    }
+}
+
+/// As the value.
+impl<T: Serialize, P: Pool<Item = T>> Serialize for crate::PoolArc<T, P> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+/// The value, in a counted slot of pool `P`'s counted pool (which has no `max`).
+impl<'de, T: Deserialize<'de>, P: Pool<Item = T>> Deserialize<'de> for crate::PoolArc<T, P> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(crate::PoolArc::from_value)
     }
 }
