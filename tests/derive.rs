@@ -147,7 +147,7 @@ fn assert_options<T: Pool<Item = T>>(given: [Option<usize>; 4]) {
         (prealloc, config.prealloc),
         (max, config.max),
         (chunk, config.chunk),
-        (cache, config.magazine),
+        (cache, config.magazine_size),
     ];
     for (given, actual) in fields {
         if let Some(n) = given {

@@ -442,7 +442,7 @@ fn high_water_is_not_raised_by_frees_not_yet_counted() {
     drop(b);
     let s = Unfolded::pool_stats(); // exact: the consumer has exited
     assert_eq!((s.live, s.allocated + s.reused), (0, 2), "{s:?}");
-    let magazine = <Unfolded as zokio_pool::Pool>::__CONFIG.magazine;
+    let magazine = <Unfolded as zokio_pool::Pool>::__CONFIG.magazine_size;
     assert!(
         s.high_water >= 1 && s.high_water <= 1 + 2 * magazine,
         "one live object at a time, seen with at most one cache of unfolded frees: {s:?}"

@@ -76,7 +76,7 @@ macro_rules! sized {
             vec![$((
                 stringify!($name),
                 $name::pool_stats(),
-                <$name as Pool>::__CONFIG.magazine,
+                <$name as Pool>::__CONFIG.magazine_size,
                 <$name as Pool>::__CONFIG.chunk,
             ),)*]
         }

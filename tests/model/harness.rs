@@ -359,7 +359,7 @@ pub fn run<T: Object>(mode: Mode, ops: &[Op]) {
     let base = T::pool_stats();
     let mut m = Model::<T> {
         mode,
-        magazine: config.magazine,
+        magazine: config.magazine_size,
         chunk: config.chunk,
         prealloc: config.prealloc,
         base,

@@ -160,7 +160,7 @@ enum State {
 /// derived from it when it is needed (see `LocalCache::unfolded`).
 ///
 /// The fields that statistics read (`hot`, `top`, `low`, `prev_full`, `handed`, `fresh`,
-/// `base`, `kept`, `kept_capacity`) are published: relaxed atomics that only the owner stores.
+/// `held_baseline`, `kept`, `kept_capacity`) are published: relaxed atomics that only the owner stores.
 /// An active cache is listed in its depot (under the depot's lock), so that `PoolStats` can add
 /// up what every live thread has not folded yet; `close` takes it off the list at thread exit,
 /// before the thread's TLS memory goes away. Every change that moves counts between the cache
@@ -181,7 +181,8 @@ pub struct LocalCache {
     handed: PubUsize,
     /// The previous array (null until the cache needs a second one).
     prev: Cell<*mut Round>,
-    /// Whether `prev` holds M free slots (else it holds none).
+    /// Whether `prev` holds M free slots (else it holds none). True only while `prev` is an
+    /// array (not null).
     prev_full: PubBool,
     state: Cell<State>,
     /// Never-used slots taken from the depot: the next one and how many are left.
@@ -189,10 +190,12 @@ pub struct LocalCache {
     fresh_left: Cell<usize>,
     /// Fresh slots handed out since the last fold.
     fresh: PubUsize,
-    /// Balances slots moved in and out by the slow paths, so that
-    /// `returned = handed + held - base` (wrapping) counts the slots given back since the last
-    /// fold, `held` being the slots in the two magazines.
-    base: PubUsize,
+    /// What the cache would hold had no slot been handed out or given back since the last
+    /// fold: what it held at the fold, plus the slots the slow paths brought in since
+    /// (magazines, fresh slots), minus those they sent out. So the slots given back since the
+    /// fold are `returned = handed + held - held_baseline` (wrapping), with no counter of
+    /// their own on the hot path.
+    held_baseline: PubUsize,
     /// Recycle mode: slots taken empty minus slots given back empty since the last fold, and
     /// the `kept_capacity` of kept objects given back minus that of those taken (both
     /// wrapping). The number of kept objects follows from the first (`Depot::snapshot`).
@@ -229,7 +232,7 @@ impl LocalCache {
             fresh_next: Cell::new(null_mut()),
             fresh_left: Cell::new(0),
             fresh: PubUsize::new(0),
-            base: PubUsize::new(0),
+            held_baseline: PubUsize::new(0),
             kept: PubUsize::new(0),
             kept_capacity: PubUsize::new(0),
         }
@@ -367,7 +370,7 @@ impl LocalCache {
             }
             State::Closed => return depot.take_one(),
         }
-        let magazine = depot.config().magazine;
+        let magazine = depot.config().magazine_size;
         // The loaded array is empty: load the previous one if it is full, else ask the depot.
         if self.prev_full.get() {
             self.swap_prev(magazine);
@@ -393,7 +396,8 @@ impl LocalCache {
                 Refill::Magazine(len) => {
                     // Under the lock: a reader sees the magazine in the depot or in the cache.
                     self.load(array, len, magazine);
-                    self.base.set(self.base.get().wrapping_add(len));
+                    self.held_baseline
+                        .set(self.held_baseline.get().wrapping_add(len));
                     drop(inner);
                     return self.pop(key, depot);
                 }
@@ -415,7 +419,8 @@ impl LocalCache {
         self.fresh.set(self.fresh.get() + 1);
         self.handed.bump();
         // A fresh slot enters the cache's accounts as if it had been moved in and popped.
-        self.base.set(self.base.get().wrapping_add(1));
+        self.held_baseline
+            .set(self.held_baseline.get().wrapping_add(1));
         let u = self.unfolded(magazine);
         depot.observe_live(u.handed, u.returned);
         // SAFETY: slots are carved from non-null chunks.
@@ -445,7 +450,7 @@ impl LocalCache {
         // The hot slot holds a slot (a push fills it first), and the loaded array M slots. The previous one becomes the loaded one once it is
         // empty: a cache's second array comes from the depot, and a full previous magazine goes
         // to the depot for an empty array.
-        let magazine = depot.config().magazine;
+        let magazine = depot.config().magazine_size;
         if self.prev.get().is_null() {
             self.prev.set(depot.spare_array().as_ptr());
         } else if self.prev_full.get() {
@@ -464,7 +469,8 @@ impl LocalCache {
             );
             self.prev.set(empty.as_ptr());
             self.prev_full.set(false);
-            self.base.set(self.base.get().wrapping_sub(magazine));
+            self.held_baseline
+                .set(self.held_baseline.get().wrapping_sub(magazine));
         }
         self.swap_prev(magazine);
         // SAFETY: forwarded from the caller; the loaded array is now empty, so this push takes
@@ -494,7 +500,7 @@ impl LocalCache {
     /// Whoever activates a cache must `close` it before its memory goes away (the thread-exit
     /// flush does, for a thread-local cache).
     fn activate(&self, depot: &Depot) {
-        let magazine = depot.config().magazine;
+        let magazine = depot.config().magazine_size;
         let mut inner = depot.lock();
         let array = depot.spare_array_locked(&mut inner);
         self.load(array, 0, magazine);
@@ -530,8 +536,8 @@ impl LocalCache {
     fn swap_prev(&self, magazine: usize) {
         let loaded_full = self.loaded_len() == magazine;
         let prev_len = if self.prev_full.get() { magazine } else { 0 };
-        // SAFETY: `prev` is an array of the depot's (the callers make sure it is not null).
-        let prev = unsafe { NonNull::new_unchecked(self.prev.get()) };
+        let prev = NonNull::new(self.prev.get())
+            .expect("zokio-pool: a cache swaps with its previous array only once it has one");
         self.prev.set(self.low.get());
         self.prev_full.set(loaded_full);
         self.load(prev, prev_len, magazine);
@@ -550,14 +556,15 @@ impl LocalCache {
     /// Moves the unfolded counters to the depot; `_locked` is the depot's lock, held so that a
     /// reader sees the counters either here or there, never in both places or in neither.
     fn fold(&self, depot: &Depot, _locked: &mut Inner) {
-        let u = self.unfolded(depot.config().magazine);
+        let u = self.unfolded(depot.config().magazine_size);
         depot.count(u.handed, u.returned, u.fresh);
         depot.count_kept(u.kept, u.kept_capacity);
         self.handed.set(0);
         self.fresh.set(0);
         self.kept.set(0);
         self.kept_capacity.set(0);
-        self.base.set(self.held(depot.config().magazine));
+        self.held_baseline
+            .set(self.held(depot.config().magazine_size));
     }
 
     /// Recycle mode: adds `empty` to the slots taken empty minus those given back empty, and
@@ -593,7 +600,7 @@ impl LocalCache {
             self.state.set(State::Closed);
             return;
         }
-        let magazine = depot.config().magazine;
+        let magazine = depot.config().magazine_size;
         let mut inner = depot.lock();
         self.fold(depot, &mut inner);
         Depot::unlist(&mut inner, NonNull::from(self));
@@ -623,7 +630,7 @@ impl LocalCache {
         self.high.set(null_mut());
         self.prev.set(null_mut());
         self.prev_full.set(false);
-        self.base.set(0);
+        self.held_baseline.set(0);
         depot.absorb_locked(
             &mut inner,
             [loaded.0, prev.0],
@@ -639,7 +646,9 @@ impl LocalCache {
         let held = self.held(magazine);
         Unfolded {
             handed,
-            returned: handed.wrapping_add(held).wrapping_sub(self.base.get()),
+            returned: handed
+                .wrapping_add(held)
+                .wrapping_sub(self.held_baseline.get()),
             fresh: self.fresh.get(),
             kept: self.kept.get(),
             kept_capacity: self.kept_capacity.get(),
@@ -676,7 +685,9 @@ impl LocalCache {
         let handed = c.handed.load();
         Unfolded {
             handed,
-            returned: handed.wrapping_add(held).wrapping_sub(c.base.load()),
+            returned: handed
+                .wrapping_add(held)
+                .wrapping_sub(c.held_baseline.load()),
             fresh: c.fresh.load(),
             kept: c.kept.load(),
             kept_capacity: c.kept_capacity.load(),

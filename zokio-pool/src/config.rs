@@ -102,8 +102,9 @@ pub struct Config {
     pub item_size: usize,
     /// Zero the object's bytes when its slot is given back empty.
     pub zeroize: bool,
-    /// Magazine size M (at least 1).
-    pub magazine: usize,
+    /// M, the number of slots a magazine holds (at least 1): what a cache and the depot
+    /// exchange at once.
+    pub magazine_size: usize,
     /// Slots per growth chunk (at least 1).
     pub chunk: usize,
     /// Slots in the first chunk (0: use `chunk`).
@@ -194,7 +195,7 @@ impl Config {
                 header: 0,
                 item_size: 0,
                 zeroize: false,
-                magazine: 1,
+                magazine_size: 1,
                 chunk: 1,
                 prealloc: 0,
                 max: if options.max == 0 {
@@ -248,7 +249,7 @@ impl Config {
             header,
             item_size: size,
             zeroize: options.zeroize,
-            magazine,
+            magazine_size: magazine,
             chunk,
             prealloc: options.prealloc,
             max,
@@ -283,7 +284,7 @@ impl Config {
             && self.header == other.header
             && self.item_size == other.item_size
             && self.zeroize == other.zeroize
-            && self.magazine == other.magazine
+            && self.magazine_size == other.magazine_size
             && self.chunk == other.chunk
             && self.prealloc == other.prealloc
             && self.max == other.max
@@ -319,13 +320,13 @@ mod tests {
     #[test]
     fn defaults_scale_with_the_item_size() {
         let small = Config::of::<[u8; 64]>(Options::DEFAULT);
-        assert_eq!(small.magazine, 256);
+        assert_eq!(small.magazine_size, 256);
         assert_eq!(small.chunk, 1024);
         let large = Config::of::<[u8; 4096]>(Options::DEFAULT);
-        assert_eq!(large.magazine, 63);
+        assert_eq!(large.magazine_size, 63);
         assert_eq!(large.chunk, 126);
         let huge = Config::of::<[u8; 65536]>(Options::DEFAULT);
-        assert_eq!(huge.magazine, 8);
+        assert_eq!(huge.magazine_size, 8);
         assert_eq!(huge.chunk, 16);
     }
 
@@ -362,7 +363,10 @@ mod tests {
     #[test]
     fn options_override_defaults() {
         let c = Config::of::<u64>(Options::DEFAULT.prealloc(10).max(20).chunk(5).cache(3));
-        assert_eq!((c.prealloc, c.max, c.chunk, c.magazine), (10, 20, 5, 3));
+        assert_eq!(
+            (c.prealloc, c.max, c.chunk, c.magazine_size),
+            (10, 20, 5, 3)
+        );
     }
 
     #[test]

@@ -237,7 +237,7 @@ impl Depot {
     /// there, and an allocation failure aborts).
     pub(crate) fn spare_array_locked(&self, inner: &mut Inner) -> NonNull<Round> {
         let spare = inner.spare.pop();
-        spare.unwrap_or_else(|| new_array(self.config.magazine))
+        spare.unwrap_or_else(|| new_array(self.config.magazine_size))
     }
 
     /// Takes up to `max` fresh slots from the regions, growing the pool by a chunk if needed.
@@ -279,7 +279,7 @@ impl Depot {
         let slots = if room > 0 {
             want.min(room)
         } else {
-            OVER_MAX_STEP.min(c.chunk).min(c.magazine)
+            OVER_MAX_STEP.min(c.chunk).min(c.magazine_size)
         };
         if slots == 0 {
             return false;
@@ -396,7 +396,7 @@ impl Depot {
     /// `slot` is a slot of this pool that no handle refers to any more; the depot hands it out
     /// again.
     unsafe fn put(&self, inner: &mut Inner, slot: NonNull<u8>) {
-        let m = self.config.magazine;
+        let m = self.config.magazine_size;
         if inner.magazines.last().is_none_or(|last| last.len >= m) {
             let rounds = inner.spare.pop().unwrap_or_else(|| new_array(m));
             inner.magazines.push(Magazine { rounds, len: 0 });
@@ -476,7 +476,7 @@ impl Depot {
         let mut sum = Unfolded::default();
         for &cache in &inner.caches {
             // SAFETY: a listed cache, read under the lock.
-            let u = unsafe { LocalCache::published(cache, self.config.magazine, &inner) };
+            let u = unsafe { LocalCache::published(cache, self.config.magazine_size, &inner) };
             sum.handed = sum.handed.wrapping_add(u.handed);
             sum.returned = sum.returned.wrapping_add(u.returned);
             sum.fresh = sum.fresh.wrapping_add(u.fresh);

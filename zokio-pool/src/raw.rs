@@ -341,7 +341,7 @@ pub(crate) fn idle<P: Pool + ?Sized>() -> usize {
         return depot.kept_zst();
     }
     let here = P::__cache()
-        .try_with(|c| c.held(P::__CONFIG.magazine))
+        .try_with(|c| c.held(P::__CONFIG.magazine_size))
         .unwrap_or(0);
     here + depot.free_slots()
 }

@@ -21,7 +21,7 @@ use crate::magazine::Magazine;
 /// depot filled) or a fresh run.
 fn refill(depot: &Depot) -> Vec<usize> {
     let mut array = depot.spare_array();
-    match depot.refill(&mut array, depot.config().magazine) {
+    match depot.refill(&mut array, depot.config().magazine_size) {
         Refill::Magazine(len) => (0..len)
             // SAFETY: the depot put `len` rounds at the front of the array.
             .map(|i| unsafe { array.add(i).read() }.as_ptr() as usize)
