@@ -143,6 +143,11 @@ fn local_op() -> impl Strategy<Value = Op> {
         2 => index().prop_map(Op::Clone),
         1 => index().prop_map(Op::Mutate),
         1 => Just(Op::Stats),
+        1 => Just(Op::ArcNew),
+        1 => index().prop_map(Op::ArcClone),
+        1 => index().prop_map(Op::ArcDrop),
+        1 => index().prop_map(Op::ArcIntoInner),
+        1 => Just(Op::NewAsync),
     ]
 }
 
@@ -257,7 +262,10 @@ fn location(failure: &str) -> Option<&str> {
 fn simpler(op: Op) -> Vec<Op> {
     match op {
         Op::New => vec![],
-        Op::TryNew | Op::NewWith | Op::TryNewWith | Op::Uninit | Op::FromWorker => vec![Op::New],
+        Op::TryNew | Op::NewWith | Op::TryNewWith | Op::Uninit | Op::FromWorker | Op::NewAsync => {
+            vec![Op::New]
+        }
+        Op::ArcClone(_) | Op::ArcIntoInner(_) => vec![Op::ArcNew],
         Op::Clone(_) => vec![Op::New],
         Op::IntoInner(i) | Op::Raw(i) | Op::Leak(i) | Op::SendJoin(i) | Op::SendWorker(i) => {
             vec![Op::Drop(i), Op::Drop(0)]

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 use std::thread;
 
-use zokio_pool::{Pool, PoolBox, PoolStats, Pooled, CHECKING_MODE};
+use zokio_pool::{Pool, PoolArc, PoolBox, PoolStats, Pooled, CHECKING_MODE};
 
 /// A pooled type the model can drive: values carry an id and a fill pattern derived from it.
 pub trait Object: Pooled + Clone + Send + Sync + 'static {
@@ -154,6 +154,17 @@ pub enum Op {
     FromWorker,
     /// Checks the pool's statistics against the model.
     Stats,
+    /// `PoolArc::new`: a shared value in the type's counted pool.
+    ArcNew,
+    /// `PoolArc::clone` of a live handle.
+    ArcClone(usize),
+    /// Drops a live handle (the value goes with the last one).
+    ArcDrop(usize),
+    /// `PoolArc::into_inner`: the value exactly when it is the last handle.
+    ArcIntoInner(usize),
+    /// `PoolBox::new_async`, polled once: ready below the pool's `max`; at the limit pending,
+    /// then dropped (cancelled: no slot taken, the value dropped).
+    NewAsync,
 }
 
 /// How a run may use threads.
@@ -184,7 +195,7 @@ pub struct Mode {
 }
 
 /// Decodes bytes (a fuzzer's input, or a case written by [`encode`]): the first byte picks one
-/// of `modes`, each further byte an operation (the byte modulo 16), and an operation that takes
+/// of `modes`, each further byte an operation (the byte modulo 21), and an operation that takes
 /// an index takes the byte after it.
 pub fn decode(data: &[u8], modes: usize) -> Option<(usize, Vec<Op>)> {
     let (&first, mut rest) = data.split_first()?;
@@ -198,7 +209,7 @@ pub fn decode(data: &[u8], modes: usize) -> Option<(usize, Vec<Op>)> {
             }
             None => 0,
         };
-        ops.push(match b % 16 {
+        ops.push(match b % 21 {
             0 => Op::New,
             1 => Op::TryNew,
             2 => Op::NewWith,
@@ -214,7 +225,12 @@ pub fn decode(data: &[u8], modes: usize) -> Option<(usize, Vec<Op>)> {
             12 => Op::SendJoin(index()),
             13 => Op::SendWorker(index()),
             14 => Op::FromWorker,
-            _ => Op::Stats,
+            15 => Op::Stats,
+            16 => Op::ArcNew,
+            17 => Op::ArcClone(index()),
+            18 => Op::ArcDrop(index()),
+            19 => Op::ArcIntoInner(index()),
+            _ => Op::NewAsync,
         });
     }
     Some((usize::from(first) % modes, ops))
@@ -241,6 +257,11 @@ pub fn encode(mode: u8, ops: &[Op]) -> Vec<u8> {
             Op::SendWorker(i) => (13, Some(i)),
             Op::FromWorker => (14, None),
             Op::Stats => (15, None),
+            Op::ArcNew => (16, None),
+            Op::ArcClone(i) => (17, Some(i)),
+            Op::ArcDrop(i) => (18, Some(i)),
+            Op::ArcIntoInner(i) => (19, Some(i)),
+            Op::NewAsync => (20, None),
         };
         out.push(code);
         if let Some(i) = index {
@@ -350,6 +371,10 @@ struct Model<T: Object> {
     /// frees go to the magazine), which the next slot handed out on this thread must be.
     last_freed: Option<usize>,
     next_id: u64,
+    /// Live `PoolArc` handles and the id of their value (clones share a value).
+    arcs: Vec<(PoolArc<T>, u64)>,
+    /// Live objects of the counted pool when the run began.
+    arc_base_live: usize,
 }
 
 /// Applies `ops` to the pool of `T` under `mode` and checks it against the model after every
@@ -375,6 +400,8 @@ pub fn run<T: Object>(mode: Mode, ops: &[Op]) {
         worker: None,
         last_freed: None,
         next_id: 1,
+        arcs: Vec::new(),
+        arc_base_live: PoolArc::<T>::pool_stats().live,
     };
     assert_eq!(
         T::counters().corrupt.load(SeqCst),
@@ -401,6 +428,24 @@ impl<T: Object> Model<T> {
     /// Live objects in the pool as the model counts them (this run's and earlier ones').
     fn pool_live(&self) -> usize {
         self.base.live + self.live.len() + self.leaked.len()
+    }
+
+    /// Values that live `PoolArc` handles share.
+    fn arc_values(&self) -> usize {
+        let mut at: Vec<usize> = self
+            .arcs
+            .iter()
+            .map(|(a, _)| &**a as *const T as usize)
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.len()
+    }
+
+    /// Handle `i`, counting from the newest (as [`pick`](Self::pick)).
+    fn pick_arc(&self, i: usize) -> Option<usize> {
+        let n = self.arcs.len();
+        (n != 0).then(|| n - 1 - i % n)
     }
 
     fn at_max(&self) -> bool {
@@ -628,6 +673,55 @@ impl<T: Object> Model<T> {
                 self.last_freed = freed;
             }
             Op::Stats => {}
+            Op::ArcNew => {
+                let id = self.id();
+                self.made += 1;
+                self.arcs.push((PoolArc::new(T::make(id)), T::expect(id)));
+            }
+            Op::ArcClone(i) => {
+                if let Some(j) = self.pick_arc(i) {
+                    let (a, id) = &self.arcs[j];
+                    let clone = PoolArc::clone(a);
+                    assert!(PoolArc::ptr_eq(a, &clone), "a clone shares the value");
+                    let id = *id;
+                    self.arcs.push((clone, id));
+                }
+            }
+            Op::ArcDrop(i) => {
+                if let Some(j) = self.pick_arc(i) {
+                    drop(self.arcs.remove(j));
+                }
+            }
+            Op::ArcIntoInner(i) => {
+                if let Some(j) = self.pick_arc(i) {
+                    let (a, id) = self.arcs.remove(j);
+                    let last = !self.arcs.iter().any(|(b, _)| PoolArc::ptr_eq(&a, b));
+                    match PoolArc::into_inner(a) {
+                        Some(v) => {
+                            assert!(last, "into_inner gave the value while handles are left");
+                            assert!(v.intact() && v.id() == id, "into_inner gives the value");
+                        }
+                        None => assert!(!last, "into_inner of the last handle gave nothing"),
+                    }
+                }
+            }
+            Op::NewAsync => {
+                let id = self.id();
+                self.made += 1;
+                let at_max = self.at_max();
+                let mut fut = std::pin::pin!(PoolBox::new_async(T::make(id)));
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                match std::future::Future::poll(fut.as_mut(), &mut cx) {
+                    std::task::Poll::Ready(b) => {
+                        assert!(!at_max, "new_async got a slot at the limit");
+                        self.handed_out(b, T::expect(id));
+                    }
+                    std::task::Poll::Pending => {
+                        assert!(at_max, "new_async waited below the limit");
+                        // Cancelled: the future and its value go, no slot is taken.
+                    }
+                }
+            }
         }
     }
 
@@ -648,11 +742,17 @@ impl<T: Object> Model<T> {
                 );
             }
         }
+        for (a, id) in &self.arcs {
+            assert!(
+                a.intact() && a.id() == *id,
+                "step {step} ({op:?}): a shared value changed"
+            );
+        }
         let c = T::counters();
         let drops = c.drops.load(SeqCst) - self.base_drops;
         assert_eq!(
             drops,
-            self.made - self.live.len() - self.leaked.len(),
+            self.made - self.live.len() - self.leaked.len() - self.arc_values(),
             "step {step} ({op:?}): values dropped"
         );
         assert_eq!(
@@ -668,6 +768,12 @@ impl<T: Object> Model<T> {
         for (r, id) in &self.leaked {
             assert!(r.intact() && r.id() == *id, "{at}: a leaked value changed");
         }
+        // Shared values live only on this thread: their pool's statistics are exact.
+        assert_eq!(
+            PoolArc::<T>::pool_stats().live,
+            self.arc_base_live + self.arc_values(),
+            "{at}: live shared values"
+        );
         let s = T::pool_stats();
         let base = self.base;
         let live = self.pool_live();
@@ -766,6 +872,9 @@ impl<T: Object> Model<T> {
             } else {
                 self.apply(Op::Drop(i));
             }
+        }
+        while let Some(a) = self.arcs.pop() {
+            drop(a);
         }
         if let Some(mut w) = self.worker.take() {
             w.join();
