@@ -18,9 +18,7 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ops::Deref;
 use core::ptr::{self, NonNull};
-use core::sync::atomic::{
-    fence, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
-};
+use core::sync::atomic::{AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
 
 use crate::boxed::PoolBox;
 use crate::pool::{Counted, Pool, Pooled};
@@ -148,6 +146,15 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
         }
     }
 
+    /// After the count reached 0 through this handle: every other handle's use of the value
+    /// happens before what follows (their decrements were `Release`). An `Acquire` load of the
+    /// count, not an `Acquire` fence: ThreadSanitizer does not see fences (std's `Arc` does the
+    /// same under it), and on x86-64 the load is one `mov`.
+    #[inline(always)]
+    fn acquire(&self) {
+        let _ = self.inner().strong.load(Acquire);
+    }
+
     #[inline(always)]
     fn inner(&self) -> &ArcInner<T> {
         // SAFETY: the slot holds a valid `ArcInner<T>` while any handle to it exists.
@@ -241,7 +248,7 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
         {
             return Err(this);
         }
-        fence(Acquire);
+        this.acquire();
         let this = ManuallyDrop::new(this);
         // SAFETY: the count went from 1 to 0: the last handle, and no other can appear.
         Ok(unsafe { Self::take_value(this.ptr) })
@@ -255,7 +262,7 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
         if this.inner().strong.fetch_sub(1, Release) != 1 {
             return None;
         }
-        fence(Acquire);
+        this.acquire();
         // SAFETY: the count went from 1 to 0: the last handle.
         Some(unsafe { Self::take_value(this.ptr) })
     }
@@ -296,7 +303,7 @@ impl<T, P: Pool<Item = T>> Drop for PoolArc<T, P> {
         if self.inner().strong.fetch_sub(1, Release) != 1 {
             return;
         }
-        fence(Acquire);
+        self.acquire();
         // SAFETY: the slot goes back once the value is dropped, even if its `Drop` panics: the
         // guard owns the slot, and the count is 0, so no handle refers to it any more.
         let guard = unsafe { raw::ReleaseOnDrop::<Counted<P>>::new(self.ptr) };
