@@ -370,6 +370,10 @@ struct Model<T: Object> {
     /// back since the last one handed out (a free fills the hot slot when it is empty; later
     /// frees go to the magazine), which the next slot handed out on this thread must be.
     last_freed: Option<usize>,
+    /// Whether `last_freed` mirrors the hot slot: not until this run's first take, as an
+    /// earlier run on the same pool (fuzzing, or the model run in one process) may have left
+    /// a slot there; after a take the hot slot is empty.
+    hot_known: bool,
     next_id: u64,
     /// Live `PoolArc` handles and the id of their value (clones share a value).
     arcs: Vec<(PoolArc<T>, u64)>,
@@ -399,6 +403,7 @@ pub fn run<T: Object>(mode: Mode, ops: &[Op]) {
         worker_dropped: 0,
         worker: None,
         last_freed: None,
+        hot_known: false,
         next_id: 1,
         arcs: Vec::new(),
         arc_base_live: PoolArc::<T>::pool_stats().live,
@@ -483,11 +488,15 @@ impl<T: Object> Model<T> {
                 );
             }
         }
+        // A take leaves the hot slot empty.
+        self.hot_known = true;
     }
 
     /// A slot was given back on this thread at `at`: it fills the hot slot if that is empty.
     fn freed(&mut self, at: usize) {
-        self.last_freed.get_or_insert(at);
+        if self.hot_known {
+            self.last_freed.get_or_insert(at);
+        }
     }
 
     /// Takes box `i` out of the model, to be freed on this thread.
@@ -667,10 +676,11 @@ impl<T: Object> Model<T> {
                 };
                 self.made += 1;
                 self.worker_made += 1;
-                // Not this thread's slot: no reuse to check.
-                let freed = self.last_freed.take();
+                // Not this thread's slot: no reuse to check, and this thread's hot slot is
+                // as it was.
+                let (freed, known) = (self.last_freed.take(), self.hot_known);
                 self.handed_out(b, T::expect(id));
-                self.last_freed = freed;
+                (self.last_freed, self.hot_known) = (freed, known);
             }
             Op::Stats => {}
             Op::ArcNew => {
