@@ -238,7 +238,9 @@ impl LocalCache {
         }
     }
 
-    /// Takes a free slot.
+    /// Takes a free slot: the hot slot, else the top of the loaded array, else the slow path.
+    /// `raw::alloc` inlines the first two through [`peek`](Self::peek) and calls this out of
+    /// line only when both are empty.
     ///
     /// `key` must be the key of this cache and `depot` the depot of its pool.
     #[inline(always)]
@@ -247,19 +249,17 @@ impl LocalCache {
         key: &'static LocalKey<LocalCache>,
         depot: &'static Depot,
     ) -> Option<NonNull<u8>> {
-        match self.take_hot() {
-            Some(hot) => Some(hot),
-            None => self.pop_array(key, depot),
+        match self.peek() {
+            Peek::Hot(slot) => {
+                self.commit_hot();
+                Some(slot)
+            }
+            Peek::Array(slot, top) => {
+                self.commit_array(top);
+                Some(slot)
+            }
+            Peek::Empty => self.pop_slow(key, depot),
         }
-    }
-
-    /// The hot slot, if there is one: the inlined half of [`pop`](Self::pop). The other half,
-    /// [`pop_array`](Self::pop_array), is called out of line (see `raw::alloc`).
-    #[inline(always)]
-    pub(crate) fn take_hot(&self) -> Option<NonNull<u8>> {
-        let hot = self.peek_hot()?;
-        self.commit_hot();
-        Some(hot)
     }
 
     /// The hot slot, left in place: [`commit_hot`](Self::commit_hot) takes it.
@@ -302,27 +302,6 @@ impl LocalCache {
     pub(crate) fn commit_hot(&self) {
         self.hot.set(null_mut());
         self.handed.bump();
-    }
-
-    /// `pop` when `hot` has no slot: a slot from the loaded array, or from the slow path.
-    #[inline(always)]
-    pub(crate) fn pop_array(
-        &self,
-        key: &'static LocalKey<LocalCache>,
-        depot: &'static Depot,
-    ) -> Option<NonNull<u8>> {
-        match self.peek() {
-            Peek::Array(slot, top) => {
-                self.commit_array(top);
-                Some(slot)
-            }
-            // Not reached from `pop` (it took the hot slot first); here for completeness.
-            Peek::Hot(slot) => {
-                self.commit_hot();
-                Some(slot)
-            }
-            Peek::Empty => self.pop_slow(key, depot),
-        }
     }
 
     /// Gives back a slot.

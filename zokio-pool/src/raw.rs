@@ -115,7 +115,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let (slot, source) = match P::__cache().with(|cache| cache.peek()) {
         Peek::Hot(slot) => (slot, Source::Hot),
         Peek::Array(slot, top) => (slot, Source::Array(top)),
-        Peek::Empty => match pop_array::<P>() {
+        Peek::Empty => match pop_slow::<P>() {
             Some(slot) => (slot, Source::Taken),
             None => {
                 // Not reached: a reserved take grows the pool past `max` if it must.
@@ -158,12 +158,13 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     })
 }
 
-/// A slot from `P`'s thread cache when its hot slot is empty. Out of line, and with no
-/// arguments (it finds its own cache and depot), so that the call costs the caller little.
+/// A slot from `P`'s thread cache when neither its hot slot nor its loaded array has one (the
+/// slow path). Out of line, and with no arguments (it finds its own cache and depot), so that
+/// the call costs the caller little.
 #[inline(never)]
-fn pop_array<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
+fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     let key = P::__cache();
-    key.with(|cache| cache.pop_array(key, P::__depot()))
+    key.with(|cache| cache.pop(key, P::__depot()))
 }
 
 /// The slot of an object of pool `P`.
