@@ -14,7 +14,7 @@ use core::task::{Context, Poll};
 
 use crate::pool::{Pool, Pooled, RecyclePool, Uninit};
 use crate::raw;
-use crate::recycle::Recycler;
+use crate::recycle::mode;
 
 /// An owning pointer to a `T` that lives in a slot of pool `P`: `Box<T>` with the allocator
 /// replaced by a thread-local pop and push.
@@ -253,7 +253,7 @@ impl<T: Pooled> PoolBox<T> {
     where
         T: RecyclePool,
     {
-        match Self::try_take_in_pool() {
+        match mode::try_take::<T>() {
             Some(b) => b,
             None => exhausted::<T>(),
         }
@@ -265,7 +265,7 @@ impl<T: Pooled> PoolBox<T> {
     where
         T: RecyclePool,
     {
-        Self::try_take_in_pool()
+        mode::try_take::<T>()
     }
 }
 
@@ -433,7 +433,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         P: RecyclePool,
     {
         let _ = pool;
-        match Self::try_take_in_pool() {
+        match mode::try_take::<P>() {
             Some(b) => b,
             None => exhausted::<P>(),
         }
@@ -446,7 +446,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         P: RecyclePool,
     {
         let _ = pool;
-        Self::try_take_in_pool()
+        mode::try_take::<P>()
     }
 
     // The constructors, for any pool.
@@ -458,13 +458,8 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         };
         if taken.kept {
             raw::commit::<P>(&taken); // before the kept object's `Drop`, user code
-                                      // SAFETY: the slot is ours; if dropping the kept object panics, the guard gives
-                                      // back a slot in which no object is left.
-            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
-            P::__depot().count_discarded();
-            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
-            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
-            mem::forget(guard);
+                                      // SAFETY: a slot just taken from P, marked kept.
+            unsafe { mode::discard_kept::<P>(taken.object) };
             // SAFETY: the object's place is aligned and large enough for a T (Config::of).
             unsafe { taken.object.as_ptr().write(value) };
         } else {
@@ -484,14 +479,12 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         let Some(taken) = raw::alloc::<P>() else {
             return Err(f);
         };
-        // SAFETY: the slot is ours; if dropping a kept object or `f` panics, the guard gives
-        // back a slot in which no object is left.
-        let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
         if taken.kept {
-            P::__depot().count_discarded();
-            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
-            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
+            // SAFETY: a slot just taken from P, marked kept.
+            unsafe { mode::discard_kept::<P>(taken.object) };
         }
+        // SAFETY: the slot is ours and holds no object; if `f` panics, the guard gives it back.
+        let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
         // SAFETY: the object's place is aligned and large enough for a T (Config::of).
         unsafe { taken.object.as_ptr().write(f()) };
         mem::forget(guard);
@@ -503,38 +496,12 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     fn try_new_uninit_in_pool() -> Option<PoolBox<MaybeUninit<T>, Uninit<P>>> {
         let taken = raw::alloc::<P>()?;
         if taken.kept {
-            // SAFETY: the slot is ours; if the kept object's drop panics, the guard gives the
-            // slot back empty.
-            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
-            P::__depot().count_discarded();
-            // SAFETY: a recycling pool's slot marked kept holds a valid, reset object, now ours.
-            unsafe { ptr::drop_in_place(taken.object.as_ptr()) };
-            mem::forget(guard);
+            // SAFETY: a slot just taken from P, marked kept.
+            unsafe { mode::discard_kept::<P>(taken.object) };
         }
         // SAFETY: the slot belongs to P's pool, which is also `Uninit<P>`'s (same config), and a
         // MaybeUninit<T> needs no initialization.
         Some(unsafe { PoolBox::from_object(taken.object.cast()) })
-    }
-
-    #[inline(always)]
-    pub(crate) fn try_take_in_pool() -> Option<Self>
-    where
-        P: RecyclePool,
-    {
-        let taken = raw::alloc::<P>()?;
-        if !taken.kept {
-            let Some(recycler) = P::__RECYCLE else {
-                unreachable!("a RecyclePool has recycle hooks")
-            };
-            // SAFETY: the slot is ours and holds no object; if `init` panics, the guard gives it
-            // back empty.
-            let guard = unsafe { raw::ReleaseOnDrop::<P>::new(taken.object) };
-            // SAFETY: the object's place is aligned and large enough for a T.
-            unsafe { taken.object.as_ptr().write((recycler.init)()) };
-            mem::forget(guard);
-        }
-        // SAFETY: a slot of P holding an initialized T (kept, or just built).
-        Some(unsafe { Self::from_object(taken.object) })
     }
 }
 
@@ -576,7 +543,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
     /// `ptr` is the object of a slot taken from `P`'s pool; it holds an initialized `T` and no
     /// other handle owns it.
     #[inline(always)]
-    unsafe fn from_object(ptr: NonNull<T>) -> Self {
+    pub(crate) unsafe fn from_object(ptr: NonNull<T>) -> Self {
         PoolBox {
             ptr,
             _owns: PhantomData,
@@ -776,7 +743,7 @@ impl<F: Future + Unpin, P: Pool<Item = F>> Future for PoolBox<F, P> {
 
 /// Drops the object and gives its slot back empty when dropped; the slot is released even if
 /// the object's drop panics.
-struct Discard<P: Pool + ?Sized>(NonNull<P::Item>);
+pub(crate) struct Discard<P: Pool + ?Sized>(pub(crate) NonNull<P::Item>);
 
 impl<P: Pool + ?Sized> Drop for Discard<P> {
     #[inline(always)]
@@ -786,38 +753,6 @@ impl<P: Pool + ?Sized> Drop for Discard<P> {
         let _release = unsafe { raw::ReleaseOnDrop::<P>::new(self.0) };
         // SAFETY: as above: the object is dropped once, here.
         unsafe { ptr::drop_in_place(self.0.as_ptr()) };
-    }
-}
-
-/// Recycle mode's [`Discard`]: counts the object in `PoolStats::discarded` first.
-struct DiscardKept<P: Pool + ?Sized>(NonNull<P::Item>);
-
-impl<P: Pool + ?Sized> Drop for DiscardKept<P> {
-    fn drop(&mut self) {
-        P::__depot().count_discarded();
-        drop(Discard::<P>(self.0));
-    }
-}
-
-/// Recycle mode's drop: reset the object in place and keep it, unless it is over a bound.
-///
-/// # Safety
-/// `object` is the valid, owned object of a slot of `P`, a recycling pool whose hooks are `r`.
-#[inline]
-unsafe fn recycle<P: Pool + ?Sized>(object: NonNull<P::Item>, r: &Recycler<P::Item>) {
-    // If the reset panics, the object is dropped and its slot given back empty.
-    let discard = DiscardKept::<P>(object);
-    // SAFETY: the object is valid and ours (the caller's contract).
-    (r.reset)(unsafe { &mut *object.as_ptr() });
-    // SAFETY: as above.
-    let capacity = (r.capacity)(unsafe { object.as_ref() });
-    let keep = !raw::CHECKING_MODE
-        && capacity <= r.max_capacity
-        && (r.max_idle == usize::MAX || raw::idle::<P>() < r.max_idle);
-    if keep {
-        mem::forget(discard);
-        // SAFETY: the object is valid and reset; the pool recycles.
-        unsafe { raw::release_kept::<P>(object, capacity) };
     }
 }
 
@@ -841,7 +776,7 @@ unsafe fn drop_box<P: Pool + ?Sized>(object: NonNull<u8>) {
     let object = object.cast::<P::Item>();
     if let Some(recycler) = P::__RECYCLE {
         // SAFETY: the caller's contract; these are the hooks of P.
-        unsafe { recycle::<P>(object, &recycler) };
+        unsafe { mode::drop_kept::<P>(object, &recycler) };
         return;
     }
     // Gives the slot back after `T::drop`, even if it panics. A `T::drop` that drops other

@@ -20,6 +20,7 @@ use std::thread::LocalKey;
 
 use crate::depot::{Depot, Inner, Refill};
 use crate::magazine::{Magazine, Round};
+use crate::stats::Unfolded;
 
 /// A `Cell` that a statistics reader on another thread may load.
 ///
@@ -96,19 +97,6 @@ published!(
     /// A published pointer into a magazine array.
     PubRound, AtomicPtr<Round>, *mut Round
 );
-
-/// What a reader sums of a cache: its counters since the last fold.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Unfolded {
-    pub(crate) handed: usize,
-    pub(crate) returned: usize,
-    pub(crate) fresh: usize,
-    /// Recycle mode: slots taken empty minus slots given back empty (wrapping: may be
-    /// "negative"). Kept objects = this, summed over the pool's history, minus live objects.
-    pub(crate) kept: usize,
-    /// The same for their `kept_capacity` (wrapping).
-    pub(crate) kept_capacity: usize,
-}
 
 /// `hot` of a cache that is not active: not null, so a push does not put a slot there, and not
 /// a slot (slots are word-aligned, so their addresses are above 1), so a pop does not take it.
@@ -361,7 +349,7 @@ impl LocalCache {
         if self.fresh_left.get() == 0 || depot.free_slots() > 0 {
             let mut inner = depot.lock();
             self.fold(depot, &mut inner);
-            depot.observe_live(0, 0);
+            depot.stats().observe_live(0, 0);
             let mut array = self.loaded_array();
             let refill = if self.fresh_left.get() == 0 {
                 depot.refill_locked(&mut inner, &mut array, magazine)
@@ -401,7 +389,7 @@ impl LocalCache {
         self.held_baseline
             .set(self.held_baseline.get().wrapping_add(1));
         let u = self.unfolded(magazine);
-        depot.observe_live(u.handed, u.returned);
+        depot.stats().observe_live(u.handed, u.returned);
         // SAFETY: slots are carved from non-null chunks.
         Some(unsafe { NonNull::new_unchecked(slot) })
     }
@@ -536,8 +524,7 @@ impl LocalCache {
     /// reader sees the counters either here or there, never in both places or in neither.
     fn fold(&self, depot: &Depot, _locked: &mut Inner) {
         let u = self.unfolded(depot.config().magazine_size);
-        depot.count(u.handed, u.returned, u.fresh);
-        depot.count_kept(u.kept, u.kept_capacity);
+        depot.stats().fold(u);
         self.handed.set(0);
         self.fresh.set(0);
         self.kept.set(0);
@@ -554,7 +541,7 @@ impl LocalCache {
     #[inline]
     pub(crate) fn count_recycle(&self, depot: &Depot, empty: usize, capacity: usize) {
         if self.state.get() != State::Active {
-            depot.count_kept(empty, capacity);
+            depot.stats().count_kept(empty, capacity);
             return;
         }
         if empty != 0 {

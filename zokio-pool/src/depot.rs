@@ -1,19 +1,21 @@
 //! The global depot of a pool: magazines of free slots exchanged with thread caches, the chunks
-//! the slots are carved from, and the folded statistics.
+//! the slots are carved from, and the pool's folded statistics (kept in [`Counters`], whose
+//! file, `stats.rs`, holds everything about statistics).
 //!
 //! Everything here is on the slow path: a thread cache comes here once per magazine (M slots), at
 //! thread exit, and for every operation of a thread whose cache is closed.
 
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::alloc::{self, Layout};
 use std::sync::PoisonError;
 
 use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
-use crate::cache::{LocalCache, Unfolded};
+use crate::cache::LocalCache;
 use crate::config::Config;
 use crate::magazine::{new_array, Magazine, Round};
+use crate::stats::{Counters, Snapshot, Unfolded};
 use crate::wait::Waiters;
 
 /// Most slots a pool with a `max` grows by at once past its `max` (see `Depot::grow`).
@@ -35,25 +37,12 @@ pub(crate) enum Refill {
 pub struct Depot {
     config: Config,
     inner: Mutex<Inner>,
-    // Folded statistics: monotonic counters read as a snapshot, Relaxed except that a fold
-    // publishes `handed` after `returned` (see `count`).
-    handed: AtomicUsize,
-    returned: AtomicUsize,
-    fresh: AtomicUsize,
-    capacity: AtomicUsize,
-    high_water: AtomicUsize,
+    /// The folded statistics.
+    stats: Counters,
     /// Slots in `magazines` (written under the lock, read without it).
     free: AtomicUsize,
     /// Pools with a `max`: objects live or reserved (see `reserve`).
     live: AtomicUsize,
-    /// Recycle mode: kept objects dropped instead of kept.
-    discarded: AtomicUsize,
-    /// Recycle mode, zero-sized items: kept objects (they have no slot to be kept in).
-    kept_zst: AtomicUsize,
-    /// Recycle mode, folded: kept objects in free slots and their `kept_capacity` (wrapping;
-    /// the caches hold the rest of the sums).
-    kept: AtomicUsize,
-    kept_capacity: AtomicUsize,
     /// Pools with a `max`: tasks and threads waiting for a slot.
     waiters: Waiters,
 }
@@ -103,17 +92,9 @@ macro_rules! new_depot {
                 regions: Vec::new(),
                 chunks: Vec::new(),
             }),
-            handed: AtomicUsize::new(0),
-            returned: AtomicUsize::new(0),
-            fresh: AtomicUsize::new(0),
-            capacity: AtomicUsize::new(0),
-            high_water: AtomicUsize::new(0),
+            stats: Counters::new(),
             free: AtomicUsize::new(0),
             live: AtomicUsize::new(0),
-            discarded: AtomicUsize::new(0),
-            kept_zst: AtomicUsize::new(0),
-            kept: AtomicUsize::new(0),
-            kept_capacity: AtomicUsize::new(0),
             waiters: Waiters::new(),
         }
     };
@@ -135,6 +116,12 @@ impl Depot {
     #[inline(always)]
     pub(crate) fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The folded statistics.
+    #[inline(always)]
+    pub(crate) fn stats(&self) -> &Counters {
+        &self.stats
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -269,7 +256,7 @@ impl Depot {
     /// run of at most M never-used slots).
     fn grow(&self, inner: &mut Inner) -> bool {
         let c = &self.config;
-        let capacity = self.capacity.load(Relaxed);
+        let capacity = self.stats.capacity();
         let want = if capacity == 0 && c.prealloc > 0 {
             c.prealloc
         } else {
@@ -293,22 +280,11 @@ impl Depot {
         let Some(start) = NonNull::new(raw) else {
             alloc::handle_alloc_error(layout)
         };
-        if c.header != 0 {
-            // Recycle mode reads a free slot's state word: a fresh slot keeps no object.
-            for i in 0..slots {
-                // SAFETY: slot `i` is inside the new chunk and starts with the word-aligned
-                // state word of its header.
-                unsafe {
-                    start
-                        .add(i * c.slot_size)
-                        .cast::<usize>()
-                        .write(crate::raw::EMPTY_SLOT)
-                };
-            }
-        }
+        // SAFETY: a new block of `slots` slots, aligned for them, used by nothing else yet.
+        unsafe { crate::slot::init_chunk(start, slots, c) };
         inner.chunks.push((start, slots));
         inner.regions.push((start, slots));
-        self.capacity.store(capacity + slots, Relaxed);
+        self.stats.grow(slots);
         true
     }
 
@@ -358,7 +334,7 @@ impl Depot {
     /// One slot for a thread whose cache is closed (it is exiting). Counts it in the stats.
     pub(crate) fn take_one(&self) -> Option<NonNull<u8>> {
         let mut inner = self.lock();
-        let slot = if let Some(last) = inner.magazines.last_mut() {
+        let (slot, fresh) = if let Some(last) = inner.magazines.last_mut() {
             last.len -= 1;
             // SAFETY: a listed magazine holds `len >= 1` rounds at the front of its array;
             // the one at the new `len` is initialized.
@@ -369,14 +345,13 @@ impl Depot {
                 inner.spare.push(rounds);
             }
             self.free.fetch_sub(1, Relaxed);
-            slot
+            (slot, 0)
         } else {
             let (start, _) = self.take_region(&mut inner, 1)?;
             drop(inner);
-            self.fresh.fetch_add(1, Relaxed);
-            start
+            (start, 1)
         };
-        self.count(1, 0, 0);
+        self.stats.count(1, 0, fresh);
         Some(slot)
     }
 
@@ -387,7 +362,7 @@ impl Depot {
     pub(crate) unsafe fn give_one(&self, slot: NonNull<u8>) {
         // SAFETY: forwarded from the caller.
         unsafe { self.put(&mut self.lock(), slot) };
-        self.count(0, 1, 0);
+        self.stats.count(0, 1, 0);
     }
 
     /// A free slot into the last magazine (a new one if that is full), without counting it.
@@ -411,103 +386,17 @@ impl Depot {
         self.free.fetch_add(1, Relaxed);
     }
 
-    /// Adds a cache's unfolded counters.
-    #[inline]
-    ///
-    /// `returned` is added before `handed`, which is added with `Release`, and readers load
-    /// `handed` with `Acquire` before `returned`: a reader that sees a fold's slots handed out
-    /// also sees its slots given back. Otherwise a thread that folds after a long run of
-    /// allocate-free pairs (no slow path in between, so millions unfolded) would show all of
-    /// them as live for an instant, and `high_water` could take that (the stress test caught it
-    /// once: 488 against a bound of 385).
-    pub(crate) fn count(&self, handed: usize, returned: usize, fresh: usize) {
-        if returned != 0 {
-            self.returned.fetch_add(returned, Relaxed);
-        }
-        if fresh != 0 {
-            self.fresh.fetch_add(fresh, Relaxed);
-        }
-        if handed != 0 {
-            self.handed.fetch_add(handed, Release);
-        }
-    }
-
-    /// Adds empty slots taken minus those given back, and the `kept_capacity` of kept objects
-    /// (wrapping: a fold may bring "negative" counts, of objects kept on one thread and taken
-    /// on another).
-    pub(crate) fn count_kept(&self, kept: usize, capacity: usize) {
-        if kept != 0 {
-            self.kept.fetch_add(kept, Relaxed);
-        }
-        if capacity != 0 {
-            self.kept_capacity.fetch_add(capacity, Relaxed);
-        }
-    }
-
-    /// Recycle mode, zero-sized items: one more kept object (forgotten by its box; it has no
-    /// memory, so keeping it is counting it).
-    pub(crate) fn keep_zst(&self) {
-        self.kept_zst.fetch_add(1, Relaxed);
-    }
-
-    /// Recycle mode, zero-sized items: takes a kept object if there is one.
-    pub(crate) fn take_kept_zst(&self) -> bool {
-        self.kept_zst
-            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
-            .is_ok()
-    }
-
-    /// Recycle mode, zero-sized items: the kept objects.
-    pub(crate) fn kept_zst(&self) -> usize {
-        self.kept_zst.load(Relaxed)
-    }
-
-    /// Counts a kept object dropped instead of kept (recycle mode).
-    #[cold]
-    pub(crate) fn count_discarded(&self) {
-        self.discarded.fetch_add(1, Relaxed);
-    }
-
     /// The statistics of every thread: the folded counters plus the unfolded ones of every
     /// listed cache, read under the lock, so no fold or magazine exchange is half seen.
     /// Records the `live` it computes in `high_water`.
     pub(crate) fn snapshot(&self) -> Snapshot {
         let inner = self.lock();
-        let mut sum = Unfolded::default();
+        let mut caches = Unfolded::default();
         for &cache in &inner.caches {
             // SAFETY: a listed cache, read under the lock.
-            let u = unsafe { LocalCache::published(cache, self.config.magazine_size, &inner) };
-            sum.handed = sum.handed.wrapping_add(u.handed);
-            sum.returned = sum.returned.wrapping_add(u.returned);
-            sum.fresh = sum.fresh.wrapping_add(u.fresh);
-            sum.kept = sum.kept.wrapping_add(u.kept);
-            sum.kept_capacity = sum.kept_capacity.wrapping_add(u.kept_capacity);
+            caches.add(unsafe { LocalCache::published(cache, self.config.magazine_size, &inner) });
         }
-        let live = self.observe_live(sum.handed, sum.returned);
-        let [handed, _, fresh, capacity, high_water] = self.counters();
-        let kept = self.kept.load(Relaxed).wrapping_add(sum.kept);
-        let kept_capacity = self
-            .kept_capacity
-            .load(Relaxed)
-            .wrapping_add(sum.kept_capacity);
-        drop(inner);
-        Snapshot {
-            handed: handed.wrapping_add(sum.handed),
-            fresh: fresh.wrapping_add(sum.fresh),
-            live,
-            high_water: high_water.max(live),
-            capacity,
-            discarded: self.discarded.load(Relaxed),
-            // Every slot is taken empty or kept, and given back empty or kept, so the kept
-            // objects are the slots taken empty, minus those given back empty, minus the live
-            // ones. (Sums of wrapping parts, "negative" only if read while an owner ran.)
-            kept: if self.config.is_zst() {
-                self.kept_zst()
-            } else {
-                live_from(kept, live)
-            },
-            kept_capacity: live_from(kept_capacity, 0),
-        }
+        self.stats.sum(caches, self.config.is_zst())
     }
 
     /// Free slots held by the depot (not counting never-used ones).
@@ -516,56 +405,13 @@ impl Depot {
         self.free.load(Relaxed)
     }
 
-    /// The folded counters `(handed, returned, fresh, capacity, high_water)`.
-    pub(crate) fn counters(&self) -> [usize; 5] {
-        // `handed` first, with Acquire: see `count`.
-        let handed = self.handed.load(Acquire);
-        [
-            handed,
-            self.returned.load(Relaxed),
-            self.fresh.load(Relaxed),
-            self.capacity.load(Relaxed),
-            self.high_water.load(Relaxed),
-        ]
-    }
-
-    /// Raises the high-water mark to `live` (folded counters plus a thread's own).
-    #[inline]
-    pub(crate) fn observe_live(&self, local_handed: usize, local_returned: usize) -> usize {
-        // `handed` first, with Acquire: see `count`.
-        let handed = self.handed.load(Acquire).wrapping_add(local_handed);
-        let returned = self.returned.load(Relaxed).wrapping_add(local_returned);
-        let live = live_from(handed, returned);
-        if live > self.high_water.load(Relaxed) {
-            self.high_water.fetch_max(live, Relaxed);
-        }
-        live
-    }
-
     /// One object outside the slot machinery: a zero-sized item (no memory, a dangling pointer
     /// the caller makes) or, in checking mode, a block of its own from the global allocator, so
     /// that Miri and sanitizers see every object's lifetime. Counts it; `None` at `max`.
     pub(crate) fn direct_take(&self) -> Option<NonNull<u8>> {
-        if self.config.max != usize::MAX {
-            let max = self.config.max;
-            let mut handed = self.handed.load(Relaxed);
-            loop {
-                if live_from(handed, self.returned.load(Relaxed)) >= max {
-                    return None;
-                }
-                match self
-                    .handed
-                    .compare_exchange_weak(handed, handed + 1, Relaxed, Relaxed)
-                {
-                    Ok(_) => break,
-                    Err(now) => handed = now,
-                }
-            }
-        } else {
-            self.handed.fetch_add(1, Relaxed);
+        if !self.stats.hand_direct(self.config.max) {
+            return None;
         }
-        self.fresh.fetch_add(1, Relaxed);
-        self.observe_live(0, 0);
         if self.config.is_zst() {
             return Some(NonNull::dangling());
         }
@@ -575,7 +421,7 @@ impl Depot {
         let Some(slot) = NonNull::new(raw) else {
             alloc::handle_alloc_error(layout)
         };
-        self.capacity.fetch_add(1, Relaxed);
+        self.stats.grow(1);
         Some(slot)
     }
 
@@ -587,9 +433,9 @@ impl Depot {
         if !self.config.is_zst() {
             // SAFETY: allocated by `direct_take` with this layout (the caller's contract).
             unsafe { alloc::dealloc(slot.as_ptr(), self.slot_layout()) };
-            self.capacity.fetch_sub(1, Relaxed);
+            self.stats.shrink(1);
         }
-        self.returned.fetch_add(1, Relaxed);
+        self.stats.count(0, 1, 0);
     }
 
     fn slot_layout(&self) -> Layout {
@@ -606,30 +452,5 @@ impl Depot {
             let start = start.as_ptr() as usize;
             addr >= start && addr < start + slots * size && (addr - start) % size == 0
         })
-    }
-}
-
-/// What [`Depot::snapshot`] reads.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Snapshot {
-    pub(crate) handed: usize,
-    pub(crate) fresh: usize,
-    pub(crate) live: usize,
-    pub(crate) high_water: usize,
-    pub(crate) capacity: usize,
-    pub(crate) discarded: usize,
-    pub(crate) kept: usize,
-    pub(crate) kept_capacity: usize,
-}
-
-/// Live objects from handed-out and returned counts taken at slightly different times: a
-/// consumer thread may have folded its returns before the producer folded its allocations.
-#[inline]
-pub(crate) fn live_from(handed: usize, returned: usize) -> usize {
-    let diff = handed.wrapping_sub(returned);
-    if diff > isize::MAX as usize {
-        0
-    } else {
-        diff
     }
 }

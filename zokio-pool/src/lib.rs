@@ -66,6 +66,7 @@ mod raw;
 pub mod recycle;
 #[cfg(feature = "serde")]
 mod serde;
+mod slot;
 mod stats;
 mod sync;
 mod wait;

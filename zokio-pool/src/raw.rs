@@ -1,17 +1,16 @@
 //! Taking and giving back raw slots of a pool: the inlined glue between a pool's static items
 //! and its thread cache.
 //!
-//! In recycle mode a slot is a header (a state word) followed by the object, and a free slot may
-//! keep its object: the state word says whether it does. In a plain pool the object is the
-//! whole slot; every `header` test below is a constant, so a plain pool pays nothing for recycle
-//! mode. The pool never writes a free slot's memory otherwise: free slots are listed in
-//! magazines, arrays of pointers.
+//! A slot's layout is in `slot.rs`: in recycle mode a header (a state word) goes before the
+//! object, and a free slot may keep its object. In a plain pool the object is the whole slot;
+//! every `header` test below is on a constant, so a plain pool pays nothing for recycle mode.
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use crate::cache::Peek;
 use crate::pool::Pool;
+use crate::slot;
 
 /// Whether every object goes to the global allocator on its own: slots are then never reused,
 /// so Miri and AddressSanitizer see each object's lifetime, and a use after free is reported as
@@ -29,17 +28,6 @@ pub const CHECKING_MODE: bool = cfg!(any(
 /// The byte debug builds fill a free slot's object bytes with, so that a use after the slot went
 /// back reads an obvious pattern.
 const POISON: u8 = 0xDB;
-
-/// State word of a free slot in recycle mode: no object. Any other value says the slot keeps a
-/// constructed object, whose `kept_capacity` is the value minus one (see [`kept_state`]).
-pub(crate) const EMPTY_SLOT: usize = 0;
-
-/// The state word of a slot that keeps an object of `kept_capacity` `capacity` (saturated one
-/// below `usize::MAX`, so that the statistics add and remove the same figure).
-#[inline(always)]
-fn kept_state(capacity: usize) -> usize {
-    capacity.min(usize::MAX - 1) + 1
-}
 
 /// A slot taken from a pool: where its object goes, and whether a kept object is there.
 pub(crate) struct Taken<T> {
@@ -96,12 +84,14 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
         let object = if config.is_zst() {
             NonNull::dangling()
         } else {
-            // SAFETY: a block of slot size starts with the header.
-            unsafe { slot.add(config.header).cast() }
+            // SAFETY: a block of slot size, laid out as a slot.
+            unsafe { slot::object(slot, config.header) }
         };
         // A kept zero-sized object is only a count: taking one is taking the count.
-        let kept =
-            config.is_zst() && P::__RECYCLE.is_some() && !CHECKING_MODE && depot.take_kept_zst();
+        let kept = config.is_zst()
+            && P::__RECYCLE.is_some()
+            && !CHECKING_MODE
+            && depot.stats().take_kept_zst();
         return Some(Taken {
             object,
             kept,
@@ -138,21 +128,11 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
             source,
         });
     }
-    // SAFETY: in recycle mode every slot starts with a header of `header` bytes whose first
-    // word is the state, written when the chunk was carved and whenever the slot was freed.
-    let state = unsafe { slot.cast::<usize>().read() };
-    let kept = state != EMPTY_SLOT;
-    // A kept object's capacity leaves the statistics; an empty slot is counted (the number of
-    // kept objects is derived from it). A kept object of no capacity counts nothing.
-    if !kept {
-        P::__cache().with(|cache| cache.count_recycle(depot, 1, 0));
-    } else if state != kept_state(0) {
-        let capacity = (state - 1).wrapping_neg();
-        P::__cache().with(|cache| cache.count_recycle(depot, 0, capacity));
-    }
+    // SAFETY: a free slot of this recycling pool, just taken by this thread.
+    let kept = unsafe { crate::recycle::count::on_take::<P>(slot) };
     Some(Taken {
-        // SAFETY: the object sits `header` bytes into its slot.
-        object: unsafe { slot.add(config.header).cast() },
+        // SAFETY: a slot of this pool.
+        object: unsafe { slot::object(slot, config.header) },
         kept,
         source,
     })
@@ -167,16 +147,6 @@ fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     key.with(|cache| cache.pop(key, P::__depot()))
 }
 
-/// The slot of an object of pool `P`.
-///
-/// # Safety
-/// `object` is the object pointer of a slot taken from `P`.
-#[inline(always)]
-unsafe fn slot_of<P: Pool + ?Sized>(object: NonNull<P::Item>) -> NonNull<u8> {
-    // SAFETY: the object sits `header` bytes into its slot.
-    unsafe { object.cast::<u8>().sub(P::__CONFIG.header) }
-}
-
 /// Gives a slot back to pool `P`, without an object.
 ///
 /// # Safety
@@ -185,40 +155,20 @@ unsafe fn slot_of<P: Pool + ?Sized>(object: NonNull<P::Item>) -> NonNull<u8> {
 #[inline(always)]
 pub(crate) unsafe fn release<P: Pool + ?Sized>(object: NonNull<P::Item>) {
     if P::__CONFIG.header != 0 && !CHECKING_MODE {
-        // A slot of a recycling pool given back empty (see `alloc_uncommitted`).
-        let empty = 1usize.wrapping_neg();
-        P::__cache().with(|cache| cache.count_recycle(P::__depot(), empty, 0));
+        crate::recycle::count::on_give_back_empty::<P>();
     }
     // SAFETY: forwarded from the caller.
-    unsafe { give_back::<P>(object, EMPTY_SLOT) }
+    unsafe { give_back::<P>(object, slot::EMPTY) }
 }
 
-/// Gives a slot back to recycling pool `P` with its object, which stays constructed;
-/// `capacity` is its `Recycle::kept_capacity`, for the statistics.
+/// Gives a slot back; `state` is its state word in recycle mode ([`slot::EMPTY`] or
+/// [`slot::kept`]), else [`slot::EMPTY`].
 ///
 /// # Safety
-/// As for [`release`], except that the object is valid and reset, and `P` is in recycle mode.
+/// As for [`release`], or, with a kept state, the object is valid and reset, and `P` is in
+/// recycle mode.
 #[inline(always)]
-pub(crate) unsafe fn release_kept<P: Pool + ?Sized>(object: NonNull<P::Item>, capacity: usize) {
-    if P::__CONFIG.is_zst() {
-        // Nothing to keep but the count; the caller forgot the object.
-        P::__depot().keep_zst();
-        // SAFETY: forwarded from the caller.
-        return unsafe { give_back::<P>(object, EMPTY_SLOT) };
-    }
-    debug_assert!(P::__CONFIG.header != 0);
-    let state = kept_state(capacity);
-    if state - 1 != 0 {
-        P::__cache().with(|cache| cache.count_recycle(P::__depot(), 0, state - 1));
-    }
-    // SAFETY: forwarded from the caller.
-    unsafe { give_back::<P>(object, state) }
-}
-
-/// # Safety
-/// As for [`release`] or [`release_kept`], according to `state`.
-#[inline(always)]
-unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
+pub(crate) unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
     let depot = P::__depot();
     let config = P::__CONFIG;
     if config.is_zst() {
@@ -227,9 +177,9 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
         notify_direct::<P>();
         return;
     }
-    // SAFETY: forwarded from the caller.
-    let slot = unsafe { slot_of::<P>(object) };
-    if state == EMPTY_SLOT {
+    // SAFETY: the object of a slot of P (the caller's contract).
+    let slot = unsafe { slot::of_object(object, config.header) };
+    if state == slot::EMPTY {
         // SAFETY: the object's bytes are the caller's to give back: nothing refers to them.
         unsafe { scrub::<P>(object.cast()) };
     }
@@ -240,9 +190,8 @@ unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state: usize) {
         return;
     }
     if P::__CONFIG.header != 0 {
-        // SAFETY: in recycle mode the slot starts with a header whose first word is the state,
-        // ours to write now that the slot is given back.
-        unsafe { slot.cast::<usize>().write(state) };
+        // SAFETY: a slot of a recycling pool, given back: nothing refers to it any more.
+        unsafe { slot::set_state(slot, state) };
     }
     let key = P::__cache();
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
@@ -331,20 +280,6 @@ pub(crate) fn owns<P: Pool + ?Sized>(object: NonNull<P::Item>) -> bool {
     // SAFETY: only an address computation; `owns` checks it against the chunks.
     let slot = object.cast::<u8>().as_ptr().wrapping_sub(config.header);
     NonNull::new(slot).is_some_and(|slot| P::__depot().owns(slot))
-}
-
-/// Free slots at hand for this thread in pool `P`: its cache's plus the depot's. What
-/// `max_idle` is compared with.
-#[inline]
-pub(crate) fn idle<P: Pool + ?Sized>() -> usize {
-    let depot = P::__depot();
-    if P::__CONFIG.is_zst() {
-        return depot.kept_zst();
-    }
-    let here = P::__cache()
-        .try_with(|c| c.held(P::__CONFIG.magazine_size))
-        .unwrap_or(0);
-    here + depot.free_slots()
 }
 
 /// Gives a slot back (without an object) when dropped: keeps a slot from leaking when user code

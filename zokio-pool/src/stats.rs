@@ -1,7 +1,19 @@
-//! Pool statistics.
+//! Pool statistics, all in one place: the counters a pool keeps, how they are folded, and the
+//! snapshot a reader gets.
+//!
+//! Three levels, from the hot path out:
+//! - [`Unfolded`]: what one thread cache counted since its last fold. The cache keeps these
+//!   counts in its own published fields (`cache.rs`: plain stores by the owner, so the hot
+//!   path pays one counter) and hands them over as an `Unfolded`.
+//! - [`Counters`]: the pool's folded counters, atomics in its depot. A cache folds its
+//!   `Unfolded` into them under the depot's lock when it exchanges a magazine or closes.
+//! - [`PoolStats`]: the snapshot a user reads, the folded counters plus every listed cache's
+//!   unfolded ones ([`Counters::sum`]), taken under the depot's lock.
 
-use crate::depot::live_from;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
 use crate::pool::Pool;
+use crate::sync::AtomicUsize;
 
 /// A snapshot of one pool's statistics.
 ///
@@ -117,6 +129,282 @@ impl PoolStats {
         } else {
             1.0 - (self.live.min(self.capacity) as f64 / self.capacity as f64)
         }
+    }
+}
+
+/// What a reader sums of a cache: its counters since the last fold.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Unfolded {
+    pub(crate) handed: usize,
+    pub(crate) returned: usize,
+    pub(crate) fresh: usize,
+    /// Recycle mode: slots taken empty minus slots given back empty (wrapping: may be
+    /// "negative"). Kept objects = this, summed over the pool's history, minus live objects.
+    pub(crate) kept: usize,
+    /// The same for their `kept_capacity` (wrapping).
+    pub(crate) kept_capacity: usize,
+}
+
+impl Unfolded {
+    /// Adds `other`'s counts (wrapping: each part may be read while its owner runs).
+    pub(crate) fn add(&mut self, other: Unfolded) {
+        self.handed = self.handed.wrapping_add(other.handed);
+        self.returned = self.returned.wrapping_add(other.returned);
+        self.fresh = self.fresh.wrapping_add(other.fresh);
+        self.kept = self.kept.wrapping_add(other.kept);
+        self.kept_capacity = self.kept_capacity.wrapping_add(other.kept_capacity);
+    }
+}
+
+/// A pool's folded counters: monotonic counts read as a snapshot, all `Relaxed` except that a
+/// fold publishes `handed` after `returned` (see [`fold`](Self::fold)).
+#[derive(Debug)]
+pub(crate) struct Counters {
+    handed: AtomicUsize,
+    returned: AtomicUsize,
+    fresh: AtomicUsize,
+    capacity: AtomicUsize,
+    high_water: AtomicUsize,
+    /// Recycle mode: kept objects dropped instead of kept.
+    discarded: AtomicUsize,
+    /// Recycle mode, zero-sized items: kept objects (they have no slot to be kept in).
+    kept_zst: AtomicUsize,
+    /// Recycle mode, folded: slots taken empty minus given back empty, and the
+    /// `kept_capacity` of kept objects (wrapping; the caches hold the rest of the sums).
+    kept: AtomicUsize,
+    kept_capacity: AtomicUsize,
+}
+
+/// The body of `Counters::new`, `const` except under loom (whose atomics have no `const` new).
+macro_rules! new_counters {
+    () => {
+        Counters {
+            handed: AtomicUsize::new(0),
+            returned: AtomicUsize::new(0),
+            fresh: AtomicUsize::new(0),
+            capacity: AtomicUsize::new(0),
+            high_water: AtomicUsize::new(0),
+            discarded: AtomicUsize::new(0),
+            kept_zst: AtomicUsize::new(0),
+            kept: AtomicUsize::new(0),
+            kept_capacity: AtomicUsize::new(0),
+        }
+    };
+}
+
+/// The folded counters that are not recycle mode's, read together by [`Counters::folded`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Folded {
+    pub(crate) handed: usize,
+    pub(crate) returned: usize,
+    pub(crate) fresh: usize,
+    pub(crate) capacity: usize,
+    pub(crate) high_water: usize,
+}
+
+/// What [`Counters::sum`] computes: every thread's counts, as [`PoolStats`] shows them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) handed: usize,
+    pub(crate) fresh: usize,
+    pub(crate) live: usize,
+    pub(crate) high_water: usize,
+    pub(crate) capacity: usize,
+    pub(crate) discarded: usize,
+    pub(crate) kept: usize,
+    pub(crate) kept_capacity: usize,
+}
+
+impl Counters {
+    /// All zero.
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> Counters {
+        new_counters!()
+    }
+
+    /// All zero (loom models make one per execution).
+    #[cfg(loom)]
+    pub(crate) fn new() -> Counters {
+        new_counters!()
+    }
+
+    /// Adds a cache's unfolded counts (the caller holds the depot's lock, so a reader sees
+    /// them either in the cache or here).
+    ///
+    /// `returned` is added before `handed`, which is added with `Release`, and readers load
+    /// `handed` with `Acquire` before `returned`: a reader that sees a fold's slots handed out
+    /// also sees its slots given back. Otherwise a thread that folds after a long run of
+    /// allocate-free pairs (no slow path in between, so millions unfolded) would show all of
+    /// them as live for an instant, and `high_water` could take that (the stress test caught it
+    /// once: 488 against a bound of 385).
+    #[inline]
+    pub(crate) fn fold(&self, u: Unfolded) {
+        self.count(u.handed, u.returned, u.fresh);
+        self.count_kept(u.kept, u.kept_capacity);
+    }
+
+    /// Adds `handed`, `returned` and `fresh` counts, in the order [`fold`](Self::fold) explains.
+    #[inline]
+    pub(crate) fn count(&self, handed: usize, returned: usize, fresh: usize) {
+        if returned != 0 {
+            self.returned.fetch_add(returned, Relaxed);
+        }
+        if fresh != 0 {
+            self.fresh.fetch_add(fresh, Relaxed);
+        }
+        if handed != 0 {
+            self.handed.fetch_add(handed, Release);
+        }
+    }
+
+    /// Adds empty slots taken minus those given back, and the `kept_capacity` of kept objects
+    /// (wrapping: a fold may bring "negative" counts, of objects kept on one thread and taken
+    /// on another).
+    pub(crate) fn count_kept(&self, kept: usize, capacity: usize) {
+        if kept != 0 {
+            self.kept.fetch_add(kept, Relaxed);
+        }
+        if capacity != 0 {
+            self.kept_capacity.fetch_add(capacity, Relaxed);
+        }
+    }
+
+    /// Counts a kept object dropped instead of kept (recycle mode).
+    #[cold]
+    pub(crate) fn count_discarded(&self) {
+        self.discarded.fetch_add(1, Relaxed);
+    }
+
+    /// Recycle mode, zero-sized items: one more kept object (forgotten by its box; it has no
+    /// memory, so keeping it is counting it).
+    pub(crate) fn keep_zst(&self) {
+        self.kept_zst.fetch_add(1, Relaxed);
+    }
+
+    /// Recycle mode, zero-sized items: takes a kept object if there is one.
+    pub(crate) fn take_kept_zst(&self) -> bool {
+        self.kept_zst
+            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Recycle mode, zero-sized items: the kept objects.
+    pub(crate) fn kept_zst(&self) -> usize {
+        self.kept_zst.load(Relaxed)
+    }
+
+    /// Slots reserved from the system.
+    #[inline]
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity.load(Relaxed)
+    }
+
+    /// Records `n` more slots reserved from the system.
+    #[inline]
+    pub(crate) fn grow(&self, n: usize) {
+        self.capacity.fetch_add(n, Relaxed);
+    }
+
+    /// Records `n` slots given back to the system.
+    #[inline]
+    pub(crate) fn shrink(&self, n: usize) {
+        self.capacity.fetch_sub(n, Relaxed);
+    }
+
+    /// Counts one object handed out outside the thread caches (a zero-sized item, checking
+    /// mode) as fresh, unless `max` objects are live already: then `false`.
+    pub(crate) fn hand_direct(&self, max: usize) -> bool {
+        if max != usize::MAX {
+            let mut handed = self.handed.load(Relaxed);
+            loop {
+                if live_from(handed, self.returned.load(Relaxed)) >= max {
+                    return false;
+                }
+                match self
+                    .handed
+                    .compare_exchange_weak(handed, handed + 1, Relaxed, Relaxed)
+                {
+                    Ok(_) => break,
+                    Err(now) => handed = now,
+                }
+            }
+        } else {
+            self.handed.fetch_add(1, Relaxed);
+        }
+        self.fresh.fetch_add(1, Relaxed);
+        self.observe_live(0, 0);
+        true
+    }
+
+    /// The folded counters that are not recycle mode's.
+    pub(crate) fn folded(&self) -> Folded {
+        // `handed` first, with Acquire: see `fold`.
+        let handed = self.handed.load(Acquire);
+        Folded {
+            handed,
+            returned: self.returned.load(Relaxed),
+            fresh: self.fresh.load(Relaxed),
+            capacity: self.capacity.load(Relaxed),
+            high_water: self.high_water.load(Relaxed),
+        }
+    }
+
+    /// Raises the high-water mark to `live` (folded counters plus a thread's own), and returns
+    /// that `live`.
+    #[inline]
+    pub(crate) fn observe_live(&self, local_handed: usize, local_returned: usize) -> usize {
+        // `handed` first, with Acquire: see `fold`.
+        let handed = self.handed.load(Acquire).wrapping_add(local_handed);
+        let returned = self.returned.load(Relaxed).wrapping_add(local_returned);
+        let live = live_from(handed, returned);
+        if live > self.high_water.load(Relaxed) {
+            self.high_water.fetch_max(live, Relaxed);
+        }
+        live
+    }
+
+    /// The statistics of every thread: these counters plus `caches`, the sum of the unfolded
+    /// counts of every listed cache, read under the depot's lock (which the caller holds, so
+    /// no fold or magazine exchange is half seen). Records the `live` it computes in
+    /// `high_water`; `zst` says the pool's items are zero-sized (their kept objects are counted
+    /// apart).
+    pub(crate) fn sum(&self, caches: Unfolded, zst: bool) -> Snapshot {
+        let live = self.observe_live(caches.handed, caches.returned);
+        let f = self.folded();
+        let kept = self.kept.load(Relaxed).wrapping_add(caches.kept);
+        let kept_capacity = self
+            .kept_capacity
+            .load(Relaxed)
+            .wrapping_add(caches.kept_capacity);
+        Snapshot {
+            handed: f.handed.wrapping_add(caches.handed),
+            fresh: f.fresh.wrapping_add(caches.fresh),
+            live,
+            high_water: f.high_water.max(live),
+            capacity: f.capacity,
+            discarded: self.discarded.load(Relaxed),
+            // Every slot is taken empty or kept, and given back empty or kept, so the kept
+            // objects are the slots taken empty, minus those given back empty, minus the live
+            // ones. (Sums of wrapping parts, "negative" only if read while an owner ran.)
+            kept: if zst {
+                self.kept_zst()
+            } else {
+                live_from(kept, live)
+            },
+            kept_capacity: live_from(kept_capacity, 0),
+        }
+    }
+}
+
+/// Live objects from handed-out and returned counts taken at slightly different times: a
+/// consumer thread may have folded its returns before the producer folded its allocations.
+#[inline]
+pub(crate) fn live_from(handed: usize, returned: usize) -> usize {
+    let diff = handed.wrapping_sub(returned);
+    if diff > isize::MAX as usize {
+        0
+    } else {
+        diff
     }
 }
 

@@ -16,6 +16,7 @@ use loom::thread;
 use crate::__private::{Config, Depot, LocalCache, Options};
 use crate::depot::Refill;
 use crate::magazine::Magazine;
+use crate::stats::Folded;
 
 /// Slots a cache gets from the depot, as addresses: a magazine (read from `array`, which the
 /// depot filled) or a fresh run.
@@ -86,7 +87,7 @@ fn magazines_exchanged_by_two_threads_lose_and_duplicate_no_slot() {
             .into_iter()
             .flat_map(|w| w.join().unwrap())
             .collect();
-        let capacity = depot.counters()[3];
+        let capacity = depot.stats().folded().capacity;
         assert_eq!(depot.free_slots(), held.len());
         assert_eq!(drain(&depot), held);
         assert!(held.len() <= capacity);
@@ -121,7 +122,13 @@ fn closed_caches_share_the_last_slot_of_a_full_pool() {
             .filter(|&got| got)
             .count();
         assert!(got >= 1, "the slot is taken at least once");
-        let [handed, returned, fresh, capacity, _] = depot.counters();
+        let Folded {
+            handed,
+            returned,
+            fresh,
+            capacity,
+            ..
+        } = depot.stats().folded();
         // One reservation at a time, and the slot is back before it ends: never a second slot.
         assert_eq!((handed, returned, fresh, capacity), (got, got, 1, 1));
         assert_eq!(depot.free_slots(), 1);
@@ -179,7 +186,12 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
         });
         let mut held: HashSet<usize> = exiting.join().unwrap().into_iter().collect();
         held.extend(other.join().unwrap());
-        let [handed, returned, _, capacity, _] = depot.counters();
+        let Folded {
+            handed,
+            returned,
+            capacity,
+            ..
+        } = depot.stats().folded();
         assert_eq!((handed, returned), (2, 2), "the flush folded the counters");
         // Every slot either thread held is back in the depot, none twice.
         assert_eq!(drain(depot), held);
@@ -195,16 +207,16 @@ fn a_fold_seen_by_another_thread_never_shows_freed_objects_as_live() {
         // at any moment.
         let folder = {
             let depot = depot.clone();
-            thread::spawn(move || depot.count(5, 5, 0))
+            thread::spawn(move || depot.stats().count(5, 5, 0))
         };
-        let live = depot.observe_live(0, 0);
+        let live = depot.stats().observe_live(0, 0);
         folder.join().unwrap();
         assert_eq!(
             live, 0,
             "a reader saw the fold's allocations without its frees"
         );
         assert_eq!(
-            depot.counters()[4],
+            depot.stats().folded().high_water,
             0,
             "high_water took a live count that never was"
         );
