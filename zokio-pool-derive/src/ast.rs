@@ -160,7 +160,7 @@ pub fn unsized_kind(ty: &Type) -> Option<Unsized<'_>> {
 }
 
 /// The input of `pool!`: `#[attrs] vis Name: Type, options...`.
-pub struct Named {
+pub struct PoolMacroInput {
     /// Outer attributes, for the marker struct.
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
@@ -173,10 +173,10 @@ pub struct Named {
 const NAMED_EXAMPLE: &str =
     "e.g. `pool!(pub Frames: [u8; 4096])` or `pool!(pub Frames: [u8; 4096], prealloc = 256)`";
 
-impl Named {
+impl PoolMacroInput {
     /// Parses `pool!`'s input. A malformed declaration is an `Err`; bad options are recorded in
     /// `errors` (all of them) and leave the declaration usable, for the fallback.
-    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> syn::Result<Named> {
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> syn::Result<PoolMacroInput> {
         let parser = |input: ParseStream| {
             if input.is_empty() {
                 return Err(input.error(format_args!(
@@ -218,7 +218,7 @@ impl Named {
             }
             let _: Option<Token![,]> = input.parse()?;
             let options = Attrs::from_macro(input, errors);
-            Ok(Named {
+            Ok(PoolMacroInput {
                 attrs,
                 vis,
                 ident,

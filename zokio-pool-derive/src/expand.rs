@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam, Lifetime};
 
-use crate::ast::{Input, Named, Shape};
+use crate::ast::{Input, PoolMacroInput, Shape};
 use crate::attr::{Attrs, Krate};
 use crate::ctxt::Errors;
 use crate::fallback;
@@ -28,7 +28,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
 /// the declaration could be read, the marker with a stub.
 pub fn pool(tokens: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let named = Named::parse(tokens, &mut errors);
+    let named = PoolMacroInput::parse(tokens, &mut errors);
     if let Ok(named) = &named {
         named.validate(&mut errors);
     }
@@ -44,7 +44,7 @@ pub fn pool(tokens: TokenStream) -> TokenStream {
 }
 
 /// What the items of an `unsafe impl Pool` are made of, for either macro.
-struct Parts<'a> {
+struct ImplArgs<'a> {
     krate: &'a Krate,
     attrs: &'a Attrs,
     /// The item type as the impl names it (`Self` in the derive).
@@ -58,7 +58,7 @@ struct Parts<'a> {
     respan_item: bool,
 }
 
-impl Parts<'_> {
+impl ImplArgs<'_> {
     /// The call of the runtime's `__pool_impl!`, which emits the `unsafe impl Pool` (and
     /// `RecyclePool`) with every safety-relevant path through its own `$crate`: the user's
     /// `crate = "..."` path only finds the macro.
@@ -69,7 +69,7 @@ impl Parts<'_> {
         where_clause: impl ToTokens,
     ) -> TokenStream {
         let krate = krate_path(self.krate);
-        let Parts {
+        let ImplArgs {
             item, static_item, ..
         } = self;
         // Every option that the runtime's `Options` takes, in the key table's order.
@@ -142,7 +142,7 @@ impl Parts<'_> {
 fn impl_pool(input: &Input) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let parts = Parts {
+    let parts = ImplArgs {
         krate: &input.attrs.krate,
         attrs: &input.attrs,
         // If the type is unsized after all (say, through a type alias), the `Sized` bounds of
@@ -258,9 +258,9 @@ impl Input<'_> {
 }
 
 /// `pool!`'s expansion.
-fn impl_named(named: &Named) -> TokenStream {
-    let Named { ident, ty, .. } = named;
-    let parts = Parts {
+fn impl_named(named: &PoolMacroInput) -> TokenStream {
+    let PoolMacroInput { ident, ty, .. } = named;
+    let parts = ImplArgs {
         krate: &named.options.krate,
         attrs: &named.options,
         item: ty.to_token_stream(),

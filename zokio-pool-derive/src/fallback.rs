@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
-use crate::ast::{unsized_kind, Input, Named, Shape};
+use crate::ast::{unsized_kind, Input, PoolMacroInput, Shape};
 use crate::attr::Krate;
 use crate::named::{marker, methods};
 use crate::symbol;
@@ -60,14 +60,14 @@ pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
 
 /// For `pool!`: the errors, the marker and, when the item type and the runtime can be named,
 /// a stub pool and the marker's functions.
-pub fn expand_named(named: &Named, error: syn::Error) -> TokenStream {
+pub fn expand_named(named: &PoolMacroInput, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
     let marker = marker(named);
     if matches!(named.options.krate, Krate::Invalid) || unsized_kind(&named.ty).is_some() {
         return quote!(#errors #marker);
     }
     let krate = krate_path(&named.options.krate);
-    let Named { ident, ty, .. } = named;
+    let PoolMacroInput { ident, ty, .. } = named;
     let stub = stub(
         &krate,
         TokenStream::new(),

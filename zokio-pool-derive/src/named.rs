@@ -5,12 +5,12 @@
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
-use crate::ast::Named;
+use crate::ast::PoolMacroInput;
 use crate::tokens::{fresh_ident, krate_path, text};
 
 /// `pool!`'s marker struct.
-pub fn marker(named: &Named) -> TokenStream {
-    let Named {
+pub fn marker(named: &PoolMacroInput) -> TokenStream {
+    let PoolMacroInput {
         attrs,
         vis,
         ident,
@@ -43,8 +43,8 @@ pub fn marker(named: &Named) -> TokenStream {
 }
 
 /// The functions of `pool!`'s marker, which name the pool for `PoolBox`'s `*_in` functions.
-pub fn methods(named: &Named) -> TokenStream {
-    let Named {
+pub fn methods(named: &PoolMacroInput) -> TokenStream {
+    let PoolMacroInput {
         vis,
         ident,
         ty,

@@ -3,7 +3,7 @@
 use quote::ToTokens;
 use syn::{GenericParam, Type};
 
-use crate::ast::{unsized_kind, Input, Named, Shape, Unsized};
+use crate::ast::{unsized_kind, Input, PoolMacroInput, Shape, Unsized};
 use crate::attr::{self, Attrs, Site};
 use crate::ctxt::Errors;
 use crate::symbol;
@@ -259,7 +259,7 @@ impl Input<'_> {
     }
 }
 
-impl Named {
+impl PoolMacroInput {
     /// Records every reason the declaration cannot have a pool.
     pub fn validate(&self, errors: &mut Errors) {
         if let Some(kind) = unsized_kind(&self.ty) {
