@@ -7,7 +7,9 @@
 
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
+use core::sync::atomic::{AtomicBool, AtomicPtr};
 use std::alloc::{self, Layout};
+use std::sync::OnceLock;
 use std::sync::PoisonError;
 
 use crate::sync::{AtomicUsize, Mutex, MutexGuard};
@@ -45,6 +47,11 @@ pub struct Depot {
     live: AtomicUsize,
     /// Pools with a `max`: tasks and threads waiting for a slot.
     waiters: Waiters,
+    /// Whether the pool was listed in the registry (`registry.rs`), its link there and its
+    /// name (core atomics: the loom models never list a depot).
+    registered: AtomicBool,
+    registry_link: AtomicPtr<Depot>,
+    name: OnceLock<&'static str>,
 }
 
 /// What the depot's mutex guards. Holding `&mut Inner` proves the lock is held.
@@ -96,6 +103,9 @@ macro_rules! new_depot {
             free: AtomicUsize::new(0),
             live: AtomicUsize::new(0),
             waiters: Waiters::new(),
+            registered: AtomicBool::new(false),
+            registry_link: AtomicPtr::new(core::ptr::null_mut()),
+            name: OnceLock::new(),
         }
     };
 }
@@ -122,6 +132,35 @@ impl Depot {
     #[inline(always)]
     pub(crate) fn stats(&self) -> &Counters {
         &self.stats
+    }
+
+    /// Lists the pool in the registry if it is not yet: called on slow paths only, with the
+    /// pool's type name (`core::any::type_name::<P>`, called once).
+    #[inline]
+    pub(crate) fn register(&'static self, name: fn() -> &'static str) {
+        if !self.registered.load(Relaxed) {
+            self.register_slow(name);
+        }
+    }
+
+    #[cold]
+    fn register_slow(&'static self, name: fn() -> &'static str) {
+        // One thread lists the depot; the name is set before it is published.
+        if self.registered.swap(true, Relaxed) {
+            return;
+        }
+        let _ = self.name.set(name());
+        crate::registry::push(self);
+    }
+
+    /// The link to the depot listed before this one (`registry.rs`).
+    pub(crate) fn registry_link(&self) -> &AtomicPtr<Depot> {
+        &self.registry_link
+    }
+
+    /// The pool's name, once listed.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name.get().copied().unwrap_or("(unnamed pool)")
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {

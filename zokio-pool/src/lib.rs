@@ -64,6 +64,7 @@ mod magazine;
 mod pool;
 mod raw;
 pub mod recycle;
+mod registry;
 #[cfg(feature = "serde")]
 mod serde;
 mod slot;
@@ -84,6 +85,7 @@ pub use boxed::PoolBox;
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
 pub use recycle::Recycle;
+pub use registry::{pools, PoolInfo, PoolTable};
 pub use stats::PoolStats;
 pub use waiting::{NewAsync, TakeAsync};
 

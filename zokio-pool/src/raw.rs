@@ -80,6 +80,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let depot = P::__depot();
     let config = P::__CONFIG;
     if config.is_zst() || CHECKING_MODE {
+        depot.register(core::any::type_name::<P>);
         let slot = depot.direct_take()?;
         let object = if config.is_zst() {
             NonNull::dangling()
@@ -143,6 +144,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 /// the call costs the caller little.
 #[inline(never)]
 fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
+    P::__depot().register(core::any::type_name::<P>);
     let key = P::__cache();
     key.with(|cache| cache.pop(key, P::__depot()))
 }

@@ -12,6 +12,7 @@
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
+use crate::depot::Depot;
 use crate::pool::Pool;
 use crate::sync::AtomicUsize;
 
@@ -91,14 +92,19 @@ impl PoolStats {
     /// Takes the pool's lock and reads every active thread cache of the pool: a cost in the
     /// number of threads that used it, for a monitoring call, not for a hot loop.
     pub fn of<P: Pool + ?Sized>() -> PoolStats {
-        let s = P::__depot().snapshot();
+        PoolStats::of_depot(P::__depot())
+    }
+
+    /// The statistics of the pool whose depot is `depot`.
+    pub(crate) fn of_depot(depot: &Depot) -> PoolStats {
+        let s = depot.snapshot();
         PoolStats {
             allocated: s.fresh,
             reused: live_from(s.handed, s.fresh),
             live: s.live,
             high_water: s.high_water,
             capacity: s.capacity,
-            reserved_bytes: s.capacity * P::__CONFIG.slot_size,
+            reserved_bytes: s.capacity * depot.config().slot_size,
             kept: s.kept,
             kept_capacity: s.kept_capacity,
             discarded: s.discarded,

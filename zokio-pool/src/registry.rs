@@ -1,0 +1,227 @@
+//! The registry of pools: every pool used so far, for [`pools`] and [`PoolTable`].
+//!
+//! A pool's depot is a `static`, so it lives as long as the program. It is listed the first time
+//! the pool reaches a slow path (its first slot on any thread, or its first object outside the
+//! thread caches: a zero-sized item, checking mode), never on the hot path: a program that
+//! derives `Pooled` on a hundred types and uses one lists one.
+//!
+//! The list is an intrusive stack of depots, pushed with a compare-exchange and never popped,
+//! so that listing needs no allocation and no lock (the byte allocator of a later step must be
+//! able to list its own pools while it serves the global allocator).
+
+use core::fmt;
+use core::ptr;
+use core::sync::atomic::AtomicPtr;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
+use crate::depot::Depot;
+use crate::stats::PoolStats;
+
+/// The most recently listed depot; each depot links to the one listed before it.
+static HEAD: AtomicPtr<Depot> = AtomicPtr::new(ptr::null_mut());
+
+/// Pushes `depot` on the list. Called once per depot (see `Depot::register`).
+pub(crate) fn push(depot: &'static Depot) {
+    let node = ptr::from_ref(depot).cast_mut();
+    let mut head = HEAD.load(Relaxed);
+    loop {
+        depot.registry_link().store(head, Relaxed);
+        // Release: a reader that sees `depot` through `HEAD` (Acquire) sees its link and name,
+        // and, through the release sequence of the compare-exchanges on `HEAD`, every depot
+        // listed before it with theirs.
+        match HEAD.compare_exchange_weak(head, node, Release, Relaxed) {
+            Ok(_) => return,
+            Err(now) => head = now,
+        }
+    }
+}
+
+/// Every listed depot, most recent first.
+fn listed() -> impl Iterator<Item = &'static Depot> {
+    let mut next = HEAD.load(Acquire);
+    core::iter::from_fn(move || {
+        // SAFETY: every pointer on the list comes from a `&'static Depot` (`push`), and the
+        // link was written before the depot was published (see `push`).
+        let depot: &'static Depot = unsafe { next.as_ref() }?;
+        next = depot.registry_link().load(Relaxed);
+        Some(depot)
+    })
+}
+
+/// What [`pools`] says about one pool.
+///
+/// ```
+/// use zokio_pool::{PoolBox, Pooled};
+///
+/// #[derive(Pooled)]
+/// struct Order { id: u64 }
+///
+/// let order = PoolBox::new(Order { id: 7 });
+/// let info = zokio_pool::pools()
+///     .into_iter()
+///     .find(|p| p.name.ends_with("Order"))
+///     .expect("a pool is listed from its first use");
+/// assert_eq!(info.stats.live, 1);
+/// assert_eq!(info.max, None);
+/// # drop(order);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PoolInfo {
+    /// The pool's type: the item's path for a derived pool (`my_app::Order`), the marker's for
+    /// `pool!` (`my_app::Frames`); a `PoolArc` pool is `zokio_pool::Counted<..>` of its item's
+    /// pool.
+    pub name: &'static str,
+    /// The pool's statistics, as [`Pooled::pool_stats`](crate::Pooled::pool_stats) gives them.
+    pub stats: PoolStats,
+    /// Bytes per slot (the item's size, rounded up; with a header in recycle mode).
+    pub slot_size: usize,
+    /// M, the slots one magazine holds: a thread caches at most 2M + 1 free slots of the pool.
+    pub magazine_size: usize,
+    /// The pool's `max`, if it has one.
+    pub max: Option<usize>,
+    /// Whether the pool recycles objects (`recycle` mode).
+    pub recycle: bool,
+}
+
+impl PoolInfo {
+    fn of(depot: &'static Depot) -> PoolInfo {
+        let config = depot.config();
+        PoolInfo {
+            name: depot.name(),
+            stats: PoolStats::of_depot(depot),
+            slot_size: config.slot_size,
+            magazine_size: config.magazine_size,
+            max: (config.max != usize::MAX).then_some(config.max),
+            recycle: config.header != 0,
+        }
+    }
+}
+
+/// Every pool used so far in this program, in the order of their first use.
+///
+/// Each entry's statistics are read as [`Pooled::pool_stats`](crate::Pooled::pool_stats) reads
+/// them (under that pool's lock); the list itself takes no lock. A pool is listed from its
+/// first slow path: its first slot, on any thread.
+///
+/// ```
+/// use zokio_pool::{PoolBox, Pooled, PoolTable};
+///
+/// #[derive(Pooled)]
+/// struct Session { user: u32 }
+///
+/// let s = PoolBox::new(Session { user: 1 });
+/// let pools = zokio_pool::pools();
+/// assert!(pools.iter().any(|p| p.name.ends_with("Session")));
+/// println!("{}", PoolTable(&pools)); // an aligned text table
+/// # drop(s);
+/// ```
+pub fn pools() -> Vec<PoolInfo> {
+    let mut pools: Vec<PoolInfo> = listed().map(PoolInfo::of).collect();
+    pools.reverse();
+    pools
+}
+
+/// An aligned text table of pools: `PoolTable(&zokio_pool::pools())` in a `println!`.
+///
+/// One row per pool: its name, slot size, live objects, high-water mark, capacity (slots),
+/// reserved bytes, reuse rate and fragmentation.
+///
+/// ```
+/// use zokio_pool::{PoolBox, Pooled, PoolTable};
+///
+/// #[derive(Pooled)]
+/// struct Frame { bytes: [u8; 64] }
+///
+/// let f = PoolBox::new(Frame { bytes: [0; 64] });
+/// let table = PoolTable(&zokio_pool::pools()).to_string();
+/// assert!(table.starts_with("pool"));
+/// assert!(table.lines().any(|line| line.contains("Frame")));
+/// # drop(f);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct PoolTable<'a>(pub &'a [PoolInfo]);
+
+impl fmt::Display for PoolTable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEADERS: [&str; 8] = [
+            "pool",
+            "slot",
+            "live",
+            "high water",
+            "capacity",
+            "reserved",
+            "reuse",
+            "fragmentation",
+        ];
+        let rows: Vec<[String; 8]> = self
+            .0
+            .iter()
+            .map(|p| {
+                let s = &p.stats;
+                [
+                    p.name.to_owned(),
+                    format!("{} B", p.slot_size),
+                    s.live.to_string(),
+                    s.high_water.to_string(),
+                    s.capacity.to_string(),
+                    bytes(s.reserved_bytes),
+                    format!("{:.1}%", 100.0 * s.reuse_rate()),
+                    format!("{:.1}%", 100.0 * s.fragmentation()),
+                ]
+            })
+            .collect();
+        let mut widths = HEADERS.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 8]| -> fmt::Result {
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                if i == 0 {
+                    write!(f, "{cell:<w$}")?;
+                } else {
+                    write!(f, "  {cell:>w$}")?;
+                }
+            }
+            writeln!(f)
+        };
+        line(f, HEADERS)?;
+        for row in &rows {
+            line(f, row.each_ref().map(String::as_str))?;
+        }
+        Ok(())
+    }
+}
+
+/// `n` bytes in B, KiB, MiB or GiB, one decimal above bytes.
+fn bytes(n: usize) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn byte_counts_are_written_in_binary_units() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(64 * 1024 + 512), "64.5 KiB");
+        assert_eq!(bytes(3 << 20), "3.0 MiB");
+        assert_eq!(bytes(5 << 30), "5.0 GiB");
+    }
+}
