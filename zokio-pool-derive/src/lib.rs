@@ -291,11 +291,10 @@ pub fn derive_pooled(input: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Outer attributes (doc comments, `#[cfg]`, `#[allow]`, ...) and the visibility go on the
-/// marker `struct $Name;` and its functions. The options are those of `#[pool(...)]` (see the
-/// table of `#[derive(Pooled)]`), written after a comma: `prealloc = N`, `max = N`, `chunk = N`,
-/// `cache = N`, `crate = "path"`, `recycle`, `reset = path`, `init = path`, `max_capacity = N`,
-/// `max_idle = N`, `zeroize`. (`drop_on_discard` and `skip` are the derive's only: `pool!` does
-/// not look for `Drop` impls, and resets the item as a whole.)
+/// marker `struct $Name;` and its functions. The options are those of `#[pool(...)]` (the
+/// table in the documentation of `#[derive(Pooled)]`), written after a comma, except
+/// `drop_on_discard` and `skip`, which are the derive's only: `pool!` does not look for `Drop`
+/// impls, and resets the item as a whole.
 ///
 /// In recycle mode, `recycle` resets objects with the item type's `zokio_pool::Recycle` impl
 /// (`Vec`, `String`, `VecDeque`, the maps and sets, `Option`, `Box`, arrays and tuples of

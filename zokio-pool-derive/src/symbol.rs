@@ -147,4 +147,37 @@ mod tests {
             }
         }
     }
+
+    /// The options table of the derive's documentation (lib.rs) is the one list of options:
+    /// every key has a row there, written as a user writes it, and no row names an option the
+    /// table here does not have.
+    #[test]
+    fn the_docs_table_has_one_row_per_key() {
+        let docs = include_str!("lib.rs");
+        let rows: Vec<&str> = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("/// | option | meaning | default |"))
+            .take_while(|l| l.starts_with("/// |"))
+            .filter_map(|l| l.strip_prefix("/// | `"))
+            .filter(|l| !l.starts_with("#[pool(skip)]"))
+            .map(|l| l.split('`').next().unwrap_or(""))
+            .collect();
+        for key in KEYS {
+            let written = match key.kind {
+                Kind::Flag => key.name.to_owned(),
+                Kind::Count => format!("{} = N", key.name),
+                Kind::Hook => format!("{} = path", key.name),
+                Kind::Crate => format!("{} = \"path\"", key.name),
+            };
+            assert!(
+                rows.contains(&written.as_str()),
+                "no row `{written}` in the options table of lib.rs: {rows:?}"
+            );
+        }
+        assert_eq!(
+            rows.len(),
+            KEYS.len(),
+            "a row for an unknown option: {rows:?}"
+        );
+    }
 }

@@ -24,11 +24,9 @@
 //! ```
 //!
 //! # Options
-//! `#[pool(...)]` on the type (or the list after the type in [`pool!`]) takes, all optional,
-//! `prealloc`, `max`, `chunk`, `cache`, `crate`, and for recycle mode `recycle`, `reset`, `init`,
-//! `max_capacity`, `max_idle`, `drop_on_discard` and `#[pool(skip)]` on fields; `zeroize` for
-//! secrets. The [derive's documentation](derive@Pooled#options) has the table: what each does,
-//! its default and which go together.
+//! `#[pool(...)]` on the type (or the list after the type in [`pool!`]) takes options, all
+//! optional. The one table of them, what each does, its default and which go together, is in
+//! the [derive's documentation](derive@Pooled#options).
 //!
 //! # Cost model
 //! | operation | cost |
