@@ -67,6 +67,8 @@ macro_rules! plain_data {
             fn reset(&mut self) {}
         }
 
+        // Not every user takes every pool: the report uses the derived one only.
+        #[allow(dead_code)]
         mod $m {
             use super::$name;
 
