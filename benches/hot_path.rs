@@ -3,7 +3,7 @@
 //! `lifo_1000` and `fifo_1000` (scenario 2: 1,000 live objects, then freed in reverse or in
 //! allocation order; per object), and `steady_1000` (scenario 5: 1,000 live objects, each op
 //! frees the oldest and allocates one; per op, after a warm-up). Each for a 64 B object written
-//! in full and a 4 KiB object built in place. See `benches/contenders/mod.rs` for the exact work
+//! in full and a 4 KiB object built in place. See `benches/contenders/` for the exact work
 //! of each contender.
 //!
 //! `cargo bench --bench hot_path`; `scripts/instructions.sh` counts instructions for the same

@@ -17,43 +17,13 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Thro
 
 mod contenders;
 use contenders::{
-    clear_slots, each_mixed, pair, pick, stress_step, Contender, Kib1, Kib2, Kib3, Kib4, Kib5,
-    Mixed, Object, VisitMixed, XorShift64, LIVE, STRESS_SEED, STRESS_SLOTS,
+    clear_slots, each_mixed, pick, round, stress_step, Contender, Kib1, Kib2, Kib3, Kib4, Kib5,
+    Mixed, Object, Pools, VisitMixed, XorShift64, LIVE, STRESS_SEED, STRESS_SLOTS,
 };
-
-/// A pool of each size.
-struct Pools<C: Mixed> {
-    k1: <C as Contender<Kib1>>::Pool,
-    k2: <C as Contender<Kib2>>::Pool,
-    k3: <C as Contender<Kib3>>::Pool,
-    k4: <C as Contender<Kib4>>::Pool,
-    k5: <C as Contender<Kib5>>::Pool,
-}
-
-impl<C: Mixed> Pools<C> {
-    fn new() -> Self {
-        Pools {
-            k1: <C as Contender<Kib1>>::pool(),
-            k2: <C as Contender<Kib2>>::pool(),
-            k3: <C as Contender<Kib3>>::pool(),
-            k4: <C as Contender<Kib4>>::pool(),
-            k5: <C as Contender<Kib5>>::pool(),
-        }
-    }
-}
 
 /// Something per size: a `Vec` of handles or of slots of each size.
 type Of<'p, C, T> = Vec<<C as Contender<T>>::Handle<'p>>;
 type SlotsOf<'p, C, T> = Vec<Option<<C as Contender<T>>::Handle<'p>>>;
-
-#[inline(never)]
-fn round<C: Mixed>(p: &Pools<C>, i: u64) {
-    pair::<Kib1, C>(&p.k1, i);
-    pair::<Kib2, C>(&p.k2, i);
-    pair::<Kib3, C>(&p.k3, i);
-    pair::<Kib4, C>(&p.k4, i);
-    pair::<Kib5, C>(&p.k5, i);
-}
 
 /// The batch's live objects, by size.
 struct Live<'p, C: Mixed> {

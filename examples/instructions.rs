@@ -5,8 +5,8 @@
 //! `<contender>-<64|4096>[-lifo|-fifo|-two]`: a hot pair, one object of a batch of 1,000 live
 //! objects freed LIFO or FIFO, or one object of the two-thread scenario (allocated on a
 //! producer thread, freed on this one; for the contenders that can do it). `list` prints the
-//! names of the pairs and batches. The contenders are those of the benches
-//! (`benches/contenders/`), the same code.
+//! names of the pairs and batches. The contenders and scenarios are those of the benches and
+//! the report (`benches/contenders/`), the same code.
 //!
 //! One contender exists here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
 //! 64 B object with a `max` (far above what the scenarios hold), to measure what a `max` costs.

@@ -4,8 +4,8 @@
 #
 # Each contender runs N operations and 0 operations; the difference divided by N is the cost of
 # one operation (a pair, or one object of a 1,000-object batch), set-up excluded, loop included.
-# The contenders are those of the benches (benches/contenders/), run by
-# examples/instructions.rs.
+# The contenders and scenarios are those of the benches and the report (benches/contenders/),
+# run by examples/instructions.rs.
 #
 #   scripts/instructions.sh                     # every contender, then a Markdown table
 #   scripts/instructions.sh pool-64 box-64      # some of them

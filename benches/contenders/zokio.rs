@@ -3,7 +3,7 @@
 //! between uses and taken with `take`). Default options everywhere.
 
 use super::{Contender, Named, Object};
-use zokio_pool::PoolBox;
+use zokio_pool::{PoolBox, PoolStats};
 
 /// `PoolBox<T>`: `PoolBox::new` (`new_uninit` from 1 KiB up) on the derived pool.
 pub struct Zokio;
@@ -27,6 +27,10 @@ impl<T: Object> Contender<T> for Zokio {
     #[inline(always)]
     fn free(_: &(), h: PoolBox<T>) {
         drop(h);
+    }
+
+    fn stats(_: &()) -> Option<PoolStats> {
+        Some(T::pool_stats())
     }
 }
 
@@ -52,6 +56,10 @@ impl<T: Object> Contender<T> for ZokioNamed {
     #[inline(always)]
     fn free(_: &(), h: Self::Handle<'_>) {
         drop(h);
+    }
+
+    fn stats(_: &()) -> Option<PoolStats> {
+        Some(PoolStats::of::<T::Named>())
     }
 }
 
@@ -79,5 +87,9 @@ impl<T: Object> Contender<T> for ZokioRecycle {
     #[inline(always)]
     fn free(_: &(), h: Self::Handle<'_>) {
         drop(h);
+    }
+
+    fn stats(_: &()) -> Option<PoolStats> {
+        Some(PoolStats::of::<T::Kept>())
     }
 }

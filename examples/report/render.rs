@@ -1,0 +1,306 @@
+//! The report's outputs: the Markdown table, the SVG chart, and the `report.tsv` lines that
+//! `scripts/report-spread.sh` reads.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::harness::{Row, CONTENDERS, RUNS};
+
+/// Ops per second with an SI suffix, 3 or 4 significant digits.
+pub fn rate(ops: f64) -> String {
+    let (value, unit) = match ops {
+        x if x >= 1e9 => (x / 1e9, "G"),
+        x if x >= 1e6 => (x / 1e6, "M"),
+        x if x >= 1e3 => (x / 1e3, "K"),
+        x => (x, ""),
+    };
+    let digits = if value >= 100.0 {
+        1
+    } else if value >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{value:.digits$}{unit}")
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// A reuse rate: near 1 after millions of ops, so shown with more digits, and never rounded up
+/// to 100% when some slot was fresh.
+fn reuse_percent(share: f64) -> String {
+    let text = format!("{:.2}%", share * 100.0);
+    if share < 1.0 && text == "100.00%" {
+        ">99.99%".to_string()
+    } else {
+        text
+    }
+}
+
+/// One row of a padded Markdown table: the first column left-aligned, the others right-aligned.
+fn table_line(row: &[&str], widths: &[usize]) -> String {
+    let parts: Vec<String> = row
+        .iter()
+        .zip(widths)
+        .enumerate()
+        .map(|(c, (text, &w))| {
+            if c == 0 {
+                format!("{text:<w$}")
+            } else {
+                format!("{text:>w$}")
+            }
+        })
+        .collect();
+    format!("| {} |\n", parts.join(" | "))
+}
+
+/// The table, in Markdown, its columns padded so that it reads as well in a terminal.
+pub fn table(rows: &[Row]) -> String {
+    let header = [
+        "scenario",
+        "system allocator ops/s",
+        "mimalloc ops/s",
+        "zokio-pool ops/s",
+        "pool / system",
+        "pool / mimalloc",
+        "pool / mimalloc, rounds: median [min-max]",
+        "reuse rate",
+        "fragmentation",
+    ];
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            let (reuse, frag) = match r.figures {
+                Some(f) => (reuse_percent(f.reuse), percent(f.fragmentation)),
+                None => ("n/a".to_string(), "n/a".to_string()),
+            };
+            [
+                r.name.to_string(),
+                rate(r.system()),
+                rate(r.mimalloc()),
+                rate(r.pool()),
+                format!("{:.2}x", r.pool() / r.system()),
+                format!("{:.2}x", r.pool() / r.mimalloc()),
+                {
+                    let (lo, mid, hi) = r.ratio_spread(1);
+                    format!("{mid:.2}x [{lo:.2}-{hi:.2}]")
+                },
+                reuse,
+                frag,
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].len())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = table_line(&header, &widths);
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, &w)| {
+            if c == 0 {
+                "-".repeat(w + 2)
+            } else {
+                format!("{}:", "-".repeat(w + 1))
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "|{}|", rule.join("|"));
+    for row in &cells {
+        out += &table_line(&row.each_ref().map(String::as_str), &widths);
+    }
+    out
+}
+
+/// `10^d` for an axis label: 1K, 10K, 100K, 1M, ...
+fn decade(d: i32) -> String {
+    let units = ["", "K", "M", "G", "T"];
+    let unit = units[(d / 3).clamp(0, 4) as usize];
+    let zeros = d - 3 * (d / 3).clamp(0, 4);
+    format!("1{}{unit}", "0".repeat(zeros.max(0) as usize))
+}
+
+/// Escapes text for XML.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The bar chart: ops/s of each contender per scenario, on a log scale, as an SVG document.
+pub fn svg(rows: &[Row], subtitle: &str) -> String {
+    const WIDTH: f64 = 960.0;
+    const HEIGHT: f64 = 540.0;
+    const LEFT: f64 = 90.0;
+    const RIGHT: f64 = 20.0;
+    const TOP: f64 = 100.0;
+    const BOTTOM: f64 = 80.0;
+    const COLORS: [&str; 3] = ["#8c8c8c", "#4c78a8", "#e45756"];
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+
+    // The axis runs over whole decades around every rate.
+    let rates = rows.iter().flat_map(|r| r.rates);
+    let lo = rates
+        .clone()
+        .fold(f64::INFINITY, f64::min)
+        .max(1.0)
+        .log10()
+        .floor();
+    let hi = rates.fold(1.0, f64::max).log10().ceil().max(lo + 1.0);
+    let y = |v: f64| TOP + plot_h * (1.0 - (v.max(1.0).log10() - lo) / (hi - lo));
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{cx}" y="30" font-size="20" font-weight="bold" text-anchor="middle">zokio-pool report: operations per second (log scale, higher is better)</text>
+<text x="{cx}" y="54" font-size="12" text-anchor="middle" fill="#444">{sub}</text>"##,
+        cx = WIDTH / 2.0,
+        sub = xml(subtitle),
+    );
+    // Grid lines and labels, one per decade.
+    for d in lo as i32..=hi as i32 {
+        let v = 10f64.powi(d);
+        let gy = y(v);
+        let _ = writeln!(
+            out,
+            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{x2}" y2="{gy:.1}" stroke="#ddd"/>
+<text x="{tx}" y="{ty:.1}" font-size="12" text-anchor="end">{label}</text>"##,
+            x2 = WIDTH - RIGHT,
+            tx = LEFT - 8.0,
+            ty = gy + 4.0,
+            label = decade(d),
+        );
+    }
+    let _ = writeln!(
+        out,
+        r#"<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{yb}" stroke="black"/>
+<line x1="{LEFT}" y1="{yb}" x2="{xr}" y2="{yb}" stroke="black"/>
+<text transform="translate(24 {ym}) rotate(-90)" font-size="14" text-anchor="middle">ops/s (one allocation + one free), log scale</text>"#,
+        yb = TOP + plot_h,
+        xr = WIDTH - RIGHT,
+        ym = TOP + plot_h / 2.0,
+    );
+    // The bars, grouped by scenario, each with its value above it.
+    let group_w = plot_w / rows.len().max(1) as f64;
+    let bar_w = group_w * 0.8 / 3.0;
+    for (g, row) in rows.iter().enumerate() {
+        let x0 = LEFT + group_w * g as f64 + group_w * 0.1;
+        for (k, &v) in row.rates.iter().enumerate() {
+            let x = x0 + bar_w * k as f64;
+            let top = y(v);
+            let _ = writeln!(
+                out,
+                r#"<rect x="{x:.1}" y="{top:.1}" width="{w:.1}" height="{h:.1}" fill="{c}"><title>{who}: {r} ops/s</title></rect>
+<text x="{tx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle">{r}</text>"#,
+                w = bar_w - 2.0,
+                h = TOP + plot_h - top,
+                c = COLORS[k],
+                who = CONTENDERS[k],
+                r = rate(v),
+                tx = x + (bar_w - 2.0) / 2.0,
+                ty = top - 4.0,
+            );
+        }
+        // The scenario's name under its bars, on two lines: "1. fixed-size allocation" and
+        // "(64 B)".
+        let (first, second) = match row.name.split_once(" (") {
+            Some((a, b)) => (a.to_string(), format!("({b}")),
+            None => (row.name.to_string(), String::new()),
+        };
+        let cx = LEFT + group_w * (g as f64 + 0.5);
+        let _ = writeln!(
+            out,
+            r#"<text x="{cx:.1}" y="{y1:.1}" font-size="12" text-anchor="middle">{a}</text>
+<text x="{cx:.1}" y="{y2:.1}" font-size="12" text-anchor="middle">{b}</text>"#,
+            y1 = TOP + plot_h + 20.0,
+            y2 = TOP + plot_h + 36.0,
+            a = xml(&first),
+            b = xml(&second),
+        );
+    }
+    // The legend, in a row under the subtitle.
+    for (k, who) in CONTENDERS.iter().enumerate() {
+        let x = LEFT + 200.0 * k as f64;
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="70" width="14" height="14" fill="{c}"/>
+<text x="{tx}" y="81" font-size="13">{who}</text>"#,
+            c = COLORS[k],
+            tx = x + 20.0,
+        );
+    }
+    let _ = writeln!(
+        out,
+        r##"<text x="{cx}" y="{fy}" font-size="11" text-anchor="middle" fill="#444">Each bar: the best of {RUNS} runs in one process, same work per contender (examples/report).</text>
+</svg>"##,
+        cx = WIDTH / 2.0,
+        fy = HEIGHT - 12.0,
+    );
+    out
+}
+
+/// Where the files go: `$CARGO_TARGET_DIR/zokio-report`, or `target/zokio-report` in the
+/// workspace (this example's package is the workspace root).
+pub fn report_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("zokio-report")
+}
+
+/// `report.md`: the title, the machine, the table, its notes and the chart.
+pub fn markdown(
+    title: &str,
+    machine: &[(&str, String)],
+    table: &str,
+    notes: &str,
+    unsteady: &str,
+) -> String {
+    let mut md = format!("# {title}\n\n");
+    for (key, value) in machine {
+        let _ = writeln!(md, "- {key}: {value}");
+    }
+    let _ = write!(
+        md,
+        "\n{table}\n{notes}\n\n{unsteady}\n![ops/s per scenario and contender, log scale](report.svg)\n"
+    );
+    md
+}
+
+/// `report.tsv`, for `scripts/report-spread.sh`: one line per row and ratio, the best-run ratio,
+/// then the rounds' ratios.
+pub fn tsv(rows: &[Row]) -> String {
+    let mut tsv = String::new();
+    for row in rows {
+        for (c, against) in [(0, "system"), (1, "mimalloc")] {
+            let best = row.pool() / row.rates[c];
+            let rounds: Vec<String> = row
+                .round_ratios(c)
+                .iter()
+                .map(|r| format!("{r:.4}"))
+                .collect();
+            let _ = writeln!(
+                tsv,
+                "{}\t{against}\t{best:.4}\t{}",
+                row.name,
+                rounds.join("\t")
+            );
+        }
+    }
+    tsv
+}
