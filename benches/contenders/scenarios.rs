@@ -210,6 +210,36 @@ pub fn stress<'p, T: Object, C: Contender<T>>(
     black_box(slots);
 }
 
+/// One step of the report's stress scenario (row 2): as [`stress_step`], except that an odd
+/// `r` makes the new object before the slot's old one is freed, as `*slot = Some(new)` does in
+/// a program replacing a value: the new object cannot take the old one's slot.
+#[inline(always)]
+pub fn replace_step<'p, T: Object, C: Contender<T>>(
+    pool: &'p C::Pool,
+    slots: &mut [Option<C::Handle<'p>>],
+    r: u64,
+) {
+    let slot = &mut slots[pick(r, slots.len())];
+    let new = (r & 1 == 1).then(|| C::alloc(pool, r));
+    if let Some(old) = core::mem::replace(slot, new) {
+        C::free(pool, old);
+    }
+}
+
+/// The report's stress scenario: `steps` random [`replace_step`]s over `slots`.
+#[inline(never)]
+pub fn stress_replacing<'p, T: Object, C: Contender<T>>(
+    pool: &'p C::Pool,
+    slots: &mut [Option<C::Handle<'p>>],
+    rng: &mut XorShift64,
+    steps: u64,
+) {
+    for _ in 0..steps {
+        replace_step::<T, C>(pool, slots, rng.next());
+    }
+    black_box(slots);
+}
+
 /// Frees every object still in `slots`.
 pub fn clear_slots<'p, T: Object, C: Contender<T>>(
     pool: &'p C::Pool,

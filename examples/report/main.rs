@@ -34,8 +34,8 @@
 //!    glibc serves it from its per-thread tcache, the pool from its thread cache.
 //! 2. **high-frequency stress**: 10,000 slots (a `Vec<Option<_>>` of the contender's handles);
 //!    each step draws a slot and a coin from a xorshift generator with the same seed for every
-//!    contender, so all see the same sequence: heads frees the object in the slot, if any, and
-//!    puts a new 64 B object there, tails empties it, so allocations and frees are
+//!    contender, so all see the same sequence: heads puts a new 64 B object in the slot, made
+//!    before the one it replaces (if any) is freed, tails empties it, so allocations and frees are
 //!    50/50 and half the slots are live in the steady state. Memory is reached at random, as in a
 //!    server's table of sessions. The ops counted are the allocations; every object still live at
 //!    the end is freed inside the timed region, so each counted allocation has its free.
@@ -166,7 +166,7 @@ fn stress<T: Object, C: Contender<T>>(steps: u64) -> Run {
     let mut replay = rng.clone();
     let allocations = (0..steps).filter(|_| replay.next() & 1 == 1).count() as u64;
     let mut clock = Stopwatch::start();
-    contenders::stress::<T, C>(&pool, &mut slots, &mut rng, steps);
+    contenders::stress_replacing::<T, C>(&pool, &mut slots, &mut rng, steps);
     clock.pause();
     let figures = Figures::of(&[C::stats(&pool)]);
     clock.resume();
