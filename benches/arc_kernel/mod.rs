@@ -53,8 +53,11 @@ fn triomphe_arc(i: u64) {
     black_box((&a, &c));
 }
 
-/// The contenders, by the names the benches give them.
-const CONTENDERS: [(&str, fn(u64)); 3] = [
+/// A contender's name in the benches, and its operation.
+type Contender = (&'static str, fn(u64));
+
+/// The contenders.
+const CONTENDERS: [Contender; 3] = [
     ("PoolArc", pool_arc),
     ("std Arc", std_arc),
     ("triomphe Arc", triomphe_arc),

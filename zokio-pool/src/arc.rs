@@ -81,6 +81,12 @@ impl Count {
     ///   up: the handle is not used again, and nothing clones it meanwhile.
     #[inline(always)]
     pub(crate) unsafe fn decrement(&self) -> bool {
+        // SAFETY: the caller's handle is owned or borrowed mutably (this function's contract).
+        // The only handle: no atomic read-modify-write. The count stays 1 in a slot that goes
+        // back to the pool; `new` writes it again.
+        if unsafe { self.is_unique() } {
+            return true;
+        }
         // Release: this handle's uses of the value happen before the last one drops it.
         if self.0.fetch_sub(1, Release) != 1 {
             return false;
@@ -111,24 +117,6 @@ impl Count {
         self.0.load(Acquire) == 1
     }
 
-    /// Takes the value back if the caller's handle is the only one: whether it did (the count
-    /// went from 1 to 0). If it did, every other handle's use of the value happens before the
-    /// return.
-    ///
-    /// # Safety
-    /// - The caller owns a handle to this count's value, and does not use it again if this
-    ///   returns true.
-    #[inline(always)]
-    pub(crate) unsafe fn claim(&self) -> bool {
-        if self.0.compare_exchange(1, 0, Relaxed, Relaxed).is_err() {
-            return false;
-        }
-        // As in `decrement`: the other handles' Release decrements are in the release
-        // sequences this Acquire load reads from.
-        let _ = self.0.load(Acquire);
-        true
-    }
-
     /// The count, for `strong_count` (Relaxed: a snapshot, as `Arc::strong_count`).
     #[inline(always)]
     pub(crate) fn get(&self) -> usize {
@@ -137,7 +125,7 @@ impl Count {
 
     /// What a pool's `new` does when it reuses the slot: writes a fresh count, a plain store.
     /// loom reports it if any handle's access to the count is not over by then.
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn reuse(&mut self) {
         self.0.with_mut(|c| *c = 1);
     }
@@ -337,8 +325,9 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     /// assert_eq!(PoolArc::try_unwrap(a).unwrap(), Job(1));
     /// ```
     pub fn try_unwrap(this: Self) -> Result<T, Self> {
-        // SAFETY: `this` is owned, and not used again if this is its last handle.
-        if !unsafe { this.inner().strong.claim() } {
+        // SAFETY: `this` is owned. (`Arc` needs a compare-exchange here to lock out `Weak`s,
+        // which do not exist for a `PoolArc`.)
+        if !unsafe { this.inner().strong.is_unique() } {
             return Err(this);
         }
         let this = ManuallyDrop::new(this);
@@ -363,7 +352,7 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     /// Moves the value out and gives the slot back.
     ///
     /// # Safety
-    /// This was the last handle (`decrement` or `claim` said so), and it is not used again.
+    /// This was the last handle (`decrement` or `is_unique` said so), and it is not used again.
     unsafe fn take_value(ptr: NonNull<ArcInner<T>>) -> T {
         // SAFETY: the slot holds a valid value, read once here, and never dropped in place.
         let value = unsafe { ptr::addr_of!((*ptr.as_ptr()).value).read() };

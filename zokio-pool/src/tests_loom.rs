@@ -399,8 +399,8 @@ impl Handle {
 
     /// `PoolArc::try_unwrap`.
     fn try_unwrap(self) -> Result<Tracked, Handle> {
-        // SAFETY: `self` is owned, and not used again if the claim succeeds.
-        if !unsafe { self.inner().strong.claim() } {
+        // SAFETY: `self` is owned.
+        if !unsafe { self.inner().strong.is_unique() } {
             return Err(self);
         }
         let this = ManuallyDrop::new(self);
