@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 
 #[path = "arc_kernel/mod.rs"]
 mod arc_kernel;
@@ -18,4 +18,11 @@ criterion_group! {
     config = Criterion::default().measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     targets = arc
 }
-criterion_main!(benches);
+fn main() {
+    // `ZOKIO_ARC_COUNT`: one contender's operation n times, for callgrind (arc_kernel's docs).
+    if arc_kernel::count_from_env() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

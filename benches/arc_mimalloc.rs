@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use mimalloc::MiMalloc;
 
 #[global_allocator]
@@ -21,4 +21,11 @@ criterion_group! {
     config = Criterion::default().measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     targets = arc
 }
-criterion_main!(benches);
+fn main() {
+    // `ZOKIO_ARC_COUNT`: one contender's operation n times, for callgrind (arc_kernel's docs).
+    if arc_kernel::count_from_env() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -18,19 +18,20 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ops::Deref;
 use core::ptr::{self, NonNull};
-use core::sync::atomic::{AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use crate::boxed::PoolBox;
 use crate::pool::{Counted, Pool, Pooled};
 use crate::raw;
 use crate::stats::PoolStats;
+use crate::sync::AtomicUsize;
 
 /// A counted slot's contents: the number of `PoolArc`s and the value.
 #[doc(hidden)]
 #[repr(C)]
 pub struct ArcInner<T> {
-    strong: AtomicUsize,
-    value: T,
+    pub(crate) strong: Count,
+    pub(crate) value: T,
 }
 
 impl<T> fmt::Debug for ArcInner<T> {
@@ -43,6 +44,98 @@ impl<T> fmt::Debug for ArcInner<T> {
 
 /// Past this many clones, a clone aborts, as `Arc`'s does: the count must never overflow.
 const MAX_REFCOUNT: usize = isize::MAX as usize;
+
+/// The number of handles to one value, and every decision `PoolArc` takes on it: the loom
+/// model (`tests_loom.rs`) runs these same functions, on loom's atomic (`crate::sync`; std's
+/// `AtomicUsize` outside loom, so the layout is a `usize`'s).
+///
+/// A handle is made from another (so the value is alive while the count goes up), and the
+/// count is at least the number of handles. No `Weak` exists, so a count of 1 read by a
+/// handle's owner means that handle is the only one: no other can appear, as only a handle
+/// makes a handle.
+#[repr(transparent)]
+pub(crate) struct Count(AtomicUsize);
+
+impl Count {
+    /// The count of a new value's first handle. `new` writes it with the value, a plain store
+    /// (the slot is not shared yet).
+    #[inline(always)]
+    pub(crate) fn one() -> Self {
+        Count(AtomicUsize::new(1))
+    }
+
+    /// One handle more, made from an existing one. Relaxed, as `Arc`'s clone: the existing
+    /// handle keeps the value alive, and nothing is published through the count.
+    #[inline(always)]
+    pub(crate) fn increment(&self) {
+        if self.0.fetch_add(1, Relaxed) > MAX_REFCOUNT {
+            std::process::abort();
+        }
+    }
+
+    /// One handle less: whether it was the last. If it was, every other handle's use of the
+    /// value happens before the return (the caller may drop the value).
+    ///
+    /// # Safety
+    /// - The caller owns a handle to this count's value, or borrows it mutably, and gives it
+    ///   up: the handle is not used again, and nothing clones it meanwhile.
+    #[inline(always)]
+    pub(crate) unsafe fn decrement(&self) -> bool {
+        // SAFETY: the caller's handle is owned or borrowed mutably (this function's contract).
+        // The only handle: no atomic read-modify-write. The count stays 1 in a slot that goes
+        // back to the pool; `new` writes it again.
+        if unsafe { self.is_unique() } {
+            return true;
+        }
+        // Release: this handle's uses of the value happen before the last one drops it.
+        if self.0.fetch_sub(1, Release) != 1 {
+            return false;
+        }
+        // The count reached 0 here: an Acquire load of it synchronizes with the other handles'
+        // Release decrements (all in its release sequences). A load, not an Acquire fence:
+        // ThreadSanitizer does not see fences (std's `Arc` does the same under it), and on
+        // x86-64 it is one `mov`.
+        let _ = self.0.load(Acquire);
+        true
+    }
+
+    /// Whether the caller's handle is the only one. If it is, every other handle's use of the
+    /// value happens before the return, and no other handle can appear while the caller
+    /// keeps its handle to itself.
+    ///
+    /// A count of 1, read Acquire: every increment came from a live handle, and each other
+    /// handle's decrement follows its increment in the count's modification order, so a 1
+    /// means every handle but the caller's was counted down; their decrements were Release,
+    /// so their uses of the value happen before the return. No new handle can appear but
+    /// from the caller's, which no one can clone while the caller owns it or borrows it
+    /// mutably. (`Arc::get_mut`'s reasoning, with no `Weak` to lock.)
+    ///
+    /// # Safety
+    /// - The caller owns a handle to this count's value, or borrows it mutably.
+    #[inline(always)]
+    pub(crate) unsafe fn is_unique(&self) -> bool {
+        self.0.load(Acquire) == 1
+    }
+
+    /// The count, for `strong_count` (Relaxed: a snapshot, as `Arc::strong_count`).
+    #[inline(always)]
+    pub(crate) fn get(&self) -> usize {
+        self.0.load(Relaxed)
+    }
+
+    /// What a pool's `new` does when it reuses the slot: writes a fresh count, a plain store.
+    /// loom reports it if any handle's access to the count is not over by then.
+    #[cfg(all(test, loom))]
+    pub(crate) fn reuse(&mut self) {
+        self.0.with_mut(|c| *c = 1);
+    }
+}
+
+impl fmt::Debug for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
+    }
+}
 
 /// A reference-counted pointer to a `T` in a pooled slot: `Arc<T>` with the allocator replaced
 /// by the pool's thread-local pop and push.
@@ -135,7 +228,7 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
         // `ArcInner<T>` (its config), with no object in it (no recycling).
         unsafe {
             taken.object.as_ptr().write(ArcInner {
-                strong: AtomicUsize::new(1),
+                strong: Count::one(),
                 value,
             })
         };
@@ -144,15 +237,6 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
             _owns: PhantomData,
             _pool: PhantomData,
         }
-    }
-
-    /// After the count reached 0 through this handle: every other handle's use of the value
-    /// happens before what follows (their decrements were `Release`). An `Acquire` load of the
-    /// count, not an `Acquire` fence: ThreadSanitizer does not see fences (std's `Arc` does the
-    /// same under it), and on x86-64 the load is one `mov`.
-    #[inline(always)]
-    fn acquire(&self) {
-        let _ = self.inner().strong.load(Acquire);
     }
 
     #[inline(always)]
@@ -164,7 +248,7 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     /// How many `PoolArc`s point to this value.
     #[inline]
     pub fn strong_count(this: &Self) -> usize {
-        this.inner().strong.load(Relaxed)
+        this.inner().strong.get()
     }
 
     /// Whether two handles point to the same value.
@@ -190,8 +274,8 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     /// ```
     #[inline]
     pub fn get_mut(this: &mut Self) -> Option<&mut T> {
-        // Acquire: the other handles' uses of the value happened before their drops (Release).
-        if this.inner().strong.load(Acquire) == 1 {
+        // SAFETY: `this` is borrowed mutably.
+        if unsafe { this.inner().strong.is_unique() } {
             // SAFETY: the only handle, borrowed mutably: nothing else reaches the value, and no
             // clone can be made while `this` is borrowed.
             Some(unsafe { &mut (*this.ptr.as_ptr()).value })
@@ -217,7 +301,8 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     where
         T: Clone,
     {
-        if this.inner().strong.load(Acquire) != 1 {
+        // SAFETY: `this` is borrowed mutably.
+        if !unsafe { this.inner().strong.is_unique() } {
             *this = Self::from_value((**this).clone());
         }
         // SAFETY: now the only handle (a fresh one, or the count was 1 and no clone can be made
@@ -240,17 +325,13 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     /// assert_eq!(PoolArc::try_unwrap(a).unwrap(), Job(1));
     /// ```
     pub fn try_unwrap(this: Self) -> Result<T, Self> {
-        if this
-            .inner()
-            .strong
-            .compare_exchange(1, 0, Relaxed, Relaxed)
-            .is_err()
-        {
+        // SAFETY: `this` is owned. (`Arc` needs a compare-exchange here to lock out `Weak`s,
+        // which do not exist for a `PoolArc`.)
+        if !unsafe { this.inner().strong.is_unique() } {
             return Err(this);
         }
-        this.acquire();
         let this = ManuallyDrop::new(this);
-        // SAFETY: the count went from 1 to 0: the last handle, and no other can appear.
+        // SAFETY: the only handle, owned and not used again; no other can appear.
         Ok(unsafe { Self::take_value(this.ptr) })
     }
 
@@ -259,18 +340,19 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     #[inline]
     pub fn into_inner(this: Self) -> Option<T> {
         let this = ManuallyDrop::new(this);
-        if this.inner().strong.fetch_sub(1, Release) != 1 {
+        // SAFETY: `this` is owned, and never used again (`ManuallyDrop`) but for the value if
+        // it was the last handle.
+        if !unsafe { this.inner().strong.decrement() } {
             return None;
         }
-        this.acquire();
-        // SAFETY: the count went from 1 to 0: the last handle.
+        // SAFETY: `decrement` says this was the last handle; it is not used again.
         Some(unsafe { Self::take_value(this.ptr) })
     }
 
     /// Moves the value out and gives the slot back.
     ///
     /// # Safety
-    /// The count reached 0 through this handle, which is not used again.
+    /// This was the last handle (`decrement` or `is_unique` said so), and it is not used again.
     unsafe fn take_value(ptr: NonNull<ArcInner<T>>) -> T {
         // SAFETY: the slot holds a valid value, read once here, and never dropped in place.
         let value = unsafe { ptr::addr_of!((*ptr.as_ptr()).value).read() };
@@ -284,10 +366,7 @@ impl<T, P: Pool<Item = T>> Clone for PoolArc<T, P> {
     /// Another handle to the same value (the count goes up by one).
     #[inline]
     fn clone(&self) -> Self {
-        // Relaxed, as `Arc`: a new handle is made from an existing one, which keeps the value.
-        if self.inner().strong.fetch_add(1, Relaxed) > MAX_REFCOUNT {
-            std::process::abort();
-        }
+        self.inner().strong.increment();
         PoolArc {
             ptr: self.ptr,
             _owns: PhantomData,
@@ -299,13 +378,13 @@ impl<T, P: Pool<Item = T>> Clone for PoolArc<T, P> {
 impl<T, P: Pool<Item = T>> Drop for PoolArc<T, P> {
     #[inline]
     fn drop(&mut self) {
-        // Release: this handle's uses of the value happen before the last one drops it.
-        if self.inner().strong.fetch_sub(1, Release) != 1 {
+        // SAFETY: the handle is borrowed mutably, and dropped: not used again but to drop the
+        // value if it was the last.
+        if !unsafe { self.inner().strong.decrement() } {
             return;
         }
-        self.acquire();
         // SAFETY: the slot goes back once the value is dropped, even if its `Drop` panics: the
-        // guard owns the slot, and the count is 0, so no handle refers to it any more.
+        // guard owns the slot, and this was the last handle, so no other refers to it.
         let guard = unsafe { raw::ReleaseOnDrop::<Counted<P>>::new(self.ptr) };
         // SAFETY: the last handle: drop the value once, in place.
         unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*self.ptr.as_ptr()).value)) };

@@ -2,18 +2,24 @@
 //! `max` check of the counter-only path, a thread-exit flush racing with another thread, a
 //! fold of the statistics racing with a reader, and a reader summing a live cache's counters
 //! while its owner folds and exchanges magazines, and a free racing a waiter that registers
-//! for a slot of a full pool.
+//! for a slot of a full pool; and `PoolArc`'s count: drops, clones, `try_unwrap`, `into_inner`,
+//! `get_mut` and `make_mut` racing one another on two threads.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p zokio-pool --lib --release tests_loom`
 //! (`LOOM_MAX_PREEMPTIONS=3` by default in CI; more for a release check).
 
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
+use core::sync::atomic::Ordering::Relaxed;
 use std::collections::HashSet;
 
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::AtomicUsize;
 use loom::sync::Arc;
 use loom::thread;
 
 use crate::__private::{Config, Depot, LocalCache, Options};
+use crate::arc::{ArcInner, Count};
 use crate::depot::Refill;
 use crate::magazine::Magazine;
 use crate::stats::Folded;
@@ -293,5 +299,309 @@ fn a_free_racing_a_waiter_that_registers_never_loses_the_wake_up() {
         };
         free.join().unwrap();
         assert!(got);
+    });
+}
+
+// PoolArc's count. `PoolArc` itself takes its slots from thread-local caches, which loom's
+// threads (one OS thread) would share, so the models below drive `ArcInner` and its `Count`
+// through a handle that does what `PoolArc` does around the count: the same `Count` functions
+// decide, and the value and the slot are loom cells, so that a use of either that the count
+// does not order is reported.
+
+/// Drops and slots given back in one execution of a model.
+struct World {
+    drops: AtomicUsize,
+    given_back: AtomicUsize,
+}
+
+/// The value: its `Drop` counts.
+struct Tracked(&'static World);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.drops.fetch_add(1, Relaxed);
+    }
+}
+
+type Inner = ArcInner<UnsafeCell<Option<Tracked>>>;
+
+/// `PoolArc` in the model: the same calls on the count, a leaked box for the slot.
+struct Handle {
+    ptr: NonNull<Inner>,
+    world: &'static World,
+}
+
+// SAFETY: a model of `PoolArc<T>` for a `T` that is `Send` and `Sync`: the count is atomic, and
+// the value is a loom cell, whose unordered accesses loom reports.
+unsafe impl Send for Handle {}
+
+impl Handle {
+    /// `PoolArc::new`: a fresh slot, the count written with the value.
+    fn new(world: &'static World) -> Self {
+        let inner = Box::new(ArcInner {
+            strong: Count::one(),
+            value: UnsafeCell::new(Some(Tracked(world))),
+        });
+        Handle {
+            ptr: NonNull::from(Box::leak(inner)),
+            world,
+        }
+    }
+
+    fn inner(&self) -> &Inner {
+        // SAFETY: the slot is leaked, never freed; after it is given back, `give_back`'s
+        // plain write of the count makes loom report any access the count did not order.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// A use of the value through this handle (what `Deref` gives).
+    fn read(&self) {
+        self.inner().value.with(|v| {
+            // SAFETY: loom checks that no write to the cell races with this read.
+            assert!(unsafe { &*v }.is_some(), "a handle saw a dropped value");
+        });
+    }
+
+    /// A write to the value through this handle (what `get_mut` and `make_mut` give).
+    fn write(&mut self) {
+        self.inner().value.with_mut(|v| {
+            // SAFETY: loom checks that no access to the cell races with this write.
+            assert!(unsafe { &mut *v }.is_some(), "a write to a dropped value");
+        });
+    }
+
+    /// `PoolArc::get_mut`: a write to the value, if this is the only handle.
+    fn get_mut(&mut self) -> bool {
+        // SAFETY: `self` is borrowed mutably.
+        if !unsafe { self.inner().strong.is_unique() } {
+            return false;
+        }
+        self.write();
+        true
+    }
+
+    /// `PoolArc::make_mut`: a write to the value, copied to a new slot first if it is shared.
+    fn make_mut(&mut self) {
+        // SAFETY: `self` is borrowed mutably.
+        if !unsafe { self.inner().strong.is_unique() } {
+            self.read(); // the clone of the value
+            *self = Handle::new(self.world);
+        }
+        self.write();
+    }
+
+    /// Takes the value out of the slot, gives the slot back (`PoolArc::take_value`, and
+    /// `Drop` after dropping the value).
+    fn take_value(&self) -> Tracked {
+        let value = self.inner().value.with_mut(|v| {
+            // SAFETY: loom checks that no access to the cell races with this write.
+            unsafe { &mut *v }.take()
+        });
+        self.give_back();
+        value.expect("the value was taken twice")
+    }
+
+    /// The pool takes the slot back: counted, and its next `new` writes the count plainly.
+    fn give_back(&self) {
+        self.world.given_back.fetch_add(1, Relaxed);
+        // SAFETY: the model's stand-in for the pool reusing the slot. In a correct protocol no
+        // other handle exists; if one still touches the count, loom reports the race.
+        unsafe { (*self.ptr.as_ptr()).strong.reuse() };
+    }
+
+    /// `PoolArc::try_unwrap`.
+    fn try_unwrap(self) -> Result<Tracked, Handle> {
+        // SAFETY: `self` is owned.
+        if !unsafe { self.inner().strong.is_unique() } {
+            return Err(self);
+        }
+        let this = ManuallyDrop::new(self);
+        Ok(this.take_value())
+    }
+
+    /// `PoolArc::into_inner`.
+    fn into_inner(self) -> Option<Tracked> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `self` is owned, and not used again but to take the value.
+        if !unsafe { this.inner().strong.decrement() } {
+            return None;
+        }
+        Some(this.take_value())
+    }
+}
+
+impl Clone for Handle {
+    /// `PoolArc::clone`.
+    fn clone(&self) -> Self {
+        self.inner().strong.increment();
+        Handle {
+            ptr: self.ptr,
+            world: self.world,
+        }
+    }
+}
+
+impl Drop for Handle {
+    /// `PoolArc::drop`.
+    fn drop(&mut self) {
+        // SAFETY: the handle is borrowed mutably and dropped.
+        if !unsafe { self.inner().strong.decrement() } {
+            return;
+        }
+        drop(self.take_value());
+    }
+}
+
+fn world() -> &'static World {
+    Box::leak(Box::new(World {
+        drops: AtomicUsize::new(0),
+        given_back: AtomicUsize::new(0),
+    }))
+}
+
+/// After every handle is gone: the value was dropped once and its slot given back once.
+fn assert_dropped_once(world: &World) {
+    assert_eq!(
+        world.drops.load(Relaxed),
+        1,
+        "the value's Drop ran {} times",
+        world.drops.load(Relaxed)
+    );
+    assert_eq!(
+        world.given_back.load(Relaxed),
+        1,
+        "the slot went back {} times",
+        world.given_back.load(Relaxed)
+    );
+}
+
+#[test]
+fn pool_arc_two_handles_dropped_on_two_threads_drop_the_value_once() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let b = a.clone();
+        let t = thread::spawn(move || {
+            b.read();
+            drop(b);
+        });
+        a.read();
+        drop(a);
+        t.join().unwrap();
+        assert_dropped_once(world);
+    });
+}
+
+#[test]
+fn pool_arc_a_clone_racing_the_drop_of_another_handle_keeps_the_value() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let b = a.clone();
+        let t = thread::spawn(move || {
+            let c = b.clone();
+            drop(b);
+            c.read();
+            drop(c);
+        });
+        drop(a);
+        t.join().unwrap();
+        assert_dropped_once(world);
+    });
+}
+
+#[test]
+fn pool_arc_try_unwrap_racing_a_drop_gets_the_value_or_leaves_it_to_the_drop() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let b = a.clone();
+        let t = thread::spawn(move || {
+            b.read();
+            drop(b);
+        });
+        match a.try_unwrap() {
+            Ok(value) => drop(value),
+            Err(a) => drop(a),
+        }
+        t.join().unwrap();
+        assert_dropped_once(world);
+    });
+}
+
+#[test]
+fn pool_arc_into_inner_on_two_threads_gives_the_value_to_exactly_one() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let b = a.clone();
+        let t = thread::spawn(move || {
+            b.read();
+            b.into_inner().is_some()
+        });
+        a.read();
+        let mine = a.into_inner();
+        let got = usize::from(mine.is_some()) + usize::from(t.join().unwrap());
+        assert_eq!(got, 1, "{got} of two into_inner calls got the value");
+        drop(mine);
+        assert_dropped_once(world);
+    });
+}
+
+#[test]
+fn pool_arc_into_inner_racing_a_drop_drops_the_value_once() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let b = a.clone();
+        let t = thread::spawn(move || {
+            b.read();
+            drop(b);
+        });
+        drop(a.into_inner());
+        t.join().unwrap();
+        assert_dropped_once(world);
+    });
+}
+
+#[test]
+fn pool_arc_get_mut_succeeds_only_when_the_other_handle_is_gone() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let mut b = a.clone();
+        // The write on the spawned thread: with it on the main thread, after the spawned one
+        // read and dropped, loom 0.7 reported no race even with the orderings weakened.
+        let t = thread::spawn(move || {
+            // A write to the value while `a` may still read it is a race loom reports.
+            b.get_mut();
+            b
+        });
+        a.read();
+        drop(a);
+        let mut b = t.join().unwrap();
+        assert!(b.get_mut(), "the only handle after the join");
+        drop(b);
+        assert_dropped_once(world);
+    });
+}
+
+#[test]
+fn pool_arc_make_mut_racing_a_drop_writes_only_an_unshared_value() {
+    loom::model(|| {
+        let world = world();
+        let a = Handle::new(world);
+        let mut b = a.clone();
+        let t = thread::spawn(move || {
+            b.make_mut();
+            drop(b);
+        });
+        a.read();
+        drop(a);
+        t.join().unwrap();
+        // One value, or the shared one and its copy: each dropped once, each slot back once.
+        let (drops, given_back) = (world.drops.load(Relaxed), world.given_back.load(Relaxed));
+        assert!(drops == 1 || drops == 2, "{drops} drops");
+        assert_eq!(drops, given_back, "{drops} drops, {given_back} slots back");
     });
 }
