@@ -21,10 +21,14 @@ use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use crate::boxed::PoolBox;
-use crate::pool::{Counted, Pool, Pooled};
+use crate::cache::LocalCache;
+use crate::config::Config;
+use crate::depot::Depot;
+use crate::pool::{Pool, Pooled};
 use crate::raw;
 use crate::stats::PoolStats;
 use crate::sync::AtomicUsize;
+use std::thread::LocalKey;
 
 /// A counted slot's contents: the number of `PoolArc`s and the value.
 #[doc(hidden)]
@@ -39,6 +43,38 @@ impl<T> fmt::Debug for ArcInner<T> {
         f.debug_struct("ArcInner")
             .field("strong", &self.strong)
             .finish_non_exhaustive()
+    }
+}
+
+/// The pool of `PoolArc<P::Item, P>`'s counted slots: an `ArcInner` (a reference count and the
+/// value) in each slot, with the cache and depot that `P`'s expansion made for it.
+#[doc(hidden)]
+pub struct Counted<P: ?Sized>(PhantomData<fn() -> P>);
+
+impl<P: ?Sized> core::fmt::Debug for Counted<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Counted")
+    }
+}
+
+// SAFETY: the config is `P::__CONFIG.counted()`, which is `Config::of::<ArcInner<P::Item>>`
+// with no options (no recycling, no hooks; `arc::ArcInner` checks the layout at compile time). `__arc_cache` and `__arc_depot` of a pool made by `__pool_impl!` return one
+// `thread_local!` and one `static` made for this pool only, whose config the macro checks at
+// compile time to equal this one; any other `P` panics there before a slot is handed out.
+#[diagnostic::do_not_recommend]
+unsafe impl<P: Pool + ?Sized> Pool for Counted<P> {
+    type Item = ArcInner<P::Item>;
+
+    const __CONFIG: Config = P::__CONFIG.counted();
+
+    #[inline(always)]
+    fn __cache() -> &'static LocalKey<LocalCache> {
+        P::__arc_cache()
+    }
+
+    #[inline(always)]
+    fn __depot() -> &'static Depot {
+        P::__arc_depot()
     }
 }
 

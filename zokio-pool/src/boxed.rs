@@ -9,7 +9,7 @@ use core::marker::PhantomData;
 use core::mem::{self, ManuallyDrop, MaybeUninit};
 use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use crate::pool::{Pool, Pooled, RecyclePool, Uninit};
@@ -253,7 +253,7 @@ impl<T: Pooled> PoolBox<T> {
     where
         T: RecyclePool,
     {
-        match mode::try_take::<T>() {
+        match Self::try_take_in_pool() {
             Some(b) => b,
             None => exhausted::<T>(),
         }
@@ -265,7 +265,7 @@ impl<T: Pooled> PoolBox<T> {
     where
         T: RecyclePool,
     {
-        mode::try_take::<T>()
+        Self::try_take_in_pool()
     }
 }
 
@@ -433,7 +433,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         P: RecyclePool,
     {
         let _ = pool;
-        match mode::try_take::<P>() {
+        match Self::try_take_in_pool() {
             Some(b) => b,
             None => exhausted::<P>(),
         }
@@ -446,7 +446,7 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         P: RecyclePool,
     {
         let _ = pool;
-        mode::try_take::<P>()
+        Self::try_take_in_pool()
     }
 
     // The constructors, for any pool.
@@ -490,6 +490,17 @@ impl<T, P: Pool<Item = T>> PoolBox<T, P> {
         mem::forget(guard);
         // SAFETY: a slot of P holding an initialized T.
         Ok(unsafe { Self::from_object(taken.object) })
+    }
+
+    /// [`take`](PoolBox::take)'s box: recycle mode's `try_take` made a `PoolBox`.
+    #[inline(always)]
+    pub(crate) fn try_take_in_pool() -> Option<Self>
+    where
+        P: RecyclePool,
+    {
+        let object = mode::try_take::<P>()?;
+        // SAFETY: the object of a slot of P, initialized, now ours (`try_take`'s contract).
+        Some(unsafe { Self::from_object(object) })
     }
 
     #[inline(always)]
@@ -741,21 +752,6 @@ impl<F: Future + Unpin, P: Pool<Item = F>> Future for PoolBox<F, P> {
     }
 }
 
-/// Drops the object and gives its slot back empty when dropped; the slot is released even if
-/// the object's drop panics.
-pub(crate) struct Discard<P: Pool + ?Sized>(pub(crate) NonNull<P::Item>);
-
-impl<P: Pool + ?Sized> Drop for Discard<P> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        // SAFETY: `Discard` is made only for a slot of P whose object is valid and owned; the
-        // guard gives the slot back after the object is dropped, even if its drop panics.
-        let _release = unsafe { raw::ReleaseOnDrop::<P>::new(self.0) };
-        // SAFETY: as above: the object is dropped once, here.
-        unsafe { ptr::drop_in_place(self.0.as_ptr()) };
-    }
-}
-
 // The bounds of the definition, as a `Drop` impl must have. `T` is `P::Item`, which is sized,
 // but not known to be here: the work is done where `P::Item` is not rewritten as `T`.
 impl<T: ?Sized, P: ?Sized + Pool<Item = T>> Drop for PoolBox<T, P> {
@@ -781,7 +777,7 @@ unsafe fn drop_box<P: Pool + ?Sized>(object: NonNull<u8>) {
     }
     // Gives the slot back after `T::drop`, even if it panics. A `T::drop` that drops other
     // boxes of the same pool works: no borrow of the cache is held while it runs.
-    drop(Discard::<P>(object));
+    drop(raw::Discard::<P>(object));
 }
 
 impl<T, P: Pool<Item = T>> Deref for PoolBox<T, P> {

@@ -18,9 +18,9 @@ use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 use std::thread::LocalKey;
 
-use crate::depot::{Depot, Inner, Refill};
+use crate::depot::{Depot, Inner, Listed, Refill};
 use crate::magazine::{Magazine, Round};
-use crate::stats::Unfolded;
+use crate::stats::{PoolStats, Snapshot, Unfolded};
 
 /// A `Cell` that a statistics reader on another thread may load.
 ///
@@ -462,6 +462,11 @@ impl LocalCache {
         }
     }
 
+    /// This cache as its depot lists it.
+    fn listed(&self) -> Listed {
+        Listed(NonNull::from(self).cast())
+    }
+
     /// Loads an empty array and lists the cache in the depot, for statistics to read.
     ///
     /// Whoever activates a cache must `close` it before its memory goes away (the thread-exit
@@ -473,7 +478,7 @@ impl LocalCache {
         self.load(array, 0, magazine);
         self.hot.set(null_mut());
         self.state.set(State::Active);
-        inner.caches.push(NonNull::from(self));
+        inner.caches.push(self.listed());
     }
 
     /// Makes `array`, holding `len` free slots, the loaded array.
@@ -569,7 +574,7 @@ impl LocalCache {
         let magazine = depot.config().magazine_size;
         let mut inner = depot.lock();
         self.fold(depot, &mut inner);
-        Depot::unlist(&mut inner, NonNull::from(self));
+        Depot::unlist(&mut inner, self.listed());
         let hot = self.peek_hot();
         self.hot.set(INACTIVE);
         let loaded = Magazine {
@@ -634,11 +639,7 @@ impl LocalCache {
     /// `cache` is listed in the depot whose lock `_locked` is (so it is active and its memory is
     /// valid: `close` unlists it under that lock before the memory can go away); `magazine` is
     /// the pool's M.
-    pub(crate) unsafe fn published(
-        cache: NonNull<LocalCache>,
-        magazine: usize,
-        _locked: &Inner,
-    ) -> Unfolded {
+    unsafe fn published(cache: NonNull<LocalCache>, magazine: usize, _locked: &Inner) -> Unfolded {
         // SAFETY: valid memory (the caller's contract); only the published fields, atomics, are
         // read through this reference, and no `&mut` to a cache is ever made.
         let c = unsafe { cache.as_ref() };
@@ -681,7 +682,7 @@ impl Drop for Flush {
             // succeeds. If a platform ever freed it first, its slots would be lost, but it must
             // still leave the depot's list before its memory goes away.
             if key.try_with(|cache| cache.close(depot)).is_err() {
-                depot.unlist_cache(at);
+                depot.unlist_cache(Listed(at.cast()));
             }
         }
     }
@@ -689,4 +690,26 @@ impl Drop for Flush {
 
 std::thread_local! {
     static FLUSH: Flush = const { Flush { caches: RefCell::new(Vec::new()) } };
+}
+
+/// The statistics of every thread of `depot`'s pool: its folded counters plus the unfolded ones
+/// of every listed cache, read under the depot's lock, so no fold or magazine exchange is half
+/// seen. Records the `live` it computes in `high_water`.
+pub(crate) fn snapshot(depot: &Depot) -> Snapshot {
+    let inner = depot.lock();
+    let mut caches = Unfolded::default();
+    for &Listed(cache) in &inner.caches {
+        // SAFETY: a listed cache (`Listed` values are made from `&LocalCache` only, by
+        // `activate`), read under the lock.
+        caches.add(unsafe {
+            LocalCache::published(cache.cast(), depot.config().magazine_size, &inner)
+        });
+    }
+    depot.stats().sum(caches, depot.config().is_zst())
+}
+
+/// The statistics of the pool whose depot is `depot`, as `PoolStats` shows them.
+pub(crate) fn pool_stats(depot: &Depot) -> PoolStats {
+    let s = snapshot(depot);
+    PoolStats::from_snapshot(&s, depot.config().slot_size)
 }

@@ -14,10 +14,9 @@ use std::sync::PoisonError;
 
 use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
-use crate::cache::LocalCache;
 use crate::config::Config;
 use crate::magazine::{new_array, Magazine, Round};
-use crate::stats::{Counters, Snapshot, Unfolded};
+use crate::stats::Counters;
 use crate::wait::Waiters;
 
 /// Most slots a pool with a `max` grows by at once past its `max` (see `Depot::grow`).
@@ -54,12 +53,17 @@ pub struct Depot {
     name: OnceLock<&'static str>,
 }
 
+/// A thread cache listed in its depot, by address. The depot only stores and compares these;
+/// `cache.rs` makes them and reads the caches they point to (so this file needs nothing of it).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Listed(pub(crate) NonNull<u8>);
+
 /// What the depot's mutex guards. Holding `&mut Inner` proves the lock is held.
 pub(crate) struct Inner {
     /// The active thread caches of this pool, whose unfolded counters statistics add up. A
     /// cache is listed when it activates and unlisted when it closes, both under the lock, and
     /// is valid memory while listed.
-    pub(crate) caches: Vec<NonNull<LocalCache>>,
+    pub(crate) caches: Vec<Listed>,
     /// Magazines of free slots. Caches give full ones (M slots); a closing cache may give a
     /// partial one, and threads whose cache is closed add and take single slots at the last.
     magazines: Vec<Magazine>,
@@ -75,7 +79,7 @@ pub(crate) struct Inner {
 // SAFETY: the pointers in `Inner` point into the pool's chunks and magazine arrays, which are
 // never freed and are not tied to any thread; free slots and arrays are owned by the depot while
 // they are listed here, and the mutex serializes every access to them. The listed caches are
-// only read, through their atomic fields (`LocalCache::published`), under the lock, while their
+// only read, through their atomic fields (`cache::published`), under the lock, while their
 // owner keeps them listed (and so alive).
 unsafe impl Send for Inner {}
 
@@ -134,33 +138,19 @@ impl Depot {
         &self.stats
     }
 
-    /// Lists the pool in the registry if it is not yet: called on slow paths only, with the
-    /// pool's type name (`core::any::type_name::<P>`, called once).
-    #[inline]
-    pub(crate) fn register(&'static self, name: fn() -> &'static str) {
-        if !self.registered.load(Relaxed) {
-            self.register_slow(name);
-        }
+    /// Whether the pool is listed in the registry (set once, by `registry::register`).
+    pub(crate) fn registered(&self) -> &AtomicBool {
+        &self.registered
     }
 
-    #[cold]
-    fn register_slow(&'static self, name: fn() -> &'static str) {
-        // One thread lists the depot; the name is set before it is published.
-        if self.registered.swap(true, Relaxed) {
-            return;
-        }
-        let _ = self.name.set(name());
-        crate::registry::push(self);
+    /// The pool's name, set once by `registry::register` before it lists the depot.
+    pub(crate) fn name_cell(&self) -> &OnceLock<&'static str> {
+        &self.name
     }
 
     /// The link to the depot listed before this one (`registry.rs`).
     pub(crate) fn registry_link(&self) -> &AtomicPtr<Depot> {
         &self.registry_link
-    }
-
-    /// The pool's name, once listed.
-    pub(crate) fn name(&self) -> &'static str {
-        self.name.get().copied().unwrap_or("(unnamed pool)")
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -351,14 +341,14 @@ impl Depot {
     }
 
     /// Takes a cache off the list of active ones (it is closing).
-    pub(crate) fn unlist(inner: &mut Inner, cache: NonNull<LocalCache>) {
+    pub(crate) fn unlist(inner: &mut Inner, cache: Listed) {
         if let Some(i) = inner.caches.iter().position(|&c| c == cache) {
             inner.caches.swap_remove(i);
         }
     }
 
     /// [`unlist`](Self::unlist), for a cache that cannot be closed.
-    pub(crate) fn unlist_cache(&self, cache: NonNull<LocalCache>) {
+    pub(crate) fn unlist_cache(&self, cache: Listed) {
         Self::unlist(&mut self.lock(), cache);
     }
 
@@ -423,19 +413,6 @@ impl Depot {
         unsafe { last.rounds.add(last.len).write(slot) };
         last.len += 1;
         self.free.fetch_add(1, Relaxed);
-    }
-
-    /// The statistics of every thread: the folded counters plus the unfolded ones of every
-    /// listed cache, read under the lock, so no fold or magazine exchange is half seen.
-    /// Records the `live` it computes in `high_water`.
-    pub(crate) fn snapshot(&self) -> Snapshot {
-        let inner = self.lock();
-        let mut caches = Unfolded::default();
-        for &cache in &inner.caches {
-            // SAFETY: a listed cache, read under the lock.
-            caches.add(unsafe { LocalCache::published(cache, self.config.magazine_size, &inner) });
-        }
-        self.stats.sum(caches, self.config.is_zst())
     }
 
     /// Free slots held by the depot (not counting never-used ones).

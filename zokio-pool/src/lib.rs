@@ -97,10 +97,10 @@ pub use zokio_pool_derive::pool;
 pub mod __private {
     pub use crate::__pool_impl as pool_impl;
     pub use crate::arc::ArcInner;
+    pub use crate::arc::Counted;
     pub use crate::cache::LocalCache;
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
-    pub use crate::pool::Counted;
     pub use crate::recycle::{DefaultInit, RecycledSend, RecycledUnpin, Recycler};
     pub use std::thread::LocalKey;
     pub use std::thread_local;

@@ -77,38 +77,6 @@ pub unsafe trait Pool {
     }
 }
 
-/// The pool of `PoolArc<P::Item, P>`'s counted slots: an `ArcInner` (a reference count and the
-/// value) in each slot, with the cache and depot that `P`'s expansion made for it.
-#[doc(hidden)]
-pub struct Counted<P: ?Sized>(PhantomData<fn() -> P>);
-
-impl<P: ?Sized> core::fmt::Debug for Counted<P> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Counted")
-    }
-}
-
-// SAFETY: the config is `P::__CONFIG.counted()`, which is `Config::of::<ArcInner<P::Item>>`
-// with no options (no recycling, no hooks; `arc::ArcInner` checks the layout at compile time). `__arc_cache` and `__arc_depot` of a pool made by `__pool_impl!` return one
-// `thread_local!` and one `static` made for this pool only, whose config the macro checks at
-// compile time to equal this one; any other `P` panics there before a slot is handed out.
-#[diagnostic::do_not_recommend]
-unsafe impl<P: Pool + ?Sized> Pool for Counted<P> {
-    type Item = crate::arc::ArcInner<P::Item>;
-
-    const __CONFIG: Config = P::__CONFIG.counted();
-
-    #[inline(always)]
-    fn __cache() -> &'static LocalKey<LocalCache> {
-        P::__arc_cache()
-    }
-
-    #[inline(always)]
-    fn __depot() -> &'static Depot {
-        P::__arc_depot()
-    }
-}
-
 /// A type that is its own pool: what `#[derive(Pooled)]` makes of a struct or an enum.
 ///
 /// Implemented for every `T: Pool<Item = T>`; bring it into scope to call
@@ -191,3 +159,13 @@ unsafe impl<P: Pool> Pool for Uninit<P> {
     note = "or build a fresh object with `PoolBox::new(value)`"
 )]
 pub unsafe trait RecyclePool: Pool {}
+
+impl PoolStats {
+    /// The statistics of pool `P`.
+    ///
+    /// Takes the pool's lock and reads every active thread cache of the pool: a cost in the
+    /// number of threads that used it, for a monitoring call, not for a hot loop.
+    pub fn of<P: Pool + ?Sized>() -> PoolStats {
+        crate::cache::pool_stats(P::__depot())
+    }
+}

@@ -6,7 +6,7 @@
 //! every `header` test below is on a constant, so a plain pool pays nothing for recycle mode.
 
 use core::marker::PhantomData;
-use core::ptr::NonNull;
+use core::ptr::{self, NonNull};
 
 use crate::cache::Peek;
 use crate::pool::Pool;
@@ -80,7 +80,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let depot = P::__depot();
     let config = P::__CONFIG;
     if config.is_zst() || CHECKING_MODE {
-        depot.register(core::any::type_name::<P>);
+        crate::registry::register(depot, core::any::type_name::<P>);
         let slot = depot.direct_take()?;
         let object = if config.is_zst() {
             NonNull::dangling()
@@ -144,7 +144,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 /// the call costs the caller little.
 #[inline(never)]
 fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
-    P::__depot().register(core::any::type_name::<P>);
+    crate::registry::register(P::__depot(), core::any::type_name::<P>);
     let key = P::__cache();
     key.with(|cache| cache.pop(key, P::__depot()))
 }
@@ -310,5 +310,20 @@ impl<P: Pool + ?Sized> Drop for ReleaseOnDrop<P> {
     fn drop(&mut self) {
         // SAFETY: `new`'s contract: the guard owns a slot of P whose object is gone.
         unsafe { release::<P>(self.object) }
+    }
+}
+
+/// Drops the object and gives its slot back empty when dropped; the slot is released even if
+/// the object's drop panics.
+pub(crate) struct Discard<P: Pool + ?Sized>(pub(crate) NonNull<P::Item>);
+
+impl<P: Pool + ?Sized> Drop for Discard<P> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: `Discard` is made only for a slot of P whose object is valid and owned; the
+        // guard gives the slot back after the object is dropped, even if its drop panics.
+        let _release = unsafe { ReleaseOnDrop::<P>::new(self.0) };
+        // SAFETY: as above: the object is dropped once, here.
+        unsafe { ptr::drop_in_place(self.0.as_ptr()) };
     }
 }

@@ -20,8 +20,27 @@ use crate::stats::PoolStats;
 /// The most recently listed depot; each depot links to the one listed before it.
 static HEAD: AtomicPtr<Depot> = AtomicPtr::new(ptr::null_mut());
 
-/// Pushes `depot` on the list. Called once per depot (see `Depot::register`).
-pub(crate) fn push(depot: &'static Depot) {
+/// Lists `depot`'s pool if it is not yet, under the name `name()` (`core::any::type_name` of
+/// the pool, called once). Called on slow paths only.
+#[inline]
+pub(crate) fn register(depot: &'static Depot, name: fn() -> &'static str) {
+    if !depot.registered().load(Relaxed) {
+        register_slow(depot, name);
+    }
+}
+
+#[cold]
+fn register_slow(depot: &'static Depot, name: fn() -> &'static str) {
+    // One thread lists the depot; the name is set before it is published.
+    if depot.registered().swap(true, Relaxed) {
+        return;
+    }
+    let _ = depot.name_cell().set(name());
+    push(depot);
+}
+
+/// Pushes `depot` on the list (once per depot: see `register`).
+fn push(depot: &'static Depot) {
     let node = ptr::from_ref(depot).cast_mut();
     let mut head = HEAD.load(Relaxed);
     loop {
@@ -88,8 +107,8 @@ impl PoolInfo {
     fn of(depot: &'static Depot) -> PoolInfo {
         let config = depot.config();
         PoolInfo {
-            name: depot.name(),
-            stats: PoolStats::of_depot(depot),
+            name: depot.name_cell().get().copied().unwrap_or("(unnamed pool)"),
+            stats: crate::cache::pool_stats(depot),
             slot_size: config.slot_size,
             magazine_size: config.magazine_size,
             max: (config.max != usize::MAX).then_some(config.max),

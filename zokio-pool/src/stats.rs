@@ -8,12 +8,11 @@
 //! - [`Counters`]: the pool's folded counters, atomics in its depot. A cache folds its
 //!   `Unfolded` into them under the depot's lock when it exchanges a magazine or closes.
 //! - [`PoolStats`]: the snapshot a user reads, the folded counters plus every listed cache's
-//!   unfolded ones ([`Counters::sum`]), taken under the depot's lock.
+//!   unfolded ones ([`Counters::sum`]), taken under the depot's lock (`cache::snapshot`, which
+//!   reads the caches).
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
-use crate::depot::Depot;
-use crate::pool::Pool;
 use crate::sync::AtomicUsize;
 
 /// A snapshot of one pool's statistics.
@@ -87,24 +86,15 @@ pub struct PoolStats {
 }
 
 impl PoolStats {
-    /// The statistics of pool `P`.
-    ///
-    /// Takes the pool's lock and reads every active thread cache of the pool: a cost in the
-    /// number of threads that used it, for a monitoring call, not for a hot loop.
-    pub fn of<P: Pool + ?Sized>() -> PoolStats {
-        PoolStats::of_depot(P::__depot())
-    }
-
-    /// The statistics of the pool whose depot is `depot`.
-    pub(crate) fn of_depot(depot: &Depot) -> PoolStats {
-        let s = depot.snapshot();
+    /// The figures of a snapshot, for a pool whose slots are `slot_size` bytes.
+    pub(crate) fn from_snapshot(s: &Snapshot, slot_size: usize) -> PoolStats {
         PoolStats {
             allocated: s.fresh,
             reused: live_from(s.handed, s.fresh),
             live: s.live,
             high_water: s.high_water,
             capacity: s.capacity,
-            reserved_bytes: s.capacity * depot.config().slot_size,
+            reserved_bytes: s.capacity * slot_size,
             kept: s.kept,
             kept_capacity: s.kept_capacity,
             discarded: s.discarded,

@@ -250,11 +250,11 @@ fn a_reader_summing_a_live_cache_while_it_folds_sees_no_garbage() {
             }
             cache.close(depot); // unlisted
         });
-        let s = depot.snapshot();
+        let s = crate::cache::snapshot(&depot);
         assert!(s.live <= 2, "a reader saw {} live of at most 2", s.live);
         assert!(s.handed <= 4 && s.fresh <= 2, "{s:?}");
         owner.join().unwrap();
-        let s = depot.snapshot();
+        let s = crate::cache::snapshot(&depot);
         assert_eq!((s.live, s.handed, s.fresh), (0, 4, 2));
         assert!(s.high_water <= 2);
     });

@@ -131,7 +131,7 @@ impl<T, P: RecyclePool<Item = T>> Future for TakeAsync<T, P> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PoolBox<T, P>> {
         self.get_mut()
             .place
-            .poll(cx, crate::recycle::mode::try_take::<P>)
+            .poll(cx, PoolBox::<T, P>::try_take_in_pool)
     }
 }
 

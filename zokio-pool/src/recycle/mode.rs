@@ -1,6 +1,6 @@
 //! Recycle mode at run time: what a recycling pool does that a plain one does not.
 //!
-//! - [`PoolBox::take`] and its siblings ([`try_take`]) hand out a kept object, or build one
+//! - `PoolBox::take` and its siblings ([`try_take`]) hand out a kept object, or build one
 //!   with the pool's `init`;
 //! - a box's drop resets its object and keeps it in its slot ([`drop_kept`]), unless it is over
 //!   `max_capacity` or `max_idle`, or its reset panics;
@@ -15,16 +15,16 @@ use core::mem;
 use core::ptr::{self, NonNull};
 
 use super::{count, Recycler};
-use crate::boxed::{Discard, PoolBox};
 use crate::pool::{Pool, RecyclePool};
 use crate::raw;
 use crate::slot;
 
-/// `PoolBox::take` and its siblings: a kept object of recycling pool `P`, or a new one built
-/// by its `init` when the slot taken keeps none; `None` if the pool is at its `max`. If `init`
-/// panics, the slot goes back empty.
+/// `PoolBox::take`'s work: the object of a slot of recycling pool `P`, initialized (a kept
+/// object, or a new one built by the pool's `init` when the slot taken keeps none), now the
+/// caller's to own; `None` if the pool is at its `max`. If `init` panics, the slot goes back
+/// empty.
 #[inline(always)]
-pub(crate) fn try_take<P: RecyclePool>() -> Option<PoolBox<P::Item, P>> {
+pub(crate) fn try_take<P: RecyclePool>() -> Option<NonNull<P::Item>> {
     let taken = raw::alloc::<P>()?;
     if !taken.kept {
         let Some(recycler) = P::__RECYCLE else {
@@ -37,8 +37,7 @@ pub(crate) fn try_take<P: RecyclePool>() -> Option<PoolBox<P::Item, P>> {
         unsafe { taken.object.as_ptr().write((recycler.init)()) };
         mem::forget(guard);
     }
-    // SAFETY: a slot of P holding an initialized item (kept, or just built).
-    Some(unsafe { PoolBox::from_object(taken.object) })
+    Some(taken.object)
 }
 
 /// Drops the kept object of a slot just taken, to make room for a new value, and counts it in
@@ -64,7 +63,7 @@ struct DiscardKept<P: Pool + ?Sized>(NonNull<P::Item>);
 impl<P: Pool + ?Sized> Drop for DiscardKept<P> {
     fn drop(&mut self) {
         P::__depot().stats().count_discarded();
-        drop(Discard::<P>(self.0));
+        drop(raw::Discard::<P>(self.0));
     }
 }
 
