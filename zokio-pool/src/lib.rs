@@ -59,6 +59,7 @@ mod cache;
 mod config;
 mod depot;
 mod forward;
+mod heap;
 mod macros;
 mod magazine;
 mod pool;
@@ -81,6 +82,7 @@ mod tests_loom;
 
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
+pub use heap::{heap_stats, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
 pub use recycle::Recycle;
