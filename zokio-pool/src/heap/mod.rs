@@ -73,8 +73,7 @@ use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-pub(crate) use os::PAGE;
-use os::SEGMENT;
+use os::{PAGE, SEGMENT};
 
 /// Pages per segment.
 const PAGES: usize = SEGMENT / PAGE;
@@ -286,7 +285,7 @@ impl Heap {
     /// `ptr` was returned by `allocate(layout)` of this heap, with this `layout`, and is not
     /// used or given back after this call.
     #[cfg_attr(
-        not(test),
+        not(all(test, not(loom))),
         expect(
             dead_code,
             reason = "pools give chunks back in a later step; the tests do now"
@@ -411,7 +410,7 @@ impl Heap {
     }
 
     /// Every free run, `(address, pages)`, bin by bin (for the tests).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     fn free_runs(&self) -> Vec<(usize, usize)> {
         let mut runs = Vec::new();
         for (len, &head) in self.bins.iter().enumerate() {
