@@ -4,7 +4,9 @@
 //! mapping, over-mapped by the alignment and trimmed with `munmap` so that the part kept starts
 //! on the boundary asked for (2 MiB for a segment). Everywhere else, and under Miri, loom and the
 //! crate's checking mode, it comes from `std::alloc` with a layout of that alignment, so Miri
-//! checks all the heap logic above this file.
+//! checks all the heap logic above this file. AddressSanitizer builds (`--cfg zokio_pool_asan`)
+//! take the `std::alloc` path too: LeakSanitizer does not scan `mmap`ed memory, so the buffers
+//! of objects kept in recycled slots would be reported as leaks.
 //!
 //! Both give memory the caller may read only after writing it (mmap's zero pages are not
 //! relied on: the `std::alloc` path gives uninitialized memory).
@@ -18,7 +20,13 @@ pub(crate) const PAGE: usize = 4096;
 /// is found from the page's address by masking.
 pub(crate) const SEGMENT: usize = 2 << 20;
 
-#[cfg(all(unix, not(miri), not(loom), not(feature = "checking")))]
+#[cfg(all(
+    unix,
+    not(miri),
+    not(loom),
+    not(feature = "checking"),
+    not(zokio_pool_asan)
+))]
 mod imp {
     use core::ptr::NonNull;
 
@@ -78,7 +86,13 @@ mod imp {
     }
 }
 
-#[cfg(not(all(unix, not(miri), not(loom), not(feature = "checking"))))]
+#[cfg(not(all(
+    unix,
+    not(miri),
+    not(loom),
+    not(feature = "checking"),
+    not(zokio_pool_asan)
+)))]
 mod imp {
     use core::ptr::NonNull;
     use std::alloc::{self, Layout};
