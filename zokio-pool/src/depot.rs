@@ -15,6 +15,7 @@ use std::sync::PoisonError;
 use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
 use crate::config::Config;
+use crate::heap;
 use crate::magazine::{new_array, Magazine, Round};
 use crate::stats::Counters;
 use crate::wait::Waiters;
@@ -304,9 +305,10 @@ impl Depot {
         // layout; `slots` is no more than one of them.
         let layout = Layout::from_size_align(c.slot_size * slots, c.slot_align)
             .expect("zokio-pool: chunk layout was validated by Config::of");
-        // SAFETY: the layout has a non-zero size (slot_size > 0 for non-ZST pools, slots > 0).
-        let raw = unsafe { alloc::alloc(layout) };
-        let Some(start) = NonNull::new(raw) else {
+        // A run of whole pages from the process-wide page heap. The pages' bytes past the last
+        // slot stay unused (less than a page per chunk): counting them as slots would change
+        // the chunk sizes `chunk`, `prealloc` and `max` promise.
+        let Some(start) = heap::allocate(layout) else {
             alloc::handle_alloc_error(layout)
         };
         // SAFETY: a new block of `slots` slots, aligned for them, used by nothing else yet.

@@ -33,7 +33,7 @@
 //! |---|---|
 //! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (one hot slot, then an array of slot pointers), one counter add |
 //! | every M operations in one direction | one magazine exchanged with the depot under a mutex |
-//! | a fresh slot | a bump in a run of M fresh slots; a chunk allocation every `chunk` slots |
+//! | a fresh slot | a bump in a run of M fresh slots; a chunk from the page heap every `chunk` slots |
 //! | first use on a thread | the thread-exit flush is registered |
 //! | thread exit | the cache's slots and counters go to the depot |
 //!
@@ -41,7 +41,8 @@
 //! size is a multiple of 1 KiB gets one more cache line, so that the same field of consecutive
 //! objects does not fall in the same L1 cache sets. The pool never writes a free slot: free
 //! slots are listed in magazines, arrays of pointers. Zero-sized types take no memory. Chunks
-//! are kept for the life of the program: memory a pool reserved is reused, not returned.
+//! are runs of whole pages from one process-wide page heap ([`heap_stats`] reads its counters)
+//! and are kept for the life of the program: memory a pool reserved is reused, not returned.
 //!
 //! # Threads
 //! A `PoolBox` dropped on another thread gives its slot to that thread's cache; caches hand
@@ -57,6 +58,7 @@ mod cache;
 mod config;
 mod depot;
 mod forward;
+mod heap;
 mod macros;
 mod magazine;
 mod pool;
@@ -80,6 +82,7 @@ mod tests_loom;
 
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
+pub use heap::{heap_stats, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
 pub use recycle::Recycle;

@@ -1,0 +1,475 @@
+//! The page heap: one process-wide source of page runs under every pool.
+//!
+//! ```
+//! use zokio_pool::{heap_stats, PoolBox, Pooled};
+//!
+//! #[derive(Pooled)]
+//! struct Point { x: f64, y: f64 }
+//!
+//! let p = PoolBox::new(Point { x: 1.0, y: 2.0 }); // the pool's first chunk: a page run
+//! let s = heap_stats();
+//! # if !zokio_pool::CHECKING_MODE { // (in checking mode pools use no chunks)
+//! assert!(s.mapped_bytes >= s.free_bytes + 4096);
+//! # }
+//! # drop(p);
+//! ```
+//!
+//! # Design
+//! Memory comes from the OS layer (`os.rs`: `mmap`, or `std::alloc`) in *segments* of
+//! `SEGMENT` = 2 MiB, aligned to 2 MiB, so that the segment of any address inside one is the
+//! address with its low 21 bits cleared, and so that a later step can back segments with huge
+//! pages. A segment is `PAGES` = 512 pages of `PAGE` = 4 KiB:
+//!
+//! ```text
+//! page 0..3 (META_PAGES)                    page 3 .. 512 (USABLE = 509 pages)
+//! [ next segment | 509 page descriptors ]   [ runs: used by a pool, or free ............ ]
+//! ```
+//!
+//! The heap hands out *runs* of whole pages. Every run, used or free, has a descriptor at its
+//! first page and one at its last (the same one for a run of one page), giving its length and
+//! whether it is free; descriptors of pages inside a run are never read. A free run's first
+//! descriptor is also a node of a doubly linked free list, one list per run length (exact-size
+//! bins, `1..=USABLE`), with a bitmap of the non-empty bins, so the smallest free run that fits
+//! is found in a few word scans (best fit, as TLSF's segregated fits; a buddy system would round
+//! runs to powers of two and merge only with buddies).
+//! - **Allocate** `n` pages: take the head of the smallest non-empty bin of at least `n`; if it
+//!   is longer, its front `n` pages are handed out and the rest goes back to its bin (split). No
+//!   fitting run: map a new segment, whose usable pages start as one free run.
+//! - **Free** a run: if the page before it ends a free run, or the page after it starts one,
+//!   those runs leave their bins and the three become one free run (merge), so free memory
+//!   never stays cut into neighbouring pieces.
+//!
+//! All the metadata lives in the segments and in the heap's fixed-size state (the bins, the
+//! bitmap, the head of the list of segments, the counters): the heap never allocates through
+//! the global allocator, so a later step can make zokio-pool the `#[global_allocator]`.
+//! Descriptors are 24 bytes (length, free flag, two links), so the descriptors of the 509
+//! usable pages take three pages of each segment (0.6% of it).
+//!
+//! Requests of more than the usable pages of a segment (about 2 MiB), and those aligned to more
+//! than a page, get a *dedicated mapping* of their own (their size rounded up to pages, their
+//! alignment), which goes straight back to the OS when freed. Pools never free chunks yet, so
+//! today only the heap's own tests free one.
+//!
+//! One heap serves the process, behind a `std::sync::Mutex`: it is called on the slow path
+//! only, when a pool grows by a chunk. Under loom the heap is the same plain `std` mutex, which
+//! loom does not see; its critical sections contain no loom operation, so they cannot be
+//! interleaved, and the heap's code is sequential under its lock: a loom model would only check
+//! std's mutex.
+//!
+//! # Cost
+//! An allocation scans at most the 8 words of the bitmap and relinks at most two runs; a free
+//! reads the two neighbouring descriptors and relinks at most three runs: constant time, under
+//! the heap's mutex, once per chunk a pool grows by (64 KiB of slots by default). A new segment
+//! costs one `mmap` and two `munmap`s (the alignment trim). Nothing here is on the hot path.
+//!
+//! # Counters
+//! [`heap_stats`] reads them: `mapped_bytes` (segments and dedicated mappings held from the OS
+//! now), `free_bytes` (pages of free runs: mapped, held by no pool) and `returned_bytes` (given
+//! back to the OS so far). What pools hold is `mapped_bytes - free_bytes`, minus 12 KiB of
+//! descriptors per segment.
+//!
+//! # Not yet
+//! Segments are never unmapped and free runs are not decommitted (`MADV_DONTNEED`): that is the
+//! trim step, which will use the counters kept here. Pools do not give chunks back yet either.
+
+mod os;
+
+use core::alloc::Layout;
+use core::mem::{align_of, size_of};
+use core::ptr::{self, NonNull};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use os::{PAGE, SEGMENT};
+
+/// Pages per segment.
+const PAGES: usize = SEGMENT / PAGE;
+/// The pages at the start of each segment that hold its header and page descriptors.
+const META_PAGES: usize = 3;
+/// Pages of a segment that runs are made of; the longest run a segment serves.
+const USABLE: usize = PAGES - META_PAGES;
+/// Free-list bins, indexed by run length (`0` unused).
+const BINS: usize = USABLE + 1;
+/// Words of the bitmap of non-empty bins.
+const BITMAP_WORDS: usize = BINS.div_ceil(64);
+
+/// The descriptor of a page that starts or ends a run.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Desc {
+    /// Pages in the run.
+    len: u32,
+    /// Whether the run is free (in a bin).
+    free: u32,
+    /// The previous and next free run of the same length (a free run's first page only).
+    prev: *mut Desc,
+    next: *mut Desc,
+}
+
+/// The start of a segment's first page.
+#[repr(C)]
+struct Header {
+    /// The next segment of the heap (its base), or null.
+    next: *mut u8,
+}
+
+/// Where the descriptor of the first usable page is, from the segment's base.
+const DESC_OFFSET: usize = size_of::<Header>();
+const _: () = assert!(DESC_OFFSET % align_of::<Desc>() == 0);
+const _: () = assert!(DESC_OFFSET + USABLE * size_of::<Desc>() <= META_PAGES * PAGE);
+const _: () = assert!(USABLE <= u32::MAX as usize);
+
+/// The base of the segment that holds `p` (a pointer into a segment, its provenance kept).
+fn segment_of<T>(p: *mut T) -> *mut u8 {
+    p.cast::<u8>().map_addr(|a| a & !(SEGMENT - 1))
+}
+
+/// The descriptor of page `page` (`META_PAGES..PAGES`) of the segment at `seg`.
+///
+/// # Safety
+/// `seg` is the base of a segment of a heap; `META_PAGES <= page < PAGES`.
+unsafe fn desc(seg: *mut u8, page: usize) -> *mut Desc {
+    debug_assert!((META_PAGES..PAGES).contains(&page));
+    // SAFETY: the descriptors of the usable pages lie in the segment's first META_PAGES pages
+    // (checked in const evaluation above), aligned for `Desc`.
+    unsafe { seg.add(DESC_OFFSET + (page - META_PAGES) * size_of::<Desc>()) }.cast()
+}
+
+/// The segment and page a descriptor describes.
+fn locate(d: *mut Desc) -> (*mut u8, usize) {
+    let seg = segment_of(d);
+    let page = (d.addr() - seg.addr() - DESC_OFFSET) / size_of::<Desc>() + META_PAGES;
+    (seg, page)
+}
+
+/// `n` rounded up to whole pages, in bytes; `None` on overflow.
+const fn page_bytes(n: usize) -> Option<usize> {
+    match n.checked_add(PAGE - 1) {
+        Some(v) => Some(v & !(PAGE - 1)),
+        None => None,
+    }
+}
+
+/// The page heap's counters, as [`heap_stats`] reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct HeapStats {
+    /// Bytes the heap holds from the operating system now: its 2 MiB segments and the mappings
+    /// of chunks too large for a segment.
+    pub mapped_bytes: usize,
+    /// Bytes of free pages: mapped, held by no pool, ready for the next chunk of any pool.
+    pub free_bytes: usize,
+    /// Bytes given back to the operating system so far (the sum over the life of the process).
+    pub returned_bytes: usize,
+}
+
+/// The counters of the process-wide page heap that every pool's chunks come from.
+///
+/// `mapped_bytes - free_bytes` is what pools hold, plus the heap's page descriptors (12 KiB
+/// per 2 MiB segment). Chunks are kept by their pools for the life of the program in this
+/// version, so `free_bytes` only falls as pools grow, and `returned_bytes` stays 0 unless a
+/// chunk too large for a segment was given back.
+///
+/// ```
+/// use zokio_pool::{heap_stats, PoolBox, Pooled};
+///
+/// #[derive(Pooled)]
+/// #[pool(prealloc = 1000)]
+/// struct Order { id: u64, qty: u32 }
+///
+/// let before = heap_stats();
+/// let order = PoolBox::new(Order { id: 7, qty: 3 }); // first use: 1,000 slots, 4 pages
+/// let after = heap_stats();
+/// # if !zokio_pool::CHECKING_MODE { // (in checking mode pools use no chunks)
+/// let held = |s: zokio_pool::HeapStats| s.mapped_bytes - s.free_bytes;
+/// assert!(held(after) >= held(before) + 16_000);
+/// # }
+/// # drop(order);
+/// ```
+pub fn heap_stats() -> HeapStats {
+    // A read: a heap poisoned by a panic (a broken invariant) can still be counted.
+    HEAP.lock().unwrap_or_else(PoisonError::into_inner).stats()
+}
+
+/// A run of pages for `layout` from the process-wide heap (its size rounded up to pages);
+/// `None` if the OS refuses memory. Never freed in this version (see the module doc).
+pub(crate) fn allocate(layout: Layout) -> Option<NonNull<u8>> {
+    lock().allocate(layout)
+}
+
+/// The process-wide heap.
+static HEAP: Mutex<Heap> = Mutex::new(Heap::new());
+
+fn lock() -> MutexGuard<'static, Heap> {
+    // The heap runs no user code; a panic under its lock is a broken invariant, after which
+    // handing out more memory from it would be unsound.
+    HEAP.lock()
+        .expect("zokio-pool: the page heap panicked earlier")
+}
+
+/// A page heap (the process has one, `HEAP`; the tests make their own).
+pub(crate) struct Heap {
+    /// The first free run of each length (its first page's descriptor), or null.
+    bins: [*mut Desc; BINS],
+    /// Bit `n` set: `bins[n]` is not empty.
+    nonempty: [u64; BITMAP_WORDS],
+    /// The base of the last segment mapped (the others follow through their headers), or null.
+    segments: *mut u8,
+    mapped: usize,
+    free: usize,
+    returned: usize,
+}
+
+// SAFETY: the pointers lead into segments the heap owns (mapped by it, not tied to a thread);
+// the runs they describe belong to the heap while free, and `&mut Heap` (the mutex) serializes
+// every access to them.
+unsafe impl Send for Heap {}
+
+impl Heap {
+    /// A heap with no memory yet.
+    pub(crate) const fn new() -> Heap {
+        Heap {
+            bins: [ptr::null_mut(); BINS],
+            nonempty: [0; BITMAP_WORDS],
+            segments: ptr::null_mut(),
+            mapped: 0,
+            free: 0,
+            returned: 0,
+        }
+    }
+
+    pub(crate) fn stats(&self) -> HeapStats {
+        HeapStats {
+            mapped_bytes: self.mapped,
+            free_bytes: self.free,
+            returned_bytes: self.returned,
+        }
+    }
+
+    /// Whether a request of `len` bytes (whole pages) aligned to `align` gets a mapping of its
+    /// own rather than a run of a segment.
+    fn dedicated(len: usize, align: usize) -> bool {
+        len > USABLE * PAGE || align > PAGE
+    }
+
+    /// A run of whole pages for `layout` (a dedicated mapping if it is too large for a segment
+    /// or aligned to more than a page); `None` if the OS refuses memory.
+    pub(crate) fn allocate(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        let len = page_bytes(layout.size().max(1))?;
+        if Self::dedicated(len, layout.align()) {
+            len.checked_add(layout.align())?;
+            let p = os::map(len, layout.align().max(PAGE))?;
+            self.mapped += len;
+            return Some(p);
+        }
+        let pages = len / PAGE;
+        let d = match self.find(pages) {
+            Some(d) => d,
+            None => {
+                self.add_segment()?;
+                self.find(pages)?
+            }
+        };
+        let (seg, page) = locate(d);
+        // SAFETY: `d` heads a free run of this heap's segment `seg` (it was in a bin), of at
+        // least `pages` pages (`find`).
+        unsafe {
+            let run = (*d).len as usize;
+            self.unlink(d);
+            if run > pages {
+                self.insert_free(seg, page + pages, run - pages);
+            }
+            mark(seg, page, pages, false);
+        }
+        self.free -= len;
+        // SAFETY: `page < PAGES`: the run's first page is inside the segment.
+        NonNull::new(unsafe { seg.add(page * PAGE) })
+    }
+
+    /// Gives back a run of [`allocate`](Self::allocate); it merges with its free neighbours.
+    ///
+    /// # Safety
+    /// `ptr` was returned by `allocate(layout)` of this heap, with this `layout`, and is not
+    /// used or given back after this call.
+    #[cfg_attr(
+        not(all(test, not(loom))),
+        expect(
+            dead_code,
+            reason = "pools give chunks back in a later step; the tests do now"
+        )
+    )]
+    pub(crate) unsafe fn deallocate(&mut self, ptr: NonNull<u8>, layout: Layout) {
+        let len = page_bytes(layout.size().max(1))
+            .expect("zokio-pool: a layout the heap allocated rounds to pages");
+        if Self::dedicated(len, layout.align()) {
+            // SAFETY: a dedicated mapping of these `len` and alignment (`allocate`), now unused.
+            unsafe { os::unmap(ptr, len, layout.align().max(PAGE)) };
+            self.mapped -= len;
+            self.returned += len;
+            return;
+        }
+        let seg = segment_of(ptr.as_ptr());
+        let mut page = (ptr.as_ptr().addr() - seg.addr()) / PAGE;
+        let mut pages = len / PAGE;
+        let end = page + pages;
+        self.free += len;
+        // SAFETY: the run `page..end` is a used run of segment `seg` (the caller's contract), so
+        // the page before it (if usable) ends a run and the page after it (if any) starts one:
+        // both descriptors are initialized, and a free one's run is in its bin.
+        unsafe {
+            if page > META_PAGES {
+                let before = desc(seg, page - 1);
+                if (*before).free != 0 {
+                    let n = (*before).len as usize;
+                    page -= n;
+                    self.unlink(desc(seg, page));
+                    pages += n;
+                }
+            }
+            if end < PAGES {
+                let after = desc(seg, end);
+                if (*after).free != 0 {
+                    pages += (*after).len as usize;
+                    self.unlink(after);
+                }
+            }
+            self.insert_free(seg, page, pages);
+        }
+    }
+
+    /// The first free run of the smallest non-empty bin of at least `pages` pages.
+    fn find(&self, pages: usize) -> Option<*mut Desc> {
+        if pages > USABLE {
+            return None;
+        }
+        let mut word = pages / 64;
+        let mut bits = self.nonempty[word] & (!0u64 << (pages % 64));
+        loop {
+            if bits != 0 {
+                return Some(self.bins[word * 64 + bits.trailing_zeros() as usize]);
+            }
+            word += 1;
+            bits = *self.nonempty.get(word)?;
+        }
+    }
+
+    /// Maps a segment; its usable pages become one free run.
+    fn add_segment(&mut self) -> Option<()> {
+        let seg = os::map(SEGMENT, SEGMENT)?.as_ptr();
+        // SAFETY: a new segment, ours alone; its header is at its base, aligned (2 MiB).
+        unsafe {
+            seg.cast::<Header>().write(Header {
+                next: self.segments,
+            })
+        };
+        self.segments = seg;
+        self.mapped += SEGMENT;
+        self.free += USABLE * PAGE;
+        // SAFETY: the usable pages of the new segment, in no bin yet.
+        unsafe { self.insert_free(seg, META_PAGES, USABLE) };
+        Some(())
+    }
+
+    /// Marks `pages` pages from `page` of `seg` as one free run and puts it in its bin.
+    ///
+    /// # Safety
+    /// `seg` is a segment of this heap; `META_PAGES <= page`, `page + pages <= PAGES`,
+    /// `pages >= 1`; those pages are in no run in use and in no bin.
+    unsafe fn insert_free(&mut self, seg: *mut u8, page: usize, pages: usize) {
+        // SAFETY: forwarded from the caller.
+        unsafe { mark(seg, page, pages, true) };
+        // SAFETY: the page is usable (the caller's contract).
+        let head = unsafe { desc(seg, page) };
+        let next = self.bins[pages];
+        // SAFETY: `head` was just written by `mark`; `next`, if not null, heads a free run of
+        // this heap (it is in a bin), whose descriptor is initialized.
+        unsafe {
+            (*head).next = next;
+            if !next.is_null() {
+                (*next).prev = head;
+            }
+        }
+        self.bins[pages] = head;
+        self.nonempty[pages / 64] |= 1 << (pages % 64);
+    }
+
+    /// Takes a free run out of its bin.
+    ///
+    /// # Safety
+    /// `d` heads a free run of this heap that is in its bin.
+    unsafe fn unlink(&mut self, d: *mut Desc) {
+        // SAFETY: `d` and its neighbours in the bin head free runs of this heap (the caller's
+        // contract), whose descriptors are initialized.
+        unsafe {
+            let (len, prev, next) = ((*d).len as usize, (*d).prev, (*d).next);
+            if prev.is_null() {
+                self.bins[len] = next;
+                if next.is_null() {
+                    self.nonempty[len / 64] &= !(1 << (len % 64));
+                }
+            } else {
+                (*prev).next = next;
+            }
+            if !next.is_null() {
+                (*next).prev = prev;
+            }
+        }
+    }
+
+    /// Every free run, `(address, pages)`, bin by bin (for the tests).
+    #[cfg(all(test, not(loom)))]
+    fn free_runs(&self) -> Vec<(usize, usize)> {
+        let mut runs = Vec::new();
+        for (len, &head) in self.bins.iter().enumerate() {
+            let mut d = head;
+            while !d.is_null() {
+                let (seg, page) = locate(d);
+                // SAFETY: `d` heads a free run in a bin: its descriptor is initialized.
+                let (n, free, next) = unsafe { ((*d).len as usize, (*d).free, (*d).next) };
+                assert_eq!((n, free), (len, 1), "a run in the bin of its length");
+                runs.push((seg.addr() + page * PAGE, n));
+                d = next;
+            }
+        }
+        runs.sort_unstable();
+        runs
+    }
+}
+
+/// Writes the descriptors of the run of `pages` pages from `page` of `seg`: its first and last.
+///
+/// # Safety
+/// `seg` is a segment of a heap; `META_PAGES <= page`, `page + pages <= PAGES`, `pages >= 1`;
+/// the heap's `&mut` is held (nothing else reads the descriptors).
+unsafe fn mark(seg: *mut u8, page: usize, pages: usize, free: bool) {
+    debug_assert!(pages >= 1 && page >= META_PAGES && page + pages <= PAGES);
+    let d = Desc {
+        len: pages as u32,
+        free: free as u32,
+        prev: ptr::null_mut(),
+        next: ptr::null_mut(),
+    };
+    // SAFETY: both pages are usable pages of `seg` (the caller's contract).
+    unsafe {
+        desc(seg, page).write(d);
+        desc(seg, page + pages - 1).write(d);
+    }
+}
+
+/// Only the tests' heaps are dropped (the process's is a `static`): their segments go back.
+#[cfg(test)]
+impl Drop for Heap {
+    fn drop(&mut self) {
+        let mut seg = self.segments;
+        while !seg.is_null() {
+            // SAFETY: a segment of this heap: its header is initialized.
+            let next = unsafe { seg.cast::<Header>().read() }.next;
+            // SAFETY: mapped by `add_segment` with these arguments; the heap is going away and
+            // its tests gave back every run they took.
+            unsafe { os::unmap(NonNull::new_unchecked(seg), SEGMENT, SEGMENT) };
+            seg = next;
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
