@@ -1,8 +1,8 @@
 //! Start-up cost: a program that derives `Pooled` on 100 types and uses one maps at most one
-//! segment (2 MiB of address space, of which it touches one chunk). A file of its own, so that
+//! segment (2 MiB of address space, of which it touches one chunk) and lists one pool. A file of its own, so that
 //! no other pool of the test binary maps memory.
 
-use zokio_pool::{heap_stats, PoolBox, Pooled, CHECKING_MODE};
+use zokio_pool::{heap_stats, pools, PoolBox, Pooled, CHECKING_MODE};
 
 macro_rules! types {
     ($($name:ident)*) => {
@@ -23,7 +23,8 @@ types! {
 }
 
 #[test]
-fn deriving_on_100_types_and_using_one_maps_at_most_one_segment() {
+fn deriving_on_100_types_and_using_one_maps_at_most_one_segment_and_lists_one_pool() {
+    assert!(pools().is_empty(), "no pool is listed before first use");
     assert_eq!(
         heap_stats().mapped_bytes,
         0,
@@ -41,5 +42,9 @@ fn deriving_on_100_types_and_using_one_maps_at_most_one_segment() {
             chunk.div_ceil(4096) * 4096 + 3 * 4096
         );
     }
+    let listed = pools();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].name, std::any::type_name::<T00>());
+    assert_eq!(listed[0].stats.live, 100);
     assert_eq!(boxes[99].0, 99);
 }
