@@ -143,3 +143,15 @@ fn the_table_has_a_header_and_one_aligned_row_per_pool() {
     assert!(cells.contains(&"3"), "3 live: {row}");
     drop(rows);
 }
+
+#[derive(Pooled, Default)]
+#[pool(recycle)]
+struct Tick;
+
+#[test]
+fn a_zero_sized_recycling_pool_is_listed_as_recycling() {
+    drop(PoolBox::<Tick>::take());
+    let found = find("::Tick");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].recycle, "{found:?}");
+}

@@ -58,7 +58,9 @@ impl<P: ?Sized> core::fmt::Debug for Counted<P> {
 }
 
 // SAFETY: the config is `P::__CONFIG.counted()`, which is `Config::of::<ArcInner<P::Item>>`
-// with no options (no recycling, no hooks; `arc::ArcInner` checks the layout at compile time). `__arc_cache` and `__arc_depot` of a pool made by `__pool_impl!` return one
+// with `P`'s `zeroize` and no other option (no recycling, no hooks; `PoolArc::from_value`
+// checks that equality at compile time). `__arc_cache` and `__arc_depot` of a pool made by
+// `__pool_impl!` return one
 // `thread_local!` and one `static` made for this pool only, whose config the macro checks at
 // compile time to equal this one; any other `P` panics there before a slot is handed out.
 #[diagnostic::do_not_recommend]
@@ -251,7 +253,11 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
         const {
             assert!(
                 <Counted<P> as Pool>::__CONFIG.same_as(&crate::config::Config::of::<ArcInner<T>>(
-                    crate::config::Options::DEFAULT
+                    if P::__CONFIG.zeroize {
+                        crate::config::Options::DEFAULT.zeroize()
+                    } else {
+                        crate::config::Options::DEFAULT
+                    }
                 )),
                 "zokio-pool: Config::counted disagrees with the layout of ArcInner"
             )

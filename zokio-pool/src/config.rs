@@ -77,6 +77,16 @@ impl Options {
         self
     }
 
+    /// The options a pool's `PoolArc` slots take from it: `zeroize` only (the counted slots of
+    /// a secret's pool are erased too; they have no `max`, no recycling, their own sizes).
+    pub const fn counted(self) -> Options {
+        if self.zeroize {
+            Options::DEFAULT.zeroize()
+        } else {
+            Options::DEFAULT
+        }
+    }
+
     /// `zeroize`: an object's bytes are zeroed when its slot is given back.
     pub const fn zeroize(mut self) -> Options {
         self.zeroize = true;
@@ -102,6 +112,8 @@ pub struct Config {
     pub item_size: usize,
     /// Zero the object's bytes when its slot is given back empty.
     pub zeroize: bool,
+    /// Recycle mode (`header` says it too, except for a zero-sized item, which has no slot).
+    pub recycle: bool,
     /// M, the number of slots a magazine holds (at least 1): what a cache and the depot
     /// exchange at once.
     pub magazine_size: usize,
@@ -175,16 +187,21 @@ impl Config {
     }
 
     /// The config of the counted slots of `PoolArc` for items of this config's size and
-    /// alignment: an `ArcInner<T>`, a `usize` count then the value (`repr(C)`), with no
-    /// options (whatever this config's). Its alignment is the item's and at least a word's,
-    /// which is the value's offset too.
+    /// alignment: an `ArcInner<T>`, a `usize` count then the value (`repr(C)`), with this
+    /// config's `zeroize` and no other option ([`Options::counted`]). Its alignment is the
+    /// item's and at least a word's, which is the value's offset too.
     pub const fn counted(&self) -> Config {
         let align = max_usize(self.slot_align, align_of::<usize>());
         let size = match align.checked_add(self.item_size) {
             Some(v) => round_up(v, align),
             None => panic!("zokio-pool: item type is too large to pool"),
         };
-        Config::of_layout(size, align, Options::DEFAULT)
+        let options = if self.zeroize {
+            Options::DEFAULT.zeroize()
+        } else {
+            Options::DEFAULT
+        };
+        Config::of_layout(size, align, options)
     }
 
     /// [`of`](Self::of), from a size and an alignment (a power of two).
@@ -196,6 +213,7 @@ impl Config {
                 header: 0,
                 item_size: 0,
                 zeroize: false,
+                recycle: options.recycle,
                 magazine_size: 1,
                 chunk: 1,
                 prealloc: 0,
@@ -250,6 +268,7 @@ impl Config {
             header,
             item_size: size,
             zeroize: options.zeroize,
+            recycle: options.recycle,
             magazine_size: magazine,
             chunk,
             prealloc: options.prealloc,
@@ -285,6 +304,7 @@ impl Config {
             && self.header == other.header
             && self.item_size == other.item_size
             && self.zeroize == other.zeroize
+            && self.recycle == other.recycle
             && self.magazine_size == other.magazine_size
             && self.chunk == other.chunk
             && self.prealloc == other.prealloc

@@ -161,10 +161,11 @@ macro_rules! __pool_impl {
         #[doc(hidden)]
         fn __arc_depot() -> &'static $crate::__private::Depot {
             // `Config::of` on the same tokens as `__depot`'s, so that an unsized item reports
-            // no second error; no options, so that a bad option reports none either.
+            // no second error; with the options a `PoolArc` slot takes (`zeroize`), none of
+            // which can fail, so that a bad option reports no second error either.
             const ARC_CONFIG: $crate::__private::Config = $crate::__private::Config::of::<
                 $static_item,
-            >($crate::__private::Options::DEFAULT)
+            >(($crate::__private::Options::DEFAULT $(.$option($($value)?))*).counted())
             .counted();
             static ARC_DEPOT: $crate::__private::Depot =
                 $crate::__private::Depot::new(ARC_CONFIG);

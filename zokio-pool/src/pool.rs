@@ -124,7 +124,8 @@ impl<P: ?Sized> core::fmt::Debug for Uninit<P> {
 // `Config::of::<MaybeUninit<P::Item>>` with `P`'s options), depot and cache satisfy the first
 // three bullets for `MaybeUninit<P::Item>` too. `__RECYCLE` is `None`, which the fourth bullet
 // allows whatever `P`'s config: a slot given back through `Uninit<P>` is marked empty
-// (`raw::release`). The fifth bullet asks nothing of a pool without hooks. `Uninit<P>` has no
+// (`raw::release`). The fifth bullet asks nothing of a pool without hooks. `P`'s counted pool
+// satisfies the bullets for `Counted<Uninit<P>>`, whose config is the same (see below). `Uninit<P>` has no
 // public constructor, so the only boxes of it are made by `PoolBox::new_uninit*`, which take
 // their slot from `P` (dropping a kept object as `P::Item`) and hand it over empty.
 #[diagnostic::do_not_recommend]
@@ -141,6 +142,19 @@ unsafe impl<P: Pool> Pool for Uninit<P> {
     #[inline(always)]
     fn __depot() -> &'static Depot {
         P::__depot()
+    }
+
+    // `Counted<Uninit<P>>`'s config is `Counted<P>`'s (`MaybeUninit<P::Item>` has `P::Item`'s
+    // layout, and both are `P::__CONFIG.counted()`), so `P`'s counted pool serves it, as `P`'s
+    // pool serves `Uninit<P>`.
+    #[inline(always)]
+    fn __arc_cache() -> &'static LocalKey<LocalCache> {
+        P::__arc_cache()
+    }
+
+    #[inline(always)]
+    fn __arc_depot() -> &'static Depot {
+        P::__arc_depot()
     }
 }
 

@@ -112,7 +112,7 @@ impl PoolInfo {
             slot_size: config.slot_size,
             magazine_size: config.magazine_size,
             max: (config.max != usize::MAX).then_some(config.max),
-            recycle: config.header != 0,
+            recycle: config.recycle,
         }
     }
 }
