@@ -149,10 +149,12 @@ fn a_zeroize_pools_counted_slots_are_erased_too() {
     let moved = PoolArc::new(Secret([8; 32]));
     let boxed = PoolArc::from(PoolBox::new(Secret([9; 32])));
     let named = PoolArc::new_in([6; 32], Secrets);
+    // Raw pointers with the slots' provenance (not made from references, which end with the
+    // values).
     let places: Vec<*const u8> = [&dropped, &moved, &boxed]
         .iter()
-        .map(|a| (&a.0 as *const [u8; 32]).cast::<u8>())
-        .chain([(&*named as *const [u8; 32]).cast::<u8>()])
+        .map(|a| PoolArc::as_ptr(a).cast::<u8>())
+        .chain([PoolArc::as_ptr(&named).cast::<u8>()])
         .collect();
     drop(dropped);
     assert_eq!(PoolArc::into_inner(moved).map(|s| s.0), Some([8; 32]));

@@ -293,6 +293,28 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
         this.inner().strong.get()
     }
 
+    /// A raw pointer to the value, as `Arc::as_ptr`: valid while a handle to it exists; the
+    /// count is not changed.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolArc, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// struct Id(u32);
+    ///
+    /// let a = PoolArc::new(Id(5));
+    /// let b = PoolArc::clone(&a);
+    /// assert_eq!(PoolArc::as_ptr(&a), PoolArc::as_ptr(&b));
+    /// // SAFETY: `a` keeps the value alive.
+    /// assert_eq!(unsafe { (*PoolArc::as_ptr(&a)).0 }, 5);
+    /// ```
+    #[inline]
+    pub fn as_ptr(this: &Self) -> *const T {
+        // SAFETY: a place computation inside the slot, which holds an `ArcInner<T>` while this
+        // handle exists; no reference is made, so the pointer keeps the slot's provenance.
+        unsafe { ptr::addr_of!((*this.ptr.as_ptr()).value) }
+    }
+
     /// Whether two handles point to the same value.
     #[inline]
     pub fn ptr_eq(this: &Self, other: &Self) -> bool {
