@@ -252,13 +252,8 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     pub(crate) fn from_value(value: T) -> Self {
         const {
             assert!(
-                <Counted<P> as Pool>::__CONFIG.same_as(&crate::config::Config::of::<ArcInner<T>>(
-                    if P::__CONFIG.zeroize {
-                        crate::config::Options::DEFAULT.zeroize()
-                    } else {
-                        crate::config::Options::DEFAULT
-                    }
-                )),
+                <Counted<P> as Pool>::__CONFIG
+                    .same_as(&Config::of::<ArcInner<T>>(P::__CONFIG.counted_options())),
                 "zokio-pool: Config::counted disagrees with the layout of ArcInner"
             )
         };

@@ -20,7 +20,7 @@ use std::thread::LocalKey;
 
 use crate::depot::{Depot, Inner, Listed, Refill};
 use crate::magazine::{Magazine, Round};
-use crate::stats::{PoolStats, Snapshot, Unfolded};
+use crate::stats::{PoolStats, Unfolded};
 
 /// A `Cell` that a statistics reader on another thread may load.
 ///
@@ -692,10 +692,10 @@ std::thread_local! {
     static FLUSH: Flush = const { Flush { caches: RefCell::new(Vec::new()) } };
 }
 
-/// The statistics of every thread of `depot`'s pool: its folded counters plus the unfolded ones
-/// of every listed cache, read under the depot's lock, so no fold or magazine exchange is half
-/// seen. Records the `live` it computes in `high_water`.
-pub(crate) fn snapshot(depot: &Depot) -> Snapshot {
+/// The statistics of every thread of `depot`'s pool, as `PoolStats` shows them: its folded
+/// counters plus the unfolded ones of every listed cache, read under the depot's lock, so no
+/// fold or magazine exchange is half seen. Records the `live` it computes in `high_water`.
+pub(crate) fn pool_stats(depot: &Depot) -> PoolStats {
     let inner = depot.lock();
     let mut caches = Unfolded::default();
     for &Listed(cache) in &inner.caches {
@@ -705,11 +705,5 @@ pub(crate) fn snapshot(depot: &Depot) -> Snapshot {
             LocalCache::published(cache.cast(), depot.config().magazine_size, &inner)
         });
     }
-    depot.stats().sum(caches, depot.config().is_zst())
-}
-
-/// The statistics of the pool whose depot is `depot`, as `PoolStats` shows them.
-pub(crate) fn pool_stats(depot: &Depot) -> PoolStats {
-    let s = snapshot(depot);
-    PoolStats::from_snapshot(&s, depot.config().slot_size)
+    depot.stats().sum(caches, depot.config().slot_size)
 }

@@ -80,11 +80,7 @@ impl Options {
     /// The options a pool's `PoolArc` slots take from it: `zeroize` only (the counted slots of
     /// a secret's pool are erased too; they have no `max`, no recycling, their own sizes).
     pub const fn counted(self) -> Options {
-        if self.zeroize {
-            Options::DEFAULT.zeroize()
-        } else {
-            Options::DEFAULT
-        }
+        counted_options(self.zeroize)
     }
 
     /// `zeroize`: an object's bytes are zeroed when its slot is given back.
@@ -124,6 +120,15 @@ pub struct Config {
     /// Most objects alive at once, on all threads (`usize::MAX`: no limit). Slots are reserved
     /// past it only while other threads' caches hold free ones (see `Depot::grow`).
     pub max: usize,
+}
+
+/// The options of a pool's `PoolArc` slots: its `zeroize`, nothing else.
+const fn counted_options(zeroize: bool) -> Options {
+    if zeroize {
+        Options::DEFAULT.zeroize()
+    } else {
+        Options::DEFAULT
+    }
 }
 
 const fn max_usize(a: usize, b: usize) -> usize {
@@ -196,12 +201,12 @@ impl Config {
             Some(v) => round_up(v, align),
             None => panic!("zokio-pool: item type is too large to pool"),
         };
-        let options = if self.zeroize {
-            Options::DEFAULT.zeroize()
-        } else {
-            Options::DEFAULT
-        };
-        Config::of_layout(size, align, options)
+        Config::of_layout(size, align, self.counted_options())
+    }
+
+    /// The options of this pool's `PoolArc` slots ([`Options::counted`]).
+    pub(crate) const fn counted_options(&self) -> Options {
+        counted_options(self.zeroize)
     }
 
     /// [`of`](Self::of), from a size and an alignment (a power of two).

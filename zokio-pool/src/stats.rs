@@ -8,8 +8,8 @@
 //! - [`Counters`]: the pool's folded counters, atomics in its depot. A cache folds its
 //!   `Unfolded` into them under the depot's lock when it exchanges a magazine or closes.
 //! - [`PoolStats`]: the snapshot a user reads, the folded counters plus every listed cache's
-//!   unfolded ones ([`Counters::sum`]), taken under the depot's lock (`cache::snapshot`, which
-//!   reads the caches).
+//!   unfolded ones ([`Counters::sum`]), taken under the depot's lock (`cache::pool_stats`,
+//!   which reads the caches).
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
@@ -86,21 +86,6 @@ pub struct PoolStats {
 }
 
 impl PoolStats {
-    /// The figures of a snapshot, for a pool whose slots are `slot_size` bytes.
-    pub(crate) fn from_snapshot(s: &Snapshot, slot_size: usize) -> PoolStats {
-        PoolStats {
-            allocated: s.fresh,
-            reused: live_from(s.handed, s.fresh),
-            live: s.live,
-            high_water: s.high_water,
-            capacity: s.capacity,
-            reserved_bytes: s.capacity * slot_size,
-            kept: s.kept,
-            kept_capacity: s.kept_capacity,
-            discarded: s.discarded,
-        }
-    }
-
     /// Share of handed-out objects that reused a slot: `reused / (allocated + reused)`, or 0
     /// before the first object.
     ///
@@ -196,19 +181,6 @@ pub(crate) struct Folded {
     pub(crate) fresh: usize,
     pub(crate) capacity: usize,
     pub(crate) high_water: usize,
-}
-
-/// What [`Counters::sum`] computes: every thread's counts, as [`PoolStats`] shows them.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Snapshot {
-    pub(crate) handed: usize,
-    pub(crate) fresh: usize,
-    pub(crate) live: usize,
-    pub(crate) high_water: usize,
-    pub(crate) capacity: usize,
-    pub(crate) discarded: usize,
-    pub(crate) kept: usize,
-    pub(crate) kept_capacity: usize,
 }
 
 impl Counters {
@@ -361,10 +333,10 @@ impl Counters {
 
     /// The statistics of every thread: these counters plus `caches`, the sum of the unfolded
     /// counts of every listed cache, read under the depot's lock (which the caller holds, so
-    /// no fold or magazine exchange is half seen). Records the `live` it computes in
-    /// `high_water`; `zst` says the pool's items are zero-sized (their kept objects are counted
-    /// apart).
-    pub(crate) fn sum(&self, caches: Unfolded, zst: bool) -> Snapshot {
+    /// no fold or magazine exchange is half seen), as [`PoolStats`] shows them for slots of
+    /// `slot_size` bytes. Records the `live` it computes in `high_water`; a zero-sized item
+    /// (`slot_size` 0) has its kept objects counted apart.
+    pub(crate) fn sum(&self, caches: Unfolded, slot_size: usize) -> PoolStats {
         let live = self.observe_live(caches.handed, caches.returned);
         let f = self.folded();
         let kept = self.kept.load(Relaxed).wrapping_add(caches.kept);
@@ -372,17 +344,20 @@ impl Counters {
             .kept_capacity
             .load(Relaxed)
             .wrapping_add(caches.kept_capacity);
-        Snapshot {
-            handed: f.handed.wrapping_add(caches.handed),
-            fresh: f.fresh.wrapping_add(caches.fresh),
+        let handed = f.handed.wrapping_add(caches.handed);
+        let fresh = f.fresh.wrapping_add(caches.fresh);
+        PoolStats {
+            allocated: fresh,
+            reused: live_from(handed, fresh),
             live,
             high_water: f.high_water.max(live),
             capacity: f.capacity,
+            reserved_bytes: f.capacity * slot_size,
             discarded: self.discarded.load(Relaxed),
             // Every slot is taken empty or kept, and given back empty or kept, so the kept
             // objects are the slots taken empty, minus those given back empty, minus the live
             // ones. (Sums of wrapping parts, "negative" only if read while an owner ran.)
-            kept: if zst {
+            kept: if slot_size == 0 {
                 self.kept_zst()
             } else {
                 live_from(kept, live)
