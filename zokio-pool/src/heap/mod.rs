@@ -98,12 +98,21 @@ const BITMAP_WORDS: usize = BINS.div_ceil(64);
 struct Desc {
     /// Pages in the run.
     len: u32,
-    /// Whether the run is free (in a bin).
+    /// [`USED`], or the state of a free run (in a bin): [`DIRTY`] or [`CLEAN`].
     free: u32,
     /// The previous and next free run of the same length (a free run's first page only).
     prev: *mut Desc,
     next: *mut Desc,
 }
+
+/// `Desc::free` of a run in use by a pool.
+const USED: u32 = 0;
+/// `Desc::free` of a free run whose pages may be resident (they were used since they were
+/// mapped or last given back).
+const DIRTY: u32 = 1;
+/// `Desc::free` of a free run whose pages were given back to the OS (`madvise`): mapped, but
+/// costing no memory until they are written again.
+const CLEAN: u32 = 2;
 
 /// The start of a segment's first page.
 #[repr(C)]
@@ -158,8 +167,13 @@ pub struct HeapStats {
     pub mapped_bytes: usize,
     /// Bytes of free pages: mapped, held by no pool, ready for the next chunk of any pool.
     pub free_bytes: usize,
-    /// Bytes given back to the operating system so far (the sum over the life of the process).
+    /// Bytes given back to the operating system so far (the sum over the life of the process):
+    /// segments and mappings unmapped, and free pages released with `madvise` (each page
+    /// counted once per time it was used and then given back).
     pub returned_bytes: usize,
+    /// Bytes of free pages given back to the OS but still mapped (part of `free_bytes`): they
+    /// cost no memory until a pool uses them again.
+    pub released_bytes: usize,
 }
 
 /// The counters of the process-wide page heap that every pool's chunks come from.
@@ -191,9 +205,25 @@ pub fn heap_stats() -> HeapStats {
 }
 
 /// A run of pages for `layout` from the process-wide heap (its size rounded up to pages);
-/// `None` if the OS refuses memory. Never freed in this version (see the module doc).
+/// `None` if the OS refuses memory.
 pub(crate) fn allocate(layout: Layout) -> Option<NonNull<u8>> {
     lock().allocate(layout)
+}
+
+/// Gives back a run of [`allocate`]; it merges with its free neighbours, ready for any pool.
+///
+/// # Safety
+/// `ptr` was returned by [`allocate`] with this `layout`, and is not used or given back after
+/// this call.
+pub(crate) unsafe fn deallocate(ptr: NonNull<u8>, layout: Layout) {
+    // SAFETY: forwarded from the caller.
+    unsafe { lock().deallocate(ptr, layout) }
+}
+
+/// Gives every free page of the process-wide heap back to the OS; returns the bytes given back
+/// (see `Heap::trim`).
+pub(crate) fn trim() -> usize {
+    lock().trim()
 }
 
 /// The process-wide heap.
@@ -217,6 +247,8 @@ pub(crate) struct Heap {
     mapped: usize,
     free: usize,
     returned: usize,
+    /// Bytes of [`CLEAN`] free runs.
+    released: usize,
 }
 
 // SAFETY: the pointers lead into segments the heap owns (mapped by it, not tied to a thread);
@@ -234,6 +266,7 @@ impl Heap {
             mapped: 0,
             free: 0,
             returned: 0,
+            released: 0,
         }
     }
 
@@ -242,6 +275,7 @@ impl Heap {
             mapped_bytes: self.mapped,
             free_bytes: self.free,
             returned_bytes: self.returned,
+            released_bytes: self.released,
         }
     }
 
@@ -273,12 +307,15 @@ impl Heap {
         // SAFETY: `d` heads a free run of this heap's segment `seg` (it was in a bin), of at
         // least `pages` pages (`find`).
         unsafe {
-            let run = (*d).len as usize;
+            let (run, state) = ((*d).len as usize, (*d).free);
             self.unlink(d);
             if run > pages {
-                self.insert_free(seg, page + pages, run - pages);
+                self.insert_free(seg, page + pages, run - pages, state);
             }
-            mark(seg, page, pages, false);
+            if state == CLEAN {
+                self.released -= len;
+            }
+            mark(seg, page, pages, USED);
         }
         self.free -= len;
         // SAFETY: `page < PAGES`: the run's first page is inside the segment.
@@ -290,13 +327,6 @@ impl Heap {
     /// # Safety
     /// `ptr` was returned by `allocate(layout)` of this heap, with this `layout`, and is not
     /// used or given back after this call.
-    #[cfg_attr(
-        not(all(test, not(loom))),
-        expect(
-            dead_code,
-            reason = "pools give chunks back in a later step; the tests do now"
-        )
-    )]
     pub(crate) unsafe fn deallocate(&mut self, ptr: NonNull<u8>, layout: Layout) {
         let len = page_bytes(layout.size().max(1))
             .expect("zokio-pool: a layout the heap allocated rounds to pages");
@@ -314,11 +344,13 @@ impl Heap {
         self.free += len;
         // SAFETY: the run `page..end` is a used run of segment `seg` (the caller's contract), so
         // the page before it (if usable) ends a run and the page after it (if any) starts one:
-        // both descriptors are initialized, and a free one's run is in its bin.
+        // both descriptors are initialized, and a free one's run is in its bin. The run is
+        // dirty (a pool used it): it merges with dirty neighbours only, so that a clean run
+        // stays whole and known to cost nothing (`trim` merges what it cleans).
         unsafe {
             if page > META_PAGES {
                 let before = desc(seg, page - 1);
-                if (*before).free != 0 {
+                if (*before).free == DIRTY {
                     let n = (*before).len as usize;
                     page -= n;
                     self.unlink(desc(seg, page));
@@ -327,12 +359,12 @@ impl Heap {
             }
             if end < PAGES {
                 let after = desc(seg, end);
-                if (*after).free != 0 {
+                if (*after).free == DIRTY {
                     pages += (*after).len as usize;
                     self.unlink(after);
                 }
             }
-            self.insert_free(seg, page, pages);
+            self.insert_free(seg, page, pages, DIRTY);
         }
     }
 
@@ -364,19 +396,146 @@ impl Heap {
         self.segments = seg;
         self.mapped += SEGMENT;
         self.free += USABLE * PAGE;
-        // SAFETY: the usable pages of the new segment, in no bin yet.
-        unsafe { self.insert_free(seg, META_PAGES, USABLE) };
+        // SAFETY: the usable pages of the new segment, in no bin yet. Fresh pages cost no
+        // memory until written, but a run is called clean only once the heap gave it back, so
+        // that `released_bytes` counts what `trim` did.
+        unsafe { self.insert_free(seg, META_PAGES, USABLE, DIRTY) };
         Some(())
     }
 
-    /// Marks `pages` pages from `page` of `seg` as one free run and puts it in its bin.
+    /// Gives every free page back to the OS: a segment with no page in use is unmapped, and
+    /// the free runs of the others are released with `madvise(MADV_DONTNEED)` (they stay
+    /// mapped, ready for the next chunk). Returns the bytes given back by this call. Under
+    /// the `std::alloc` OS layer (Miri, checking mode, non-unix) only whole segments go back.
+    pub(crate) fn trim(&mut self) -> usize {
+        let before = self.returned;
+        // `link` is where the pointer to `seg` is stored: the head, or the previous header.
+        let mut link: *mut *mut u8 = &raw mut self.segments;
+        // SAFETY: `link` points at the heap's head or at the header of a segment of this
+        // heap, both valid; every segment on the list is one of ours.
+        let mut seg = unsafe { *link };
+        while !seg.is_null() {
+            // SAFETY: a segment of this heap: its header is initialized.
+            let next = unsafe { seg.cast::<Header>().read() }.next;
+            // SAFETY: a segment of this heap, under its `&mut`.
+            if unsafe { self.segment_is_free(seg) } {
+                // SAFETY: as above; no page of it is in use.
+                unsafe { self.unmap_segment(seg) };
+                // SAFETY: `link` is valid (see above); the segment leaves the list.
+                unsafe { *link = next };
+            } else {
+                // SAFETY: as above.
+                unsafe { self.release_free_runs(seg) };
+                // SAFETY: the header of a segment that stays mapped.
+                link = unsafe { &raw mut (*seg.cast::<Header>()).next };
+            }
+            seg = next;
+        }
+        self.returned - before
+    }
+
+    /// Whether no page of segment `seg` is in use.
+    ///
+    /// # Safety
+    /// `seg` is a segment of this heap.
+    unsafe fn segment_is_free(&self, seg: *mut u8) -> bool {
+        let mut page = META_PAGES;
+        while page < PAGES {
+            // SAFETY: `page` starts a run of `seg` (runs tile the usable pages).
+            let d = unsafe { desc(seg, page).read() };
+            if d.free == USED {
+                return false;
+            }
+            page += d.len as usize;
+        }
+        true
+    }
+
+    /// Takes the free runs of segment `seg` out of their bins and gives the segment back to
+    /// the OS.
+    ///
+    /// # Safety
+    /// `seg` is a segment of this heap with no page in use; it is taken off the segment list
+    /// by the caller, and not used after.
+    unsafe fn unmap_segment(&mut self, seg: *mut u8) {
+        let mut page = META_PAGES;
+        let mut clean = 0;
+        while page < PAGES {
+            // SAFETY: `page` starts a free run of `seg`, in its bin (the caller's contract).
+            unsafe {
+                let d = desc(seg, page);
+                let len = (*d).len as usize;
+                if (*d).free == CLEAN {
+                    clean += len * PAGE;
+                }
+                self.unlink(d);
+                page += len;
+            }
+        }
+        // SAFETY: mapped by `add_segment` with these arguments; no run of it is in use or
+        // listed any more.
+        unsafe { os::unmap(NonNull::new_unchecked(seg), SEGMENT, SEGMENT) };
+        self.mapped -= SEGMENT;
+        self.free -= USABLE * PAGE;
+        self.released -= clean;
+        // Pages released earlier were counted then.
+        self.returned += SEGMENT - clean;
+    }
+
+    /// Releases the dirty free runs of segment `seg` to the OS and merges each released run
+    /// with its clean neighbours.
+    ///
+    /// # Safety
+    /// `seg` is a segment of this heap.
+    unsafe fn release_free_runs(&mut self, seg: *mut u8) {
+        // The clean run being gathered (out of its bin): its first page and its length.
+        let mut gathered: Option<(usize, usize)> = None;
+        let mut page = META_PAGES;
+        while page < PAGES {
+            // SAFETY: `page` starts a run of `seg` (runs tile the usable pages), and a free
+            // run is in its bin.
+            let (len, state) = unsafe {
+                let d = desc(seg, page);
+                ((*d).len as usize, (*d).free)
+            };
+            // SAFETY: the run's pages are inside the segment.
+            let start = unsafe { NonNull::new_unchecked(seg.add(page * PAGE)) };
+            // SAFETY: a free run is the heap's: no pool reads or writes its pages.
+            let clean =
+                state == CLEAN || (state == DIRTY && unsafe { os::release(start, len * PAGE) });
+            if clean {
+                if state == DIRTY {
+                    self.released += len * PAGE;
+                    self.returned += len * PAGE;
+                }
+                // SAFETY: a free run in its bin.
+                unsafe { self.unlink(desc(seg, page)) };
+                gathered = Some(match gathered {
+                    Some((first, n)) => (first, n + len),
+                    None => (page, len),
+                });
+            } else if let Some((first, n)) = gathered.take() {
+                // SAFETY: the gathered runs are free pages of `seg`, out of their bins.
+                unsafe { self.insert_free(seg, first, n, CLEAN) };
+            }
+            page += len;
+        }
+        if let Some((first, n)) = gathered {
+            // SAFETY: as above.
+            unsafe { self.insert_free(seg, first, n, CLEAN) };
+        }
+    }
+
+    /// Marks `pages` pages from `page` of `seg` as one free run in `state` ([`DIRTY`] or
+    /// [`CLEAN`]) and puts it in its bin.
     ///
     /// # Safety
     /// `seg` is a segment of this heap; `META_PAGES <= page`, `page + pages <= PAGES`,
     /// `pages >= 1`; those pages are in no run in use and in no bin.
-    unsafe fn insert_free(&mut self, seg: *mut u8, page: usize, pages: usize) {
+    unsafe fn insert_free(&mut self, seg: *mut u8, page: usize, pages: usize, state: u32) {
+        debug_assert!(state == DIRTY || state == CLEAN);
         // SAFETY: forwarded from the caller.
-        unsafe { mark(seg, page, pages, true) };
+        unsafe { mark(seg, page, pages, state) };
         // SAFETY: the page is usable (the caller's contract).
         let head = unsafe { desc(seg, page) };
         let next = self.bins[pages];
@@ -425,7 +584,8 @@ impl Heap {
                 let (seg, page) = locate(d);
                 // SAFETY: `d` heads a free run in a bin: its descriptor is initialized.
                 let (n, free, next) = unsafe { ((*d).len as usize, (*d).free, (*d).next) };
-                assert_eq!((n, free), (len, 1), "a run in the bin of its length");
+                assert_eq!(n, len, "a run in the bin of its length");
+                assert_ne!(free, USED, "a free run");
                 runs.push((seg.addr() + page * PAGE, n));
                 d = next;
             }
@@ -435,16 +595,17 @@ impl Heap {
     }
 }
 
-/// Writes the descriptors of the run of `pages` pages from `page` of `seg`: its first and last.
+/// Writes the descriptors of the run of `pages` pages from `page` of `seg`, in state `free`
+/// ([`USED`], [`DIRTY`] or [`CLEAN`]): its first and last.
 ///
 /// # Safety
 /// `seg` is a segment of a heap; `META_PAGES <= page`, `page + pages <= PAGES`, `pages >= 1`;
 /// the heap's `&mut` is held (nothing else reads the descriptors).
-unsafe fn mark(seg: *mut u8, page: usize, pages: usize, free: bool) {
+unsafe fn mark(seg: *mut u8, page: usize, pages: usize, free: u32) {
     debug_assert!(pages >= 1 && page >= META_PAGES && page + pages <= PAGES);
     let d = Desc {
         len: pages as u32,
-        free: free as u32,
+        free,
         prev: ptr::null_mut(),
         next: ptr::null_mut(),
     };

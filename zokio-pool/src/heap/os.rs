@@ -32,6 +32,9 @@ mod imp {
 
     use super::PAGE;
 
+    /// Whether [`release`] gives pages back (it does: `madvise`).
+    pub(crate) const RELEASES: bool = true;
+
     /// Maps `len` fresh bytes aligned to `align`; `None` if the OS refuses.
     ///
     /// `len` is a non-zero multiple of `PAGE`, `align` a power of two at least `PAGE`, and
@@ -84,6 +87,18 @@ mod imp {
         // fail on a range that was mapped by us, so its result needs no check.
         unsafe { libc::munmap(ptr.as_ptr().cast(), len) };
     }
+
+    /// Gives the pages of `[ptr, ptr + len)` back to the OS, keeping them mapped: they read as
+    /// zeros and cost no memory until written again. Returns whether the OS took them.
+    ///
+    /// # Safety
+    /// The range is whole pages inside a mapping of [`map`], and nothing reads or writes it
+    /// (its contents are lost).
+    pub(crate) unsafe fn release(ptr: NonNull<u8>, len: usize) -> bool {
+        // SAFETY: whole pages of our own private anonymous mapping, unused (the caller's
+        // contract): MADV_DONTNEED only drops their contents.
+        unsafe { libc::madvise(ptr.as_ptr().cast(), len, libc::MADV_DONTNEED) == 0 }
+    }
 }
 
 #[cfg(not(all(
@@ -98,6 +113,9 @@ mod imp {
     use std::alloc::{self, Layout};
 
     use super::PAGE;
+
+    /// Whether [`release`] gives pages back (it cannot: see there).
+    pub(crate) const RELEASES: bool = false;
 
     /// Allocates `len` bytes aligned to `align` from `std::alloc`; `None` if it refuses.
     ///
@@ -121,9 +139,18 @@ mod imp {
         // contract).
         unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
     }
+
+    /// Pages of an allocator's block cannot be given back on their own: returns false (the
+    /// heap keeps them as they are, and gives them back with their whole segment).
+    ///
+    /// # Safety
+    /// None needed here; the signature is the mmap layer's.
+    pub(crate) unsafe fn release(_ptr: NonNull<u8>, _len: usize) -> bool {
+        false
+    }
 }
 
-pub(crate) use imp::{map, unmap};
+pub(crate) use imp::{map, release, unmap, RELEASES};
 
 #[cfg(all(test, not(loom)))]
 mod tests {

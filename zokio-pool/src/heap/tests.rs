@@ -15,6 +15,7 @@ fn stats(mapped: usize, free: usize, returned: usize) -> HeapStats {
         mapped_bytes: mapped,
         free_bytes: free,
         returned_bytes: returned,
+        released_bytes: 0,
     }
 }
 
@@ -238,4 +239,90 @@ fn the_process_heap_serves_pools_and_counts_them() {
     // SAFETY: taken just above with this layout (the process heap has no public free: chunks
     // are never given back by pools yet).
     unsafe { lock().deallocate(p, layout) };
+}
+
+#[test]
+fn trim_unmaps_a_segment_with_no_page_in_use() {
+    let mut heap = Heap::new();
+    let a = take(&mut heap, pages(3));
+    let b = take(&mut heap, pages(1));
+    give(&mut heap, a, pages(3));
+    let released = if os::RELEASES { USABLE_BYTES - PAGE } else { 0 };
+    assert_eq!(heap.trim(), released, "a page is in use: the segment stays");
+    assert_eq!(heap.stats().mapped_bytes, SEGMENT);
+    give(&mut heap, b, pages(1));
+    assert_eq!(
+        heap.trim(),
+        SEGMENT - released,
+        "pages released before count once"
+    );
+    assert_eq!(heap.stats(), stats(0, 0, SEGMENT));
+    assert_eq!(heap.free_runs(), vec![]);
+    assert_eq!(heap.trim(), 0, "nothing left to give back");
+    // The heap maps a new segment when it needs one again.
+    let c = take(&mut heap, pages(2));
+    assert_eq!(
+        heap.stats(),
+        stats(SEGMENT, USABLE_BYTES - 2 * PAGE, SEGMENT)
+    );
+    give(&mut heap, c, pages(2));
+}
+
+#[test]
+fn trim_unmaps_only_free_segments_and_keeps_the_list_linked() {
+    let mut heap = Heap::new();
+    // Three segments: the first and the last become free, the middle one stays in use.
+    let whole = pages(USABLE);
+    let [a, b, c] = [(); 3].map(|()| take(&mut heap, whole));
+    give(&mut heap, a, whole);
+    give(&mut heap, c, whole);
+    assert_eq!(heap.trim(), 2 * SEGMENT);
+    assert_eq!(heap.stats().mapped_bytes, SEGMENT);
+    // The segment left is still listed: freeing its run and trimming unmaps it.
+    give(&mut heap, b, whole);
+    assert_eq!(heap.trim(), SEGMENT);
+    assert_eq!(heap.stats(), stats(0, 0, 3 * SEGMENT));
+}
+
+#[test]
+fn trim_releases_the_free_runs_of_a_segment_in_use() {
+    let mut heap = Heap::new();
+    let a = take(&mut heap, pages(1));
+    let b = take(&mut heap, pages(10));
+    give(&mut heap, b, pages(10));
+    let rest = USABLE_BYTES - PAGE;
+    let released = if os::RELEASES { rest } else { 0 };
+    assert_eq!(heap.trim(), released);
+    let s = heap.stats();
+    assert_eq!((s.free_bytes, s.released_bytes), (rest, released));
+    assert_eq!(heap.trim(), 0, "released pages are not counted twice");
+    // A run taken from released pages reads as written; given back, it is dirty and stays
+    // apart from the clean rest until the next trim merges them again.
+    let c = take(&mut heap, pages(4));
+    assert_eq!(addr(c), addr(a) + PAGE);
+    assert_eq!(
+        heap.stats().released_bytes,
+        released.saturating_sub(4 * PAGE)
+    );
+    give(&mut heap, c, pages(4));
+    let runs = heap.free_runs();
+    if os::RELEASES {
+        assert_eq!(runs, vec![(addr(c), 4), (addr(c) + 4 * PAGE, USABLE - 5)]);
+        assert_eq!(heap.trim(), 4 * PAGE, "only the dirty run goes back");
+        assert_eq!(heap.stats().released_bytes, rest);
+    } else {
+        assert_eq!(runs, vec![(addr(c), USABLE - 1)]);
+    }
+    assert_eq!(
+        heap.free_runs(),
+        vec![(addr(c), USABLE - 1)],
+        "merged after trim"
+    );
+    give(&mut heap, a, pages(1));
+    assert_eq!(heap.trim(), SEGMENT - rest + (rest - released));
+    assert_eq!(heap.stats().mapped_bytes, 0);
+    assert_eq!(
+        heap.stats().returned_bytes,
+        SEGMENT + if os::RELEASES { 4 * PAGE } else { 0 }
+    );
 }
