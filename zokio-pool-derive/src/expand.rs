@@ -516,6 +516,7 @@ mod tests {
             "try_new_uninit",
             "pin",
             "stats",
+            "trim",
         ] {
             assert!(actual.contains(&format!("pub fn {function}")), "{function}");
         }

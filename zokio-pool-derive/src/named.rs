@@ -90,6 +90,12 @@ pub fn methods(named: &PoolMacroInput) -> TokenStream {
     let stats = doc(format!(
         " Statistics of {pool}: see `PoolStats` for what each figure means."
     ));
+    let trim = doc(format!(
+        " Gives the surplus of {pool} back (the calling thread's cached slots included): its \
+         chunks with no slot in use go to the page heap, whose free pages go back to the \
+         operating system. Returns the bytes given back to the operating system. Nothing live \
+         moves. `zokio_pool::trim()` does this for every pool."
+    ));
     let take = options.recycle_mode().map(|_| {
         let take = doc(format!(
             " Takes an object from {pool}: one kept from a previous user, reset, or a new one \
@@ -174,6 +180,12 @@ pub fn methods(named: &PoolMacroInput) -> TokenStream {
             #[inline]
             #vis fn stats() -> #krate::PoolStats {
                 #krate::PoolStats::of::<#ident>()
+            }
+
+            #trim
+            #[inline]
+            #vis fn trim() -> ::core::primitive::usize {
+                #krate::__private::trim_pool::<#ident>()
             }
         }
     }

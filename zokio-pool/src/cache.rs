@@ -611,6 +611,45 @@ impl LocalCache {
         );
     }
 
+    /// Gives every free slot the cache holds to the depot (for `trim`): its magazines, its hot
+    /// slot and its never-used run; the cache stays active, with an empty loaded array.
+    pub(crate) fn drain(&self, depot: &Depot) {
+        if self.state.get() != State::Active {
+            return;
+        }
+        let magazine = depot.config().magazine_size;
+        let mut inner = depot.lock();
+        // Fold while the slots are still counted in `held`, then move them out, all under the
+        // lock (see the type's docs): `held` is then 0, and so is the baseline.
+        self.fold(depot, &mut inner);
+        let hot = self.peek_hot();
+        self.hot.set(null_mut());
+        let loaded = (self.loaded_len() > 0).then(|| {
+            let full = Magazine {
+                rounds: self.loaded_array(),
+                len: self.loaded_len(),
+            };
+            self.load(depot.spare_array_locked(&mut inner), 0, magazine);
+            full
+        });
+        let prev = NonNull::new(self.prev.get())
+            .filter(|_| self.prev_full.get())
+            .map(|rounds| {
+                self.prev.set(null_mut());
+                self.prev_full.set(false);
+                Magazine {
+                    rounds,
+                    len: magazine,
+                }
+            });
+        let left = self.fresh_left.take();
+        let fresh = NonNull::new(self.fresh_next.replace(null_mut()))
+            .filter(|_| left > 0)
+            .map(|p| (p, left));
+        self.held_baseline.set(0);
+        depot.absorb_locked(&mut inner, [loaded, prev], [None, None], hot, fresh);
+    }
+
     /// The counters not yet folded, read by the owning thread; `magazine` is the pool's M.
     pub(crate) fn unfolded(&self, magazine: usize) -> Unfolded {
         let handed = self.handed.get();
@@ -690,6 +729,18 @@ impl Drop for Flush {
 
 std::thread_local! {
     static FLUSH: Flush = const { Flush { caches: RefCell::new(Vec::new()) } };
+}
+
+/// Gives every free slot this thread's caches hold to their depots (`trim`).
+pub(crate) fn drain_this_thread() {
+    let _ = FLUSH.try_with(|f| {
+        // A copy: draining a cache does not use `FLUSH`, but a pool's first use on this thread
+        // could, were the list borrowed.
+        let used: Vec<Used> = f.caches.borrow().clone();
+        for (key, depot, _) in used {
+            let _ = key.try_with(|cache| cache.drain(depot));
+        }
+    });
 }
 
 /// The statistics of every thread of `depot`'s pool, as `PoolStats` shows them: its folded

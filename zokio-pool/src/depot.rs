@@ -52,6 +52,8 @@ pub struct Depot {
     registered: AtomicBool,
     registry_link: AtomicPtr<Depot>,
     name: OnceLock<&'static str>,
+    /// The pool's part of `trim` (`raw::release_pool` of its type), set with the name.
+    release: OnceLock<fn() -> usize>,
 }
 
 /// A thread cache listed in its depot, by address. The depot only stores and compares these;
@@ -72,13 +74,16 @@ pub(crate) struct Inner {
     spare: Vec<NonNull<Round>>,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
     regions: Vec<(NonNull<u8>, usize)>,
-    /// Every chunk, `(start, slots)`. Chunks are never freed: a slot handed out must stay valid
-    /// memory for as long as its handle may exist.
+    /// Every chunk (slab), `(start, slots)`. A chunk goes back to the page heap only when
+    /// every one of its slots is free here, in a magazine or a never-used run
+    /// ([`release_free_chunks`](Depot::release_free_chunks)): no handle and no cache can
+    /// refer to it then.
     chunks: Vec<(NonNull<u8>, usize)>,
 }
 
 // SAFETY: the pointers in `Inner` point into the pool's chunks and magazine arrays, which are
-// never freed and are not tied to any thread; free slots and arrays are owned by the depot while
+// freed only under the lock when no slot of them is outside the depot (chunks) or when the
+// depot owns them (arrays), and are not tied to any thread; free slots and arrays are owned by the depot while
 // they are listed here, and the mutex serializes every access to them. The listed caches are
 // only read, through their atomic fields (`cache::published`), under the lock, while their
 // owner keeps them listed (and so alive).
@@ -111,6 +116,7 @@ macro_rules! new_depot {
             registered: AtomicBool::new(false),
             registry_link: AtomicPtr::new(core::ptr::null_mut()),
             name: OnceLock::new(),
+            release: OnceLock::new(),
         }
     };
 }
@@ -147,6 +153,11 @@ impl Depot {
     /// The pool's name, set once by `registry::register` before it lists the depot.
     pub(crate) fn name_cell(&self) -> &OnceLock<&'static str> {
         &self.name
+    }
+
+    /// The pool's part of `trim`, set once by `registry::register` before it lists the depot.
+    pub(crate) fn release_cell(&self) -> &OnceLock<fn() -> usize> {
+        &self.release
     }
 
     /// The link to the depot listed before this one (`registry.rs`).
@@ -459,6 +470,161 @@ impl Depot {
     fn slot_layout(&self) -> Layout {
         Layout::from_size_align(self.config.slot_size, self.config.slot_align)
             .expect("zokio-pool: slot layout was validated by Config::of")
+    }
+
+    /// The layout a chunk of `slots` slots was allocated with.
+    fn chunk_layout(&self, slots: usize) -> Layout {
+        Layout::from_size_align(self.config.slot_size * slots, self.config.slot_align)
+            .expect("zokio-pool: chunk layout was validated by Config::of")
+    }
+
+    /// Keeps the free slots of the depot's magazines for which `keep` is true, repacked into
+    /// full magazines (the last may be partial), and returns the others. Empty arrays go to
+    /// the spares.
+    fn retain_free(
+        &self,
+        inner: &mut Inner,
+        mut keep: impl FnMut(NonNull<u8>) -> bool,
+    ) -> Vec<NonNull<u8>> {
+        let m = self.config.magazine_size;
+        let mut kept = Vec::new();
+        let mut taken = Vec::new();
+        for mag in inner.magazines.drain(..) {
+            for i in 0..mag.len {
+                // SAFETY: a listed magazine holds `len` initialized rounds at its front.
+                let slot = unsafe { mag.rounds.add(i).read() };
+                if keep(slot) {
+                    kept.push(slot);
+                } else {
+                    taken.push(slot);
+                }
+            }
+            inner.spare.push(mag.rounds);
+        }
+        for part in kept.chunks(m) {
+            let rounds = inner.spare.pop().unwrap_or_else(|| new_array(m));
+            // SAFETY: `part` has at most M rounds, the array M places; they do not overlap
+            // (the array is the depot's, empty).
+            unsafe {
+                core::ptr::copy_nonoverlapping(part.as_ptr(), rounds.as_ptr(), part.len());
+            }
+            inner.magazines.push(Magazine {
+                rounds,
+                len: part.len(),
+            });
+        }
+        self.free.fetch_sub(taken.len(), Relaxed);
+        taken
+    }
+
+    /// Takes out of the depot the free slots of a recycling pool that keep an object, for the
+    /// caller to drop their objects and give them back empty with
+    /// [`give_back_free`](Self::give_back_free): a chunk with a kept object is never released.
+    pub(crate) fn take_kept(&self) -> Vec<NonNull<u8>> {
+        if self.config.header == 0 {
+            return Vec::new();
+        }
+        // SAFETY: free slots of a recycling pool, owned by the depot (whose lock is held):
+        // their state words are initialized and no other thread uses them.
+        self.retain_free(&mut self.lock(), |slot| unsafe {
+            crate::slot::state(slot) == crate::slot::EMPTY
+        })
+    }
+
+    /// Gives back free slots taken out by [`take_kept`](Self::take_kept), without counting
+    /// them (they were never handed out).
+    ///
+    /// # Safety
+    /// Each slot is a free slot of this pool that the caller took from this depot and that
+    /// nothing refers to; in a recycling pool its state word is written.
+    pub(crate) unsafe fn give_back_free(&self, slots: &[NonNull<u8>]) {
+        let mut inner = self.lock();
+        for &slot in slots {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.put(&mut inner, slot) };
+        }
+    }
+
+    /// Gives back to the page heap every chunk (slab) whose slots are all free in the depot:
+    /// in its magazines or in its never-used runs (in a recycling pool, only empty slots
+    /// count: a kept object holds its chunk). Returns the bytes given back (whole pages).
+    ///
+    /// A slot's chunk is found from its address in the sorted list of chunks (a binary
+    /// search), on this slow path only: the hot path pays nothing for it. Slots cached by
+    /// a thread keep their chunks; `trim` gives the calling thread's cache back first.
+    /// Spare magazine arrays beyond two per active cache go back to the allocator.
+    pub(crate) fn release_free_chunks(&self) -> usize {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        // Out of `inner` while it is searched, so the magazines can be rewritten meanwhile.
+        let mut chunks = core::mem::take(&mut inner.chunks);
+        chunks.sort_unstable_by_key(|&(start, _)| start.as_ptr().addr());
+        // The chunk holding `slot`: the last one starting at or before it.
+        let chunk_of = |slot: NonNull<u8>| {
+            let addr = slot.as_ptr().addr();
+            chunks.partition_point(|&(start, _)| start.as_ptr().addr() <= addr) - 1
+        };
+        let mut free = vec![0usize; chunks.len()];
+        let recycling = self.config.header != 0;
+        for mag in &inner.magazines {
+            for i in 0..mag.len {
+                // SAFETY: a listed magazine holds `len` initialized rounds at its front.
+                let slot = unsafe { mag.rounds.add(i).read() };
+                // SAFETY: a free slot owned by the depot, under its lock: in a recycling
+                // pool its state word is initialized.
+                if !recycling || unsafe { crate::slot::state(slot) } == crate::slot::EMPTY {
+                    free[chunk_of(slot)] += 1;
+                }
+            }
+        }
+        for &(start, n) in &inner.regions {
+            free[chunk_of(start)] += n;
+        }
+        let gone: Vec<bool> = chunks
+            .iter()
+            .zip(&free)
+            .map(|(&(_, slots), &f)| f == slots)
+            .collect();
+        let (mut bytes, mut slots) = (0, 0);
+        if gone.contains(&true) {
+            inner.regions.retain(|&(start, _)| !gone[chunk_of(start)]);
+            self.retain_free(inner, |slot| !gone[chunk_of(slot)]);
+            for (&(start, n), _) in chunks.iter().zip(&gone).filter(|(_, &g)| g) {
+                let layout = self.chunk_layout(n);
+                // SAFETY: a chunk of this depot, allocated by `heap::allocate(layout)` in
+                // `grow`; every one of its slots was free in the depot and has just left it
+                // (magazines and regions), so nothing refers to it any more.
+                unsafe { heap::deallocate(start, layout) };
+                bytes += layout.size().next_multiple_of(heap::PAGE);
+                slots += n;
+            }
+            let mut i = 0;
+            chunks.retain(|_| {
+                i += 1;
+                !gone[i - 1]
+            });
+        }
+        inner.chunks = chunks;
+        self.stats.shrink(slots);
+        self.trim_spares(inner);
+        inner.magazines.shrink_to_fit();
+        inner.regions.shrink_to_fit();
+        inner.chunks.shrink_to_fit();
+        bytes
+    }
+
+    /// Frees the spare magazine arrays beyond two per active cache.
+    fn trim_spares(&self, inner: &mut Inner) {
+        let keep = 2 * inner.caches.len();
+        while inner.spare.len() > keep {
+            let Some(array) = inner.spare.pop() else {
+                break;
+            };
+            // SAFETY: a spare array of this depot (M rounds, from `new_array`), owned by the
+            // depot and listed nowhere else.
+            unsafe { crate::magazine::free_array(array, self.config.magazine_size) };
+        }
+        inner.spare.shrink_to_fit();
     }
 
     /// Whether `slot` is the start of a slot of one of this depot's chunks (a debug check of

@@ -70,6 +70,7 @@ mod serde;
 mod slot;
 mod stats;
 mod sync;
+mod trim;
 mod wait;
 mod waiting;
 // The pool's own tests need the real pool; with the `checking` feature they test that mode.
@@ -88,6 +89,7 @@ pub use raw::CHECKING_MODE;
 pub use recycle::Recycle;
 pub use registry::{pools, PoolInfo, PoolTable};
 pub use stats::PoolStats;
+pub use trim::trim;
 pub use waiting::{NewAsync, TakeAsync};
 
 // The macros' documentation is the derive crate's (one page each, examples tested there).
@@ -105,6 +107,7 @@ pub mod __private {
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
     pub use crate::recycle::{DefaultInit, RecycledSend, RecycledUnpin, Recycler};
+    pub use crate::trim::trim_pool;
     pub use std::thread::LocalKey;
     pub use std::thread_local;
 }

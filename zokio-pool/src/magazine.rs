@@ -6,9 +6,9 @@
 //! cross-thread free, in another core's cache; consecutive takes do not depend on each other's
 //! loads, so the processor overlaps them (an intrusive list chases one pointer per take).
 //!
-//! Arrays are allocated once, never freed (like chunks, they live as long as the pool's static
-//! depot), and reused: an empty array goes back to the depot's stock when its cache takes a full
-//! magazine.
+//! Arrays are allocated when a cache or the depot needs one and reused: an empty array goes
+//! back to the depot's stock when its cache takes a full magazine. `trim` frees the stock
+//! beyond what the active caches may need.
 
 use core::ptr::NonNull;
 use std::alloc::{self, Layout};
@@ -39,4 +39,14 @@ pub(crate) fn new_array(m: usize) -> NonNull<Round> {
         Some(p) => p.cast(),
         None => alloc::handle_alloc_error(layout),
     }
+}
+
+/// Frees an array of [`new_array`].
+///
+/// # Safety
+/// `array` came from `new_array(m)` with this `m`, holds no round anyone needs, and is not
+/// used after.
+pub(crate) unsafe fn free_array(array: NonNull<Round>, m: usize) {
+    // SAFETY: allocated by `new_array(m)`, with this layout (the caller's contract).
+    unsafe { alloc::dealloc(array.as_ptr().cast(), layout(m)) };
 }

@@ -106,6 +106,32 @@ pub trait Pooled: Pool<Item = Self> + Sized {
     fn pool_stats() -> PoolStats {
         PoolStats::of::<Self>()
     }
+
+    /// [`trim`](crate::trim) for this type's pools only (its `PoolBox`es' and its
+    /// `PoolArc`s'): they give their surplus to the page heap (the calling thread's cached
+    /// slots included), which gives its free pages back to the operating system; returns the
+    /// bytes given back to the operating system. Nothing live moves.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolBox, Pooled};
+    ///
+    /// #[derive(Pooled)]
+    /// #[pool(chunk = 16)] // slots are reserved (and given back) 16 at a time
+    /// struct Frame { bytes: [u8; 4096] }
+    ///
+    /// let frames: Vec<_> = (0..100).map(|_| PoolBox::new(Frame { bytes: [0; 4096] })).collect();
+    /// let kept = PoolBox::new(Frame { bytes: [1; 4096] });
+    /// drop(frames);
+    /// Frame::pool_trim();
+    /// let stats = Frame::pool_stats();
+    /// assert_eq!((stats.live, kept.bytes[0]), (1, 1), "the live frame stays where it is");
+    /// # if !zokio_pool::CHECKING_MODE { // (in checking mode objects never stay in a pool)
+    /// assert_eq!(stats.capacity, 16, "the chunks with no frame in use went back");
+    /// # }
+    /// ```
+    fn pool_trim() -> usize {
+        crate::trim::trim_pool::<Self>()
+    }
 }
 
 impl<T: Pool<Item = T>> Pooled for T {}

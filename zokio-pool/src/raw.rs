@@ -80,7 +80,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let depot = P::__depot();
     let config = P::__CONFIG;
     if config.is_zst() || CHECKING_MODE {
-        crate::registry::register(depot, core::any::type_name::<P>);
+        crate::registry::register(depot, core::any::type_name::<P>, release_pool::<P>);
         let slot = depot.direct_take()?;
         let object = if config.is_zst() {
             NonNull::dangling()
@@ -144,9 +144,23 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 /// the call costs the caller little.
 #[inline(never)]
 fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
-    crate::registry::register(P::__depot(), core::any::type_name::<P>);
+    crate::registry::register(P::__depot(), core::any::type_name::<P>, release_pool::<P>);
     let key = P::__cache();
     key.with(|cache| cache.pop(key, P::__depot()))
+}
+
+/// `trim`'s work on pool `P` (its calling thread's cache already drained): drops the objects
+/// its free slots keep (recycle mode), then gives every chunk with no slot outside the depot
+/// back to the page heap. Returns the bytes given to the heap. Nothing live moves.
+pub(crate) fn release_pool<P: Pool + ?Sized>() -> usize {
+    if P::__CONFIG.is_zst() || CHECKING_MODE {
+        // Objects outside the slot machinery go back to the allocator one by one already.
+        return 0;
+    }
+    if P::__CONFIG.header != 0 && P::__RECYCLE.is_some() {
+        crate::recycle::mode::discard_free_kept::<P>();
+    }
+    P::__depot().release_free_chunks()
 }
 
 /// Gives a slot back to pool `P`, without an object.

@@ -21,22 +21,36 @@ use crate::stats::PoolStats;
 static HEAD: AtomicPtr<Depot> = AtomicPtr::new(ptr::null_mut());
 
 /// Lists `depot`'s pool if it is not yet, under the name `name()` (`core::any::type_name` of
-/// the pool, called once). Called on slow paths only.
+/// the pool, called once), with `release`, its part of [`trim`](crate::trim) (which needs the
+/// pool's type). Called on slow paths only.
 #[inline]
-pub(crate) fn register(depot: &'static Depot, name: fn() -> &'static str) {
+pub(crate) fn register(
+    depot: &'static Depot,
+    name: fn() -> &'static str,
+    release: fn() -> usize,
+) {
     if !depot.registered().load(Relaxed) {
-        register_slow(depot, name);
+        register_slow(depot, name, release);
     }
 }
 
 #[cold]
-fn register_slow(depot: &'static Depot, name: fn() -> &'static str) {
+fn register_slow(depot: &'static Depot, name: fn() -> &'static str, release: fn() -> usize) {
     // One thread lists the depot; the name is set before it is published.
     if depot.registered().swap(true, Relaxed) {
         return;
     }
     let _ = depot.name_cell().set(name());
+    let _ = depot.release_cell().set(release);
     push(depot);
+}
+
+/// Every listed pool's part of [`trim`](crate::trim): returns the bytes given to the page heap.
+pub(crate) fn release_all() -> usize {
+    listed()
+        .filter_map(|depot| depot.release_cell().get())
+        .map(|release| release())
+        .sum()
 }
 
 /// Pushes `depot` on the list (once per depot: see `register`).

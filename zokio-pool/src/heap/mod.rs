@@ -79,7 +79,8 @@ use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use os::{PAGE, SEGMENT};
+pub(crate) use os::PAGE;
+use os::SEGMENT;
 
 /// Pages per segment.
 const PAGES: usize = SEGMENT / PAGE;

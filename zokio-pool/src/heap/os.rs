@@ -33,6 +33,7 @@ mod imp {
     use super::PAGE;
 
     /// Whether [`release`] gives pages back (it does: `madvise`).
+    #[cfg(all(test, not(loom)))]
     pub(crate) const RELEASES: bool = true;
 
     /// Maps `len` fresh bytes aligned to `align`; `None` if the OS refuses.
@@ -115,6 +116,7 @@ mod imp {
     use super::PAGE;
 
     /// Whether [`release`] gives pages back (it cannot: see there).
+    #[cfg(all(test, not(loom)))]
     pub(crate) const RELEASES: bool = false;
 
     /// Allocates `len` bytes aligned to `align` from `std::alloc`; `None` if it refuses.
@@ -150,7 +152,9 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{map, release, unmap, RELEASES};
+pub(crate) use imp::{map, release, unmap};
+#[cfg(all(test, not(loom)))]
+pub(crate) use imp::RELEASES;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

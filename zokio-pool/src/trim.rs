@@ -1,0 +1,64 @@
+//! Giving memory back: [`trim`] for every pool, and one pool's (`T::pool_trim()`, `Name::trim()`).
+//!
+//! Three layers give back in turn, each on its own slow path:
+//! 1. the calling thread's caches give their free slots to their depots (other threads keep
+//!    theirs: a cache is its thread's alone);
+//! 2. each depot drops the objects its free slots keep (recycle mode) and gives every chunk
+//!    whose slots are all free in the depot back to the page heap (`Depot::release_free_chunks`),
+//!    where it merges with its free neighbours and can become a chunk of any pool;
+//! 3. the page heap unmaps the segments with no page in use and releases the free pages of the
+//!    others with `madvise` (`heap::trim`).
+//!
+//! Nothing live moves and no slot in use is touched: a chunk goes back only when none of its
+//! slots is outside its depot.
+
+use crate::pool::Pool;
+use crate::{cache, heap, raw, registry};
+
+/// Gives every pool's surplus back to the page heap (the calling thread's cached slots
+/// included) and the page heap's free pages back to the operating system; returns the bytes
+/// given back to the operating system by this call.
+///
+/// Nothing live moves: a pool's chunk goes back once none of its slots is in use or cached by
+/// another thread; a recycling pool's free slots drop the objects they keep first (counted in
+/// `PoolStats::discarded`). A service calls it after a burst, or from time to time on an idle
+/// thread; it takes each pool's lock in turn, so other threads keep running.
+///
+/// ```
+/// use zokio_pool::{heap_stats, trim, PoolBox, Pooled};
+///
+/// #[derive(Pooled)]
+/// struct Packet { bytes: [u8; 64] }
+///
+/// let burst: Vec<_> = (0..10_000).map(|_| PoolBox::new(Packet { bytes: [0; 64] })).collect();
+/// drop(burst);
+/// let given_back = trim();
+/// # if !zokio_pool::CHECKING_MODE { // (in checking mode objects never stay in a pool)
+/// assert!(given_back >= 600_000);
+/// assert_eq!(Packet::pool_stats().capacity, 0, "every chunk went back");
+/// # }
+/// # let _ = heap_stats();
+/// ```
+pub fn trim() -> usize {
+    cache::drain_this_thread();
+    registry::release_all();
+    heap::trim()
+}
+
+/// One pool's [`trim`]: `P`'s boxes' and `PoolArc`s' pools give their surplus (the calling
+/// thread's cached slots included) to the page heap, which gives its free pages back to the
+/// OS; returns the bytes given back to the OS. `pool!`'s `Name::trim()` calls it.
+#[doc(hidden)]
+pub fn trim_pool<P: Pool + ?Sized>() -> usize {
+    drain::<P>();
+    drain::<crate::arc::Counted<P>>();
+    raw::release_pool::<P>();
+    raw::release_pool::<crate::arc::Counted<P>>();
+    heap::trim()
+}
+
+/// Gives the calling thread's cached slots of `P` to its depot.
+fn drain<P: Pool + ?Sized>() {
+    let depot = P::__depot();
+    let _ = P::__cache().try_with(|c| c.drain(depot));
+}
