@@ -43,29 +43,50 @@ fn pools_of_two_types_take_their_chunks_from_the_page_heap() {
         return;
     }
 
-    // The small pool's chunk: four pages from a segment (a new one if none had room).
-    let chunk = pages(Small::pool_stats().reserved_bytes);
-    assert_eq!(chunk, 4 * PAGE);
+    // The small pool's chunk: four pages from a segment (a new one if none had room), and a
+    // page of magazine arrays for this thread's cache (arrays come from the heap too).
+    let small_chunk = pages(Small::pool_stats().reserved_bytes);
+    assert_eq!(small_chunk, 4 * PAGE);
     assert_eq!(addr(&*small) % PAGE, 0, "the first slot starts a page run");
     let new_segments = (s1.mapped_bytes - s0.mapped_bytes) / SEGMENT;
     assert_eq!(s1.mapped_bytes, s0.mapped_bytes + new_segments * SEGMENT);
     assert_eq!(
         s1.free_bytes,
-        s0.free_bytes + new_segments * SEGMENT_RUNS - chunk,
+        s0.free_bytes + new_segments * SEGMENT_RUNS - small_chunk - PAGE,
         "{s0:?} -> {s1:?}"
     );
 
-    // The large pool's chunk: a mapping of its own, whole pages, no free pages taken.
-    let chunk = pages(Large::pool_stats().reserved_bytes);
-    assert_eq!(chunk, pages(600 * 4160));
+    // The large pool's chunk: a mapping of its own, whole pages; a page of arrays.
+    let large_chunk = pages(Large::pool_stats().reserved_bytes);
+    assert_eq!(large_chunk, pages(600 * 4160));
     assert_eq!(addr(&*large) % PAGE, 0);
     assert_eq!(
         (s2.mapped_bytes, s2.free_bytes, s2.returned_bytes),
-        (s1.mapped_bytes + chunk, s1.free_bytes, s1.returned_bytes)
+        (
+            s1.mapped_bytes + large_chunk,
+            s1.free_bytes - PAGE,
+            s1.returned_bytes
+        )
     );
 
-    // Chunks stay with their pools: dropping everything gives nothing back to the heap.
+    // Chunks stay with their pools until a trim: dropping everything gives nothing back.
     drop((small, large));
     assert_eq!(heap_stats(), s2);
     assert_eq!(s2.returned_bytes, 0);
+
+    // `trim` gives both chunks back: the large one's mapping goes to the OS at once, the small
+    // one's pages join the free pages, which go back too (released, or with their segment).
+    let given = zokio_pool::trim();
+    let s3 = heap_stats();
+    assert_eq!(s3.returned_bytes, given);
+    assert!(
+        given >= large_chunk + small_chunk,
+        "{given} bytes given back, {s2:?} -> {s3:?}"
+    );
+    assert_eq!(
+        (Small::pool_stats().capacity, Large::pool_stats().capacity),
+        (0, 0)
+    );
+    // What stays mapped is the arrays this thread's two caches keep, and free pages given back.
+    assert_eq!(s3.free_bytes, s3.released_bytes, "{s2:?} -> {s3:?}");
 }

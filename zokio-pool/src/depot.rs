@@ -16,7 +16,7 @@ use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
 use crate::config::Config;
 use crate::heap;
-use crate::magazine::{new_array, Magazine, Round};
+use crate::magazine::{release_spares, take_array, Magazine, Round};
 use crate::stats::Counters;
 use crate::wait::Waiters;
 
@@ -264,8 +264,7 @@ impl Depot {
     /// An empty array of M rounds (a new one is allocated under the lock: no user code runs
     /// there, and an allocation failure aborts).
     pub(crate) fn spare_array_locked(&self, inner: &mut Inner) -> NonNull<Round> {
-        let spare = inner.spare.pop();
-        spare.unwrap_or_else(|| new_array(self.config.magazine_size))
+        take_array(self.config.magazine_size, &mut inner.spare)
     }
 
     /// Takes up to `max` fresh slots from the regions, growing the pool by a chunk if needed.
@@ -415,7 +414,7 @@ impl Depot {
     unsafe fn put(&self, inner: &mut Inner, slot: NonNull<u8>) {
         let m = self.config.magazine_size;
         if inner.magazines.last().is_none_or(|last| last.len >= m) {
-            let rounds = inner.spare.pop().unwrap_or_else(|| new_array(m));
+            let rounds = take_array(m, &mut inner.spare);
             inner.magazines.push(Magazine { rounds, len: 0 });
         }
         let last = inner
@@ -478,43 +477,50 @@ impl Depot {
             .expect("zokio-pool: chunk layout was validated by Config::of")
     }
 
-    /// Keeps the free slots of the depot's magazines for which `keep` is true, repacked into
-    /// full magazines (the last may be partial), and returns the others. Empty arrays go to
-    /// the spares.
+    /// Keeps the free slots of the depot's magazines for which `keep` is true, packed into full
+    /// magazines (the last may be partial), and passes the others to `taken`. Emptied arrays
+    /// go to the spares. Compacts in place: no allocation, whatever the number of slots.
     fn retain_free(
         &self,
         inner: &mut Inner,
         mut keep: impl FnMut(NonNull<u8>) -> bool,
-    ) -> Vec<NonNull<u8>> {
+        mut taken: impl FnMut(NonNull<u8>),
+    ) {
         let m = self.config.magazine_size;
-        let mut kept = Vec::new();
-        let mut taken = Vec::new();
-        for mag in inner.magazines.drain(..) {
-            for i in 0..mag.len {
+        let count = inner.magazines.len();
+        // The write position: magazine `w`, round `p`. Every magazine holds at most M
+        // rounds, so the slots written never outrun those read: `w * M + p` is at most the
+        // read position counted the same way, and a round is read before it is overwritten.
+        let (mut w, mut p) = (0, 0);
+        let mut removed = 0;
+        for r in 0..count {
+            let Magazine { rounds, len } = inner.magazines[r];
+            for i in 0..len {
                 // SAFETY: a listed magazine holds `len` initialized rounds at its front.
-                let slot = unsafe { mag.rounds.add(i).read() };
+                let slot = unsafe { rounds.add(i).read() };
                 if keep(slot) {
-                    kept.push(slot);
+                    // SAFETY: `w <= r` and `p < M`: a round of an array of a listed magazine,
+                    // not yet read if in array `r` (see above).
+                    unsafe { inner.magazines[w].rounds.add(p).write(slot) };
+                    p += 1;
+                    if p == m {
+                        inner.magazines[w].len = m;
+                        (w, p) = (w + 1, 0);
+                    }
                 } else {
-                    taken.push(slot);
+                    taken(slot);
+                    removed += 1;
                 }
             }
+        }
+        if p > 0 {
+            inner.magazines[w].len = p;
+            w += 1;
+        }
+        for mag in inner.magazines.drain(w..) {
             inner.spare.push(mag.rounds);
         }
-        for part in kept.chunks(m) {
-            let rounds = inner.spare.pop().unwrap_or_else(|| new_array(m));
-            // SAFETY: `part` has at most M rounds, the array M places; they do not overlap
-            // (the array is the depot's, empty).
-            unsafe {
-                core::ptr::copy_nonoverlapping(part.as_ptr(), rounds.as_ptr(), part.len());
-            }
-            inner.magazines.push(Magazine {
-                rounds,
-                len: part.len(),
-            });
-        }
-        self.free.fetch_sub(taken.len(), Relaxed);
-        taken
+        self.free.fetch_sub(removed, Relaxed);
     }
 
     /// Takes out of the depot the free slots of a recycling pool that keep an object, for the
@@ -524,11 +530,15 @@ impl Depot {
         if self.config.header == 0 {
             return Vec::new();
         }
-        // SAFETY: free slots of a recycling pool, owned by the depot (whose lock is held):
-        // their state words are initialized and no other thread uses them.
-        self.retain_free(&mut self.lock(), |slot| unsafe {
-            crate::slot::state(slot) == crate::slot::EMPTY
-        })
+        let mut kept = Vec::new();
+        self.retain_free(
+            &mut self.lock(),
+            // SAFETY: free slots of a recycling pool, owned by the depot (whose lock is held):
+            // their state words are initialized and no other thread uses them.
+            |slot| unsafe { crate::slot::state(slot) == crate::slot::EMPTY },
+            |slot| kept.push(slot),
+        );
+        kept
     }
 
     /// Gives back free slots taken out by [`take_kept`](Self::take_kept), without counting
@@ -588,7 +598,7 @@ impl Depot {
         let (mut bytes, mut slots) = (0, 0);
         if gone.contains(&true) {
             inner.regions.retain(|&(start, _)| !gone[chunk_of(start)]);
-            self.retain_free(inner, |slot| !gone[chunk_of(slot)]);
+            self.retain_free(inner, |slot| !gone[chunk_of(slot)], |_| {});
             for (&(start, n), _) in chunks.iter().zip(&gone).filter(|(_, &g)| g) {
                 let layout = self.chunk_layout(n);
                 // SAFETY: a chunk of this depot, allocated by `heap::allocate(layout)` in
@@ -613,17 +623,13 @@ impl Depot {
         bytes
     }
 
-    /// Frees the spare magazine arrays beyond two per active cache.
+    /// Gives the page heap back the spare magazine arrays beyond two per active cache (whole
+    /// pages of them: see `magazine::release_spares`).
     fn trim_spares(&self, inner: &mut Inner) {
         let keep = 2 * inner.caches.len();
-        while inner.spare.len() > keep {
-            let Some(array) = inner.spare.pop() else {
-                break;
-            };
-            // SAFETY: a spare array of this depot (M rounds, from `new_array`), owned by the
-            // depot and listed nowhere else.
-            unsafe { crate::magazine::free_array(array, self.config.magazine_size) };
-        }
+        // SAFETY: the spare arrays of this depot come from `take_array` with its M, are empty,
+        // owned by the depot (under its lock) and listed nowhere else.
+        unsafe { release_spares(self.config.magazine_size, &mut inner.spare, keep) };
         inner.spare.shrink_to_fit();
     }
 

@@ -24,11 +24,7 @@ static HEAD: AtomicPtr<Depot> = AtomicPtr::new(ptr::null_mut());
 /// the pool, called once), with `release`, its part of [`trim`](crate::trim) (which needs the
 /// pool's type). Called on slow paths only.
 #[inline]
-pub(crate) fn register(
-    depot: &'static Depot,
-    name: fn() -> &'static str,
-    release: fn() -> usize,
-) {
+pub(crate) fn register(depot: &'static Depot, name: fn() -> &'static str, release: fn() -> usize) {
     if !depot.registered().load(Relaxed) {
         register_slow(depot, name, release);
     }

@@ -17,7 +17,8 @@ use crate::{cache, heap, raw, registry};
 
 /// Gives every pool's surplus back to the page heap (the calling thread's cached slots
 /// included) and the page heap's free pages back to the operating system; returns the bytes
-/// given back to the operating system by this call.
+/// given back to the operating system during this call (chunks too large for a segment go
+/// back as soon as their pool releases them; the rest when the heap trims).
 ///
 /// Nothing live moves: a pool's chunk goes back once none of its slots is in use or cached by
 /// another thread; a recycling pool's free slots drop the objects they keep first (counted in
@@ -40,9 +41,11 @@ use crate::{cache, heap, raw, registry};
 /// # let _ = heap_stats();
 /// ```
 pub fn trim() -> usize {
+    let before = heap::returned();
     cache::drain_this_thread();
     registry::release_all();
-    heap::trim()
+    heap::trim();
+    heap::returned() - before
 }
 
 /// One pool's [`trim`]: `P`'s boxes' and `PoolArc`s' pools give their surplus (the calling
@@ -50,11 +53,13 @@ pub fn trim() -> usize {
 /// OS; returns the bytes given back to the OS. `pool!`'s `Name::trim()` calls it.
 #[doc(hidden)]
 pub fn trim_pool<P: Pool + ?Sized>() -> usize {
+    let before = heap::returned();
     drain::<P>();
     drain::<crate::arc::Counted<P>>();
     raw::release_pool::<P>();
     raw::release_pool::<crate::arc::Counted<P>>();
-    heap::trim()
+    heap::trim();
+    heap::returned() - before
 }
 
 /// Gives the calling thread's cached slots of `P` to its depot.

@@ -47,8 +47,16 @@
 //!
 //! Requests of more than the usable pages of a segment (about 2 MiB), and those aligned to more
 //! than a page, get a *dedicated mapping* of their own (their size rounded up to pages, their
-//! alignment), which goes straight back to the OS when freed. Pools never free chunks yet, so
-//! today only the heap's own tests free one.
+//! alignment), which goes straight back to the OS when freed.
+//!
+//! # Giving back
+//! Pools give chunks back when `trim` finds every slot of one free (see `trim.rs`), and
+//! magazine arrays, which come from here too, when their pages are all spare. A freed run is
+//! *dirty*: its pages may be resident. [`Heap::trim`] unmaps every segment with no page in use
+//! and releases the dirty free runs of the others with `madvise(MADV_DONTNEED)`, which makes
+//! them *clean*: mapped, but costing no memory until a pool writes them again. A freed run
+//! merges with dirty neighbours only, and `trim` merges each run it cleans with its clean
+//! neighbours, so every free run is wholly one or the other and `released_bytes` is exact.
 //!
 //! One heap serves the process, behind a `std::sync::Mutex`: it is called on the slow path
 //! only, when a pool grows by a chunk. Under loom the heap is the same plain `std` mutex, which
@@ -60,17 +68,18 @@
 //! An allocation scans at most the 8 words of the bitmap and relinks at most two runs; a free
 //! reads the two neighbouring descriptors and relinks at most three runs: constant time, under
 //! the heap's mutex, once per chunk a pool grows by (64 KiB of slots by default). A new segment
-//! costs one `mmap` and two `munmap`s (the alignment trim). Nothing here is on the hot path.
+//! costs one `mmap` and two `munmap`s (the alignment trim). `trim` walks every run of every
+//! segment once, with one `madvise` per dirty free run. Nothing here is on the hot path.
 //!
 //! # Counters
 //! [`heap_stats`] reads them: `mapped_bytes` (segments and dedicated mappings held from the OS
-//! now), `free_bytes` (pages of free runs: mapped, held by no pool) and `returned_bytes` (given
-//! back to the OS so far). What pools hold is `mapped_bytes - free_bytes`, minus 12 KiB of
+//! now), `free_bytes` (pages of free runs: mapped, held by no pool), `released_bytes` (the
+//! clean part of those) and `returned_bytes` (given back to the OS so far). What pools hold is `mapped_bytes - free_bytes`, minus 12 KiB of
 //! descriptors per segment.
 //!
 //! # Not yet
-//! Segments are never unmapped and free runs are not decommitted (`MADV_DONTNEED`): that is the
-//! trim step, which will use the counters kept here. Pools do not give chunks back yet either.
+//! The heap gives pages back only when `trim` is called: no decay on slow paths, no background
+//! thread, no huge pages.
 
 mod os;
 
@@ -179,10 +188,10 @@ pub struct HeapStats {
 
 /// The counters of the process-wide page heap that every pool's chunks come from.
 ///
-/// `mapped_bytes - free_bytes` is what pools hold, plus the heap's page descriptors (12 KiB
-/// per 2 MiB segment). Chunks are kept by their pools for the life of the program in this
-/// version, so `free_bytes` only falls as pools grow, and `returned_bytes` stays 0 unless a
-/// chunk too large for a segment was given back.
+/// `mapped_bytes - free_bytes` is what pools hold (their chunks and magazine arrays), plus the
+/// heap's page descriptors (12 KiB per 2 MiB segment). Pools keep their chunks until
+/// [`trim`](crate::trim) gives back those with no slot in use; `free_bytes - released_bytes`
+/// is what a trim of the heap would give back beyond that.
 ///
 /// ```
 /// use zokio_pool::{heap_stats, PoolBox, Pooled};
@@ -225,6 +234,11 @@ pub(crate) unsafe fn deallocate(ptr: NonNull<u8>, layout: Layout) {
 /// (see `Heap::trim`).
 pub(crate) fn trim() -> usize {
     lock().trim()
+}
+
+/// The bytes the process-wide heap gave back to the OS so far (`HeapStats::returned_bytes`).
+pub(crate) fn returned() -> usize {
+    lock().returned
 }
 
 /// The process-wide heap.

@@ -152,9 +152,9 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{map, release, unmap};
 #[cfg(all(test, not(loom)))]
 pub(crate) use imp::RELEASES;
+pub(crate) use imp::{map, release, unmap};
 
 #[cfg(all(test, not(loom)))]
 mod tests {
