@@ -53,7 +53,7 @@ pub struct Depot {
     registry_link: AtomicPtr<Depot>,
     name: OnceLock<&'static str>,
     /// The pool's part of `trim` (`raw::release_pool` of its type), set with the name.
-    release: OnceLock<fn() -> usize>,
+    release: OnceLock<fn(bool) -> usize>,
 }
 
 /// A thread cache listed in its depot, by address. The depot only stores and compares these;
@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     magazines: Vec<Magazine>,
     /// Empty arrays of M rounds, for caches that need one.
     spare: Vec<NonNull<Round>>,
+    /// The fewest free slots `magazines` held since the last [`reap`](Depot::reap).
+    low_free: usize,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
     regions: Vec<(NonNull<u8>, usize)>,
     /// Every chunk (slab), `(start, slots)`. A chunk goes back to the page heap only when
@@ -106,6 +108,7 @@ macro_rules! new_depot {
                 caches: Vec::new(),
                 magazines: Vec::new(),
                 spare: Vec::new(),
+                low_free: 0,
                 regions: Vec::new(),
                 chunks: Vec::new(),
             }),
@@ -156,7 +159,7 @@ impl Depot {
     }
 
     /// The pool's part of `trim`, set once by `registry::register` before it lists the depot.
-    pub(crate) fn release_cell(&self) -> &OnceLock<fn() -> usize> {
+    pub(crate) fn release_cell(&self) -> &OnceLock<fn(bool) -> usize> {
         &self.release
     }
 
@@ -245,6 +248,7 @@ impl Depot {
     fn exchange_empty(&self, inner: &mut Inner, array: &mut NonNull<Round>) -> Option<usize> {
         let mag = inner.magazines.pop()?;
         self.free.fetch_sub(mag.len, Relaxed);
+        self.note_low(inner);
         inner.spare.push(core::mem::replace(array, mag.rounds));
         Some(mag.len)
     }
@@ -386,6 +390,7 @@ impl Depot {
                 inner.spare.push(rounds);
             }
             self.free.fetch_sub(1, Relaxed);
+            self.note_low(&mut inner);
             (slot, 0)
         } else {
             let (start, _) = self.take_region(&mut inner, 1)?;
@@ -558,14 +563,36 @@ impl Depot {
     /// Gives back to the page heap every chunk (slab) whose slots are all free in the depot:
     /// in its magazines or in its never-used runs (in a recycling pool, only empty slots
     /// count: a kept object holds its chunk). Returns the bytes given back (whole pages).
+    pub(crate) fn release_free_chunks(&self) -> usize {
+        self.release_locked(&mut self.lock(), usize::MAX)
+    }
+
+    /// The working-set rule (Bonwick's reaping, `trim.rs` calls it every `TRIM_INTERVAL`):
+    /// gives back chunks whose slots are all free, holding no more slots in all than stayed
+    /// idle in the depot for the whole interval since the last reap (the lowest count of free
+    /// slots in its magazines meanwhile, plus its never-used slots). What recent use needed
+    /// stays; a pool that was not used for an interval gives back every free chunk.
+    pub(crate) fn reap(&self) -> usize {
+        let mut inner = self.lock();
+        let idle = inner.low_free + inner.regions.iter().map(|&(_, n)| n).sum::<usize>();
+        let bytes = self.release_locked(&mut inner, idle);
+        inner.low_free = self.free.load(Relaxed);
+        bytes
+    }
+
+    /// Notes the free slots left after some were taken, for [`reap`](Self::reap).
+    fn note_low(&self, inner: &mut Inner) {
+        inner.low_free = inner.low_free.min(self.free.load(Relaxed));
+    }
+
+    /// [`release_free_chunks`](Self::release_free_chunks), giving back chunks of at most
+    /// `limit` slots in all.
     ///
     /// A slot's chunk is found from its address in the sorted list of chunks (a binary
     /// search), on this slow path only: the hot path pays nothing for it. Slots cached by
     /// a thread keep their chunks; `trim` gives the calling thread's cache back first.
-    /// Spare magazine arrays beyond two per active cache go back to the allocator.
-    pub(crate) fn release_free_chunks(&self) -> usize {
-        let mut inner = self.lock();
-        let inner = &mut *inner;
+    /// Spare magazine arrays beyond two per active cache go back to the heap.
+    fn release_locked(&self, inner: &mut Inner, limit: usize) -> usize {
         // Out of `inner` while it is searched, so the magazines can be rewritten meanwhile.
         let mut chunks = core::mem::take(&mut inner.chunks);
         chunks.sort_unstable_by_key(|&(start, _)| start.as_ptr().addr());
@@ -590,10 +617,17 @@ impl Depot {
         for &(start, n) in &inner.regions {
             free[chunk_of(start)] += n;
         }
+        let mut budget = limit;
         let gone: Vec<bool> = chunks
             .iter()
             .zip(&free)
-            .map(|(&(_, slots), &f)| f == slots)
+            .map(|(&(_, slots), &f)| {
+                let go = f == slots && slots <= budget;
+                if go {
+                    budget -= slots;
+                }
+                go
+            })
             .collect();
         let (mut bytes, mut slots) = (0, 0);
         if gone.contains(&true) {
@@ -615,6 +649,7 @@ impl Depot {
             });
         }
         inner.chunks = chunks;
+        self.note_low(inner);
         self.stats.shrink(slots);
         self.trim_spares(inner);
         inner.magazines.shrink_to_fit();

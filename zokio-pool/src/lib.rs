@@ -63,6 +63,7 @@ mod macros;
 mod magazine;
 mod pool;
 mod raw;
+mod reap;
 pub mod recycle;
 mod registry;
 #[cfg(feature = "serde")]
@@ -86,6 +87,7 @@ pub use boxed::PoolBox;
 pub use heap::{heap_stats, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
+pub use reap::{spawn_trimmer, TRIM_INTERVAL};
 pub use recycle::Recycle;
 pub use registry::{pools, PoolInfo, PoolTable};
 pub use stats::PoolStats;

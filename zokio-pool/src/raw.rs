@@ -149,13 +149,17 @@ fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     key.with(|cache| cache.pop(key, P::__depot()))
 }
 
-/// `trim`'s work on pool `P` (its calling thread's cache already drained): drops the objects
-/// its free slots keep (recycle mode), then gives every chunk with no slot outside the depot
-/// back to the page heap. Returns the bytes given to the heap. Nothing live moves.
-pub(crate) fn release_pool<P: Pool + ?Sized>() -> usize {
+/// `trim`'s work on pool `P` (its calling thread's cache already drained), `all` true: drops
+/// the objects its free slots keep (recycle mode), then gives every chunk with no slot outside
+/// the depot back to the page heap. `all` false: the working-set rule only (`Depot::reap`;
+/// kept objects stay). Returns the bytes given to the heap. Nothing live moves.
+pub(crate) fn release_pool<P: Pool + ?Sized>(all: bool) -> usize {
     if P::__CONFIG.is_zst() || CHECKING_MODE {
         // Objects outside the slot machinery go back to the allocator one by one already.
         return 0;
+    }
+    if !all {
+        return P::__depot().reap();
     }
     if P::__CONFIG.header != 0 && P::__RECYCLE.is_some() {
         crate::recycle::mode::discard_free_kept::<P>();

@@ -24,14 +24,18 @@ static HEAD: AtomicPtr<Depot> = AtomicPtr::new(ptr::null_mut());
 /// the pool, called once), with `release`, its part of [`trim`](crate::trim) (which needs the
 /// pool's type). Called on slow paths only.
 #[inline]
-pub(crate) fn register(depot: &'static Depot, name: fn() -> &'static str, release: fn() -> usize) {
+pub(crate) fn register(
+    depot: &'static Depot,
+    name: fn() -> &'static str,
+    release: fn(bool) -> usize,
+) {
     if !depot.registered().load(Relaxed) {
         register_slow(depot, name, release);
     }
 }
 
 #[cold]
-fn register_slow(depot: &'static Depot, name: fn() -> &'static str, release: fn() -> usize) {
+fn register_slow(depot: &'static Depot, name: fn() -> &'static str, release: fn(bool) -> usize) {
     // One thread lists the depot; the name is set before it is published.
     if depot.registered().swap(true, Relaxed) {
         return;
@@ -41,11 +45,12 @@ fn register_slow(depot: &'static Depot, name: fn() -> &'static str, release: fn(
     push(depot);
 }
 
-/// Every listed pool's part of [`trim`](crate::trim): returns the bytes given to the page heap.
-pub(crate) fn release_all() -> usize {
+/// Every listed pool's part of [`trim`](crate::trim) (`all`), or of the working-set rule:
+/// returns the bytes given to the page heap.
+pub(crate) fn release_all(all: bool) -> usize {
     listed()
         .filter_map(|depot| depot.release_cell().get())
-        .map(|release| release())
+        .map(|release| release(all))
         .sum()
 }
 

@@ -11,6 +11,17 @@
 //!
 //! Nothing live moves and no slot in use is touched: a chunk goes back only when none of its
 //! slots is outside its depot.
+//!
+//! # Without a call: the working-set rule
+//! Every [`TRIM_INTERVAL`](crate::TRIM_INTERVAL), each pool gives back the free chunks that recent use did not need:
+//! no more slots than stayed idle in its depot for the whole interval (Bonwick's reaping in
+//! illumos' kmem, `Depot::reap`), and the page heap gives its free pages to the OS. The rule
+//! runs on slow-path events (a thread cache going to its depot, at most once per interval for
+//! the process, on the thread that finds the interval over), and on the background thread
+//! [`spawn_trimmer`](crate::spawn_trimmer) starts, so that a program that goes idle gives its memory back too. It
+//! does not drop the objects recycling pools keep (they are bounded by `max_idle`), and it
+//! cannot reach other threads' caches (at most `2M + 1` free slots each per pool, given back
+//! at the thread's exit). Its clock and thread are in `reap.rs`.
 
 use crate::pool::Pool;
 use crate::{cache, heap, raw, registry};
@@ -43,7 +54,7 @@ use crate::{cache, heap, raw, registry};
 pub fn trim() -> usize {
     let before = heap::returned();
     cache::drain_this_thread();
-    registry::release_all();
+    registry::release_all(true);
     heap::trim();
     heap::returned() - before
 }
@@ -56,8 +67,8 @@ pub fn trim_pool<P: Pool + ?Sized>() -> usize {
     let before = heap::returned();
     drain::<P>();
     drain::<crate::arc::Counted<P>>();
-    raw::release_pool::<P>();
-    raw::release_pool::<crate::arc::Counted<P>>();
+    raw::release_pool::<P>(true);
+    raw::release_pool::<crate::arc::Counted<P>>(true);
     heap::trim();
     heap::returned() - before
 }
