@@ -42,13 +42,13 @@ fn a_trim_gives_back_every_chunk_with_no_object_in_use_and_moves_no_live_object(
         .enumerate()
         .filter_map(|(i, b)| (i % 1000 == 0).then_some(b))
         .collect();
-    let addresses: Vec<_> = kept.iter().map(|b| PoolBox::as_ptr(b)).collect();
+    let addresses: Vec<_> = kept.iter().map(PoolBox::as_ptr).collect();
     Cell64::pool_trim();
     let after = Cell64::pool_stats();
     assert_eq!(after.live, 7);
     assert_eq!(after.allocated, before.allocated, "counts are not reset");
     assert!(kept.iter().all(|b| intact(b)), "live objects are untouched");
-    let now: Vec<_> = kept.iter().map(|b| PoolBox::as_ptr(b)).collect();
+    let now: Vec<_> = kept.iter().map(PoolBox::as_ptr).collect();
     assert_eq!(now, addresses, "nothing live moved");
     if !CHECKING_MODE {
         assert!(before.capacity >= 6400);
