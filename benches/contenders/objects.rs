@@ -90,25 +90,29 @@ macro_rules! plain_data {
 pub(crate) use plain_data;
 
 /// Declares a 64-byte object, written in full (`id = i`, the body zeroed), with its pools and
-/// free list in module `$m`.
+/// free list in module `$m`. `$name = $size, in $m` declares one of `$size` bytes (a multiple
+/// of 8, 16 or more) built the same way: the report's memory scenario has a 128 B one.
 macro_rules! small_object {
     ($(#[$doc:meta])* $name:ident in $m:ident) => {
+        $crate::contenders::small_object!($(#[$doc])* $name = 64, in $m);
+    };
+    ($(#[$doc:meta])* $name:ident = $size:literal, in $m:ident) => {
         $(#[$doc])*
         #[derive(::zokio_pool::Pooled, Default)]
         #[repr(C)]
         pub struct $name {
             pub id: u64,
-            pub body: [u64; 7],
+            pub body: [u64; $size / 8 - 1],
         }
 
-        const _: () = assert!(::std::mem::size_of::<$name>() == 64);
+        const _: () = assert!(::std::mem::size_of::<$name>() == $size);
 
         impl $name {
             #[inline(always)]
             pub fn new(i: u64) -> $name {
                 $name {
                     id: i,
-                    body: [0; 7],
+                    body: [0; $size / 8 - 1],
                 }
             }
         }

@@ -3,9 +3,9 @@
 //!
 //! `cargo run --release --example report` (add `-- --quick` for a run about ten times shorter,
 //! for CI; its figures are noisier). Besides the table it prints, it writes
-//! `target/zokio-report/report.md` (the same table with the machine) and
-//! `target/zokio-report/report.svg` (a bar chart of ops/s, log scale); `target` is
-//! `$CARGO_TARGET_DIR` when that is set.
+//! `target/zokio-report/report.md` (the same tables with the machine) and
+//! `target/zokio-report/report.svg` (a bar chart of ops/s, log scale, and under it the memory
+//! scenario's); `target` is `$CARGO_TARGET_DIR` when that is set.
 //!
 //! The design report this project comes from set a Zig runtime's pool (600M ops/s) against a
 //! "standard allocator" (189K ops/s), figures taken apart. This example reruns its scenarios
@@ -20,7 +20,8 @@
 //! benchmark kernel's, `benches/contenders`, the code the criterion benches time and
 //! `scripts/instructions.sh` counts. This directory holds what only the report does: which
 //! contenders run which scenario and how each run reads the pool's statistics (this file),
-//! measuring (`harness.rs`), the machine (`machine.rs`) and the outputs (`render.rs`).
+//! measuring (`harness.rs`), the machine (`machine.rs`), the memory scenario (`memory.rs`) and
+//! the outputs (`render.rs`).
 //!
 //! # What is measured, and why it is fair
 //! An op is one allocation plus one free. Every scenario is one generic function of the kernel
@@ -59,6 +60,11 @@
 //!    remote free kept the consumer awake), and the ratio moved between 0.6x and 2x from one
 //!    machine and run to the next. With polling, each thread needs a core of its own.
 //!
+//! Then one scenario that is not timed, **memory: burst and trim** (`memory.rs`): each
+//! contender's resident memory, in a child process of its own, before, at and after a burst of
+//! 1,000,000 live 64 B objects, after the contender's trim call, and at a second burst of
+//! 500,000 live 128 B objects. It has a table of its own and the chart's second panel.
+//!
 //! Each scenario is calibrated once on the system allocator to take about 250 ms a run (25 ms
 //! with `--quick`); then each contender does that same number of ops in 7 rounds, the three
 //! taking turns in each round (which one goes first rotates). The table gives each contender's
@@ -84,6 +90,7 @@
 mod contenders;
 mod harness;
 mod machine;
+mod memory;
 mod render;
 
 use std::fmt::Write as _;
@@ -257,9 +264,15 @@ where
 
 fn main() {
     let mut quick = false;
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            // Hidden: the report runs itself as a child with it (see memory.rs).
+            memory::ARG => {
+                let key = args.next().unwrap_or_default();
+                std::process::exit(memory::child(&key));
+            }
             _ => {
                 eprintln!("usage: cargo run --release --example report [-- --quick]");
                 std::process::exit(2);
@@ -382,7 +395,16 @@ fn main() {
         print!("{unsteady}");
     }
 
-    // The files: the same table with the machine, and the chart.
+    // The memory scenario, each contender in a child process of its own.
+    let memory = memory::measure();
+    let memory_section = render::memory_section(&memory);
+    println!();
+    println!("{}", render::MEMORY_HEADING);
+    println!();
+    print!("{memory_section}");
+    println!();
+
+    // The files: the same tables with the machine, and the charts.
     let dir = render::report_dir();
     let subtitle = format!(
         "{cpu}, {cores} logical cores, {} {}; {rustc_version}, {profile}; {date}{}",
@@ -390,12 +412,15 @@ fn main() {
         std::env::consts::ARCH,
         if quick { "; --quick" } else { "" }
     );
-    let md = render::markdown(title, &machine, &table, notes, &unsteady);
+    let md = render::markdown(title, &machine, &table, notes, &unsteady, &memory_section);
     let tsv = render::tsv(&rows);
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
         std::fs::write(dir.join("report.md"), md)?;
         std::fs::write(dir.join("report.tsv"), tsv)?;
-        std::fs::write(dir.join("report.svg"), render::svg(&rows, &subtitle))
+        std::fs::write(
+            dir.join("report.svg"),
+            render::svg(&rows, &subtitle, &memory),
+        )
     });
     if let Err(e) = written {
         eprintln!("could not write the report to {}: {e}", dir.display());

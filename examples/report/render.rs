@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::harness::{Row, CONTENDERS, RUNS};
+use crate::memory::{Memory, FIRST, NO_TRIM, READINGS, SECOND, SECOND_PEAK_TARGET, TRIMS};
 
 /// Ops per second with an SI suffix, 3 or 4 significant digits.
 pub fn rate(ops: f64) -> String {
@@ -137,8 +138,9 @@ fn xml(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The bar chart: ops/s of each contender per scenario, on a log scale, as an SVG document.
-pub fn svg(rows: &[Row], subtitle: &str) -> String {
+/// The charts, as an SVG document: ops/s of each contender per scenario on a log scale, and
+/// under it the memory scenario's panel ([`memory_panel`]).
+pub fn svg(rows: &[Row], subtitle: &str, memory: &Memory) -> String {
     const WIDTH: f64 = 960.0;
     const HEIGHT: f64 = 540.0;
     const LEFT: f64 = 90.0;
@@ -160,11 +162,13 @@ pub fn svg(rows: &[Row], subtitle: &str) -> String {
     let hi = rates.fold(1.0, f64::max).log10().ceil().max(lo + 1.0);
     let y = |v: f64| TOP + plot_h * (1.0 - (v.max(1.0).log10() - lo) / (hi - lo));
 
+    let (panel, panel_h) = memory_panel(memory, WIDTH);
+    let total_h = HEIGHT + panel_h;
     let mut out = String::new();
     let _ = writeln!(
         out,
         r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif">
+<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total_h}" viewBox="0 0 {WIDTH} {total_h}" font-family="Helvetica, Arial, sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="{cx}" y="30" font-size="20" font-weight="bold" text-anchor="middle">zokio-pool report: operations per second (log scale, higher is better)</text>
 <text x="{cx}" y="54" font-size="12" text-anchor="middle" fill="#444">{sub}</text>"##,
@@ -246,11 +250,263 @@ pub fn svg(rows: &[Row], subtitle: &str) -> String {
     let _ = writeln!(
         out,
         r##"<text x="{cx}" y="{fy}" font-size="11" text-anchor="middle" fill="#444">Each bar: the best of {RUNS} runs in one process, same work per contender (examples/report).</text>
+<g transform="translate(0 {HEIGHT})">
+{panel}</g>
 </svg>"##,
         cx = WIDTH / 2.0,
         fy = HEIGHT - 12.0,
     );
     out
+}
+
+/// A count with thousands separators: 1,000,000.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in MiB, one decimal.
+fn mib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// How the report names the memory scenario (a heading in `report.md`).
+pub const MEMORY_HEADING: &str = "Memory: burst and trim";
+
+/// The memory scenario's part of the report: its table (RSS in MiB per contender and reading),
+/// what each trim call was, and whether the pool's second peak met its target.
+pub fn memory_section(memory: &Memory) -> String {
+    let readings = match memory {
+        Ok(readings) => readings,
+        Err(why) => return format!("Not measured: {why}.\n"),
+    };
+    let mut header = vec!["RSS, MiB"];
+    header.extend(READINGS);
+    let cells: Vec<Vec<String>> = CONTENDERS
+        .iter()
+        .zip(readings)
+        .map(|(who, r)| {
+            let mut row = vec![who.to_string()];
+            match r {
+                Ok(bytes) => row.extend(bytes.iter().map(|&b| mib(b))),
+                Err(_) => row.extend(READINGS.iter().map(|_| "failed".to_string())),
+            }
+            row
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].len())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = table_line(&header, &widths);
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, &w)| {
+            if c == 0 {
+                "-".repeat(w + 2)
+            } else {
+                format!("{}:", "-".repeat(w + 1))
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "|{}|", rule.join("|"));
+    for row in &cells {
+        let row: Vec<&str> = row.iter().map(String::as_str).collect();
+        out += &table_line(&row, &widths);
+    }
+    let trims: Vec<String> = CONTENDERS
+        .iter()
+        .zip(TRIMS)
+        .map(|(who, (_, call))| {
+            if call == NO_TRIM {
+                format!("{who}: none")
+            } else {
+                format!("{who} `{call}`")
+            }
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "\nResident memory (RSS, /proc/self/statm) of a fresh process per contender: before, with \
+         {} live 64 B objects, after dropping them, after the contender's trim, then with {} \
+         live 128 B objects; every reading includes the handles' slots, made first (see \
+         examples/report/memory.rs). Trim calls: {}.\n",
+        thousands(FIRST),
+        thousands(SECOND),
+        trims.join(", ")
+    );
+    if let Ok(pool) = &readings[2] {
+        let share = pool[4] as f64 / pool[1] as f64;
+        let _ = writeln!(
+            out,
+            "\nzokio-pool's second-burst peak is {:.0}% of its first peak (target: at most {:.0}%): {}.",
+            share * 100.0,
+            SECOND_PEAK_TARGET * 100.0,
+            if share <= SECOND_PEAK_TARGET {
+                "met"
+            } else {
+                "NOT met"
+            }
+        );
+    }
+    for (who, r) in CONTENDERS.iter().zip(readings) {
+        if let Err(why) = r {
+            let _ = writeln!(out, "\n{who}: not measured: {why}");
+        }
+    }
+    out
+}
+
+/// The memory scenario's chart, to go under the ops/s chart, and its height: RSS in MiB (linear
+/// scale from 0), one group of bars per contender, one bar per reading.
+fn memory_panel(memory: &Memory, width: f64) -> (String, f64) {
+    const LEFT: f64 = 90.0;
+    const RIGHT: f64 = 20.0;
+    const TOP: f64 = 100.0;
+    const PLOT_H: f64 = 220.0;
+    const HEIGHT: f64 = 400.0;
+    const COLORS: [&str; 5] = ["#9d9d9d", "#f58518", "#eeca3b", "#54a24b", "#b279a2"];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r##"<line x1="20" y1="0.5" x2="{x2}" y2="0.5" stroke="#bbb"/>
+<text x="{cx}" y="34" font-size="18" font-weight="bold" text-anchor="middle">Memory: burst and trim, resident memory in MiB (lower is better)</text>"##,
+        x2 = width - 20.0,
+        cx = width / 2.0,
+    );
+    let readings = match memory {
+        Ok(readings) => readings,
+        Err(why) => {
+            let _ = writeln!(
+                out,
+                r##"<text x="{cx}" y="64" font-size="13" text-anchor="middle" fill="#444">Not measured: {w}.</text>"##,
+                cx = width / 2.0,
+                w = xml(why),
+            );
+            return (out, 90.0);
+        }
+    };
+    // The axis: from 0 to a whole number of steps of 1, 2 or 5 times a power of ten MiB.
+    let top_mib = readings
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|&b| b as f64 / (1u64 << 20) as f64)
+        .fold(1.0, f64::max);
+    let raw_step = top_mib / 5.0;
+    let magnitude = 10f64.powf(raw_step.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= raw_step)
+        .unwrap_or(10.0 * magnitude);
+    let axis_max = (top_mib / step).ceil() * step;
+    let plot_w = width - LEFT - RIGHT;
+    let y = |mib: f64| TOP + PLOT_H * (1.0 - mib / axis_max);
+    let ticks = (axis_max / step).round() as u32;
+    for t in 0..=ticks {
+        let v = step * f64::from(t);
+        let gy = y(v);
+        let _ = writeln!(
+            out,
+            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{x2}" y2="{gy:.1}" stroke="#ddd"/>
+<text x="{tx}" y="{ty:.1}" font-size="12" text-anchor="end">{v}</text>"##,
+            x2 = width - RIGHT,
+            tx = LEFT - 8.0,
+            ty = gy + 4.0,
+        );
+    }
+    let _ = writeln!(
+        out,
+        r#"<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{yb}" stroke="black"/>
+<line x1="{LEFT}" y1="{yb}" x2="{xr}" y2="{yb}" stroke="black"/>
+<text transform="translate(24 {ym}) rotate(-90)" font-size="14" text-anchor="middle">RSS, MiB</text>"#,
+        yb = TOP + PLOT_H,
+        xr = width - RIGHT,
+        ym = TOP + PLOT_H / 2.0,
+    );
+    // The bars, grouped by contender, each with its value above it.
+    let group_w = plot_w / CONTENDERS.len() as f64;
+    let bar_w = group_w * 0.8 / READINGS.len() as f64;
+    for (g, (who, r)) in CONTENDERS.iter().zip(readings).enumerate() {
+        let x0 = LEFT + group_w * g as f64 + group_w * 0.1;
+        let cx = LEFT + group_w * (g as f64 + 0.5);
+        match r {
+            Ok(bytes) => {
+                for (k, &b) in bytes.iter().enumerate() {
+                    let x = x0 + bar_w * k as f64;
+                    let top = y(b as f64 / (1u64 << 20) as f64);
+                    let _ = writeln!(
+                        out,
+                        r#"<rect x="{x:.1}" y="{top:.1}" width="{w:.1}" height="{h:.1}" fill="{c}"><title>{who}, {what}: {m} MiB</title></rect>
+<text x="{tx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle">{m}</text>"#,
+                        w = bar_w - 2.0,
+                        h = TOP + PLOT_H - top,
+                        c = COLORS[k],
+                        what = READINGS[k],
+                        m = mib(b),
+                        tx = x + (bar_w - 2.0) / 2.0,
+                        ty = top - 4.0,
+                    );
+                }
+            }
+            Err(_) => {
+                let _ = writeln!(
+                    out,
+                    r##"<text x="{cx:.1}" y="{ty:.1}" font-size="12" text-anchor="middle" fill="#444">not measured</text>"##,
+                    ty = TOP + PLOT_H - 8.0,
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            r#"<text x="{cx:.1}" y="{ly:.1}" font-size="13" text-anchor="middle">{w}</text>"#,
+            ly = TOP + PLOT_H + 20.0,
+            w = xml(who),
+        );
+    }
+    // The legend, the readings in order, in a row under the title.
+    for (k, what) in READINGS.iter().enumerate() {
+        let x = LEFT + 160.0 * k as f64;
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="56" width="14" height="14" fill="{c}"/>
+<text x="{tx}" y="67" font-size="13">{what}</text>"#,
+            c = COLORS[k],
+            tx = x + 20.0,
+        );
+    }
+    let trims: Vec<String> = CONTENDERS
+        .iter()
+        .zip(TRIMS)
+        .map(|(who, (_, call))| format!("{who}: {call}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        r##"<text x="{cx}" y="{fy}" font-size="11" text-anchor="middle" fill="#444">A fresh process per contender; peak: {first} live 64 B objects; second burst, after the trim: {second} of 128 B.</text>
+<text x="{cx}" y="{fy2}" font-size="11" text-anchor="middle" fill="#444">Trim calls: {t}.</text>"##,
+        cx = width / 2.0,
+        fy = HEIGHT - 30.0,
+        fy2 = HEIGHT - 12.0,
+        first = thousands(FIRST),
+        second = thousands(SECOND),
+        t = xml(&trims.join("; ")),
+    );
+    (out, HEIGHT)
 }
 
 /// Where the files go: `$CARGO_TARGET_DIR/zokio-report`, or `target/zokio-report` in the
@@ -263,13 +519,15 @@ pub fn report_dir() -> PathBuf {
     target.join("zokio-report")
 }
 
-/// `report.md`: the title, the machine, the table, its notes and the chart.
+/// `report.md`: the title, the machine, the table, its notes, the chart and the memory
+/// scenario's section ([`memory_section`]).
 pub fn markdown(
     title: &str,
     machine: &[(&str, String)],
     table: &str,
     notes: &str,
     unsteady: &str,
+    memory: &str,
 ) -> String {
     let mut md = format!("# {title}\n\n");
     for (key, value) in machine {
@@ -278,6 +536,10 @@ pub fn markdown(
     let _ = write!(
         md,
         "\n{table}\n{notes}\n\n{unsteady}\n![ops/s per scenario and contender, log scale](report.svg)\n"
+    );
+    let _ = write!(
+        md,
+        "\n## {MEMORY_HEADING}\n\n{memory}\nIts chart is the second panel of report.svg.\n"
     );
     md
 }
