@@ -18,8 +18,11 @@ const DEFAULT_MAGAZINE_MAX: usize = 256;
 /// thrashing L1 (the measured effect is in CHANGELOG.md).
 const ALIASING_STRIDE: usize = 1024;
 const CACHE_LINE: usize = 64;
-/// Bytes one growth chunk aims to hold when `chunk` is not given.
+/// Bytes one growth chunk aims to hold when `chunk` is not given: the cap of geometric growth.
 const DEFAULT_CHUNK_BYTES: usize = 64 * 1024;
+/// Bytes the first chunk aims to hold when neither `chunk` nor `prealloc` is given: a page, so
+/// that a pool used for a handful of objects costs about a page (at least one slot).
+const FIRST_CHUNK_BYTES: usize = 4096;
 
 /// The options a user can give in `#[pool(...)]`; zero means "not given".
 ///
@@ -113,8 +116,12 @@ pub struct Config {
     /// M, the number of slots a magazine holds (at least 1): what a cache and the depot
     /// exchange at once.
     pub magazine_size: usize,
-    /// Slots per growth chunk (at least 1).
+    /// Slots per growth chunk (at least 1): the most a pool grows by at once.
     pub chunk: usize,
+    /// Slots of the first chunk when `prealloc` is not given (at least 1, at most `chunk`).
+    /// Later chunks double the pool's capacity until they reach `chunk` (`Depot::grow`);
+    /// `first_chunk == chunk` when `chunk` is given, which fixes every chunk's size.
+    pub first_chunk: usize,
     /// Slots in the first chunk (0: use `chunk`).
     pub prealloc: usize,
     /// Most objects alive at once, on all threads (`usize::MAX`: no limit). Slots are reserved
@@ -221,6 +228,7 @@ impl Config {
                 recycle: options.recycle,
                 magazine_size: 1,
                 chunk: 1,
+                first_chunk: 1,
                 prealloc: 0,
                 max: if options.max == 0 {
                     usize::MAX
@@ -254,10 +262,14 @@ impl Config {
             let m = DEFAULT_MAGAZINE_BYTES / slot_size;
             min_usize(max_usize(m, DEFAULT_MAGAZINE_MIN), DEFAULT_MAGAZINE_MAX)
         };
-        let chunk = if options.chunk != 0 {
-            options.chunk
+        let (chunk, first_chunk) = if options.chunk != 0 {
+            (options.chunk, options.chunk)
         } else {
-            max_usize(2 * magazine, DEFAULT_CHUNK_BYTES / slot_size)
+            let chunk = max_usize(2 * magazine, DEFAULT_CHUNK_BYTES / slot_size);
+            (
+                chunk,
+                min_usize(max_usize(FIRST_CHUNK_BYTES / slot_size, 1), chunk),
+            )
         };
         let max = if options.max == 0 {
             usize::MAX
@@ -276,6 +288,7 @@ impl Config {
             recycle: options.recycle,
             magazine_size: magazine,
             chunk,
+            first_chunk,
             prealloc: options.prealloc,
             max,
         };
@@ -312,6 +325,7 @@ impl Config {
             && self.recycle == other.recycle
             && self.magazine_size == other.magazine_size
             && self.chunk == other.chunk
+            && self.first_chunk == other.first_chunk
             && self.prealloc == other.prealloc
             && self.max == other.max
     }

@@ -289,7 +289,9 @@ impl Depot {
         Some((start, n))
     }
 
-    /// Reserves one more chunk.
+    /// Reserves one more chunk: geometric growth from about a page to `chunk` slots (so a
+    /// pool that serves a few objects costs about a page, and one that serves a burst of a
+    /// million objects grows by its cap in all but its first few steps).
     ///
     /// A pool with a `max` grows in chunks up to `max` slots, then past it by at most
     /// `OVER_MAX_STEP` (and `chunk`) slots at a time. Only a caller holding a reservation (see
@@ -301,10 +303,12 @@ impl Depot {
     fn grow(&self, inner: &mut Inner) -> bool {
         let c = &self.config;
         let capacity = self.stats.capacity();
+        // The first chunk: `prealloc` slots, else `first_chunk` (about a page); then chunks
+        // that double the capacity, up to `chunk` slots each.
         let want = if capacity == 0 && c.prealloc > 0 {
             c.prealloc
         } else {
-            c.chunk
+            capacity.max(c.first_chunk).min(c.chunk)
         };
         let room = c.max.saturating_sub(capacity);
         let slots = if room > 0 {
