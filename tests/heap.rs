@@ -80,8 +80,21 @@ fn pools_of_two_types_take_their_chunks_from_the_page_heap() {
     let given = zokio_pool::trim();
     let s3 = heap_stats();
     assert_eq!(s3.returned_bytes, given);
-    assert!(given >= large_chunk, "{given} bytes given back, {s2:?} -> {s3:?}");
-    assert_eq!(s3.mapped_bytes, s2.mapped_bytes - large_chunk, "{s2:?} -> {s3:?}");
-    assert!(s3.free_bytes >= s2.free_bytes + small_chunk, "{s2:?} -> {s3:?}");
-    assert_eq!((Small::pool_stats().capacity, Large::pool_stats().capacity), (0, 0));
+    assert!(
+        given >= large_chunk,
+        "{given} bytes given back, {s2:?} -> {s3:?}"
+    );
+    assert_eq!(
+        s3.mapped_bytes,
+        s2.mapped_bytes - large_chunk,
+        "{s2:?} -> {s3:?}"
+    );
+    assert!(
+        s3.free_bytes >= s2.free_bytes + small_chunk,
+        "{s2:?} -> {s3:?}"
+    );
+    assert_eq!(
+        (Small::pool_stats().capacity, Large::pool_stats().capacity),
+        (0, 0)
+    );
 }

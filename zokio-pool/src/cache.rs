@@ -347,7 +347,9 @@ impl LocalCache {
         // fresh slot is then handed out only when no free slot is left, so on one thread every
         // fresh slot marks a new peak of live objects, which `observe_live` below records.
         if self.fresh_left.get() == 0 || depot.free_slots() > 0 {
-            crate::reap::tick();
+            if depot.event() {
+                crate::reap::tick();
+            }
             let mut inner = depot.lock();
             self.fold(depot, &mut inner);
             depot.stats().observe_live(0, 0);
@@ -422,7 +424,9 @@ impl LocalCache {
         if self.prev.get().is_null() {
             self.prev.set(depot.spare_array().as_ptr());
         } else if self.prev_full.get() {
-            crate::reap::tick();
+            if depot.event() {
+                crate::reap::tick();
+            }
             // Fold while both magazines are still counted in `held`, then take the M slots
             // that leave out of the balance, all under the lock (see the type's docs).
             let mut inner = depot.lock();

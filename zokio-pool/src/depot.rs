@@ -54,6 +54,8 @@ pub struct Depot {
     name: OnceLock<&'static str>,
     /// The pool's part of `trim` (`raw::release_pool` of its type), set with the name.
     release: OnceLock<fn(bool) -> usize>,
+    /// Slow-path events (magazine exchanges) of this pool, for [`Depot::event`].
+    events: core::sync::atomic::AtomicUsize,
 }
 
 /// A thread cache listed in its depot, by address. The depot only stores and compares these;
@@ -120,6 +122,7 @@ macro_rules! new_depot {
             registry_link: AtomicPtr::new(core::ptr::null_mut()),
             name: OnceLock::new(),
             release: OnceLock::new(),
+            events: core::sync::atomic::AtomicUsize::new(0),
         }
     };
 }
@@ -161,6 +164,16 @@ impl Depot {
     /// The pool's part of `trim`, set once by `registry::register` before it lists the depot.
     pub(crate) fn release_cell(&self) -> &OnceLock<fn(bool) -> usize> {
         &self.release
+    }
+
+    /// Counts a slow-path event of the pool; true for one in `EVENTS_PER_CLOCK_READ`, the
+    /// events at which the working-set rule's clock is read (`reap::tick`): reading it at
+    /// every magazine exchange cost 3 instructions per object in a batch of 4 KiB objects
+    /// (M = 63; callgrind), one in 16 costs less than 0.2.
+    #[inline]
+    pub(crate) fn event(&self) -> bool {
+        const EVENTS_PER_CLOCK_READ: usize = 16;
+        self.events.fetch_add(1, Relaxed) % EVENTS_PER_CLOCK_READ == 0
     }
 
     /// The link to the depot listed before this one (`registry.rs`).

@@ -33,7 +33,8 @@
 //! |---|---|
 //! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (one hot slot, then an array of slot pointers), one counter add |
 //! | every M operations in one direction | one magazine exchanged with the depot under a mutex |
-//! | a fresh slot | a bump in a run of M fresh slots; a chunk from the page heap every `chunk` slots |
+//! | a fresh slot | a bump in a run of M fresh slots; a chunk from the page heap every `chunk` slots (fewer while the pool is young: chunks double from a page) |
+//! | a magazine exchange, once per [`TRIM_INTERVAL`] for the process | the working-set rule over every pool, then the heap's free pages back to the OS |
 //! | first use on a thread | the thread-exit flush is registered |
 //! | thread exit | the cache's slots and counters go to the depot |
 //!
@@ -41,8 +42,10 @@
 //! size is a multiple of 1 KiB gets one more cache line, so that the same field of consecutive
 //! objects does not fall in the same L1 cache sets. The pool never writes a free slot: free
 //! slots are listed in magazines, arrays of pointers. Zero-sized types take no memory. Chunks
-//! are runs of whole pages from one process-wide page heap ([`heap_stats`] reads its counters)
-//! and are kept for the life of the program: memory a pool reserved is reused, not returned.
+//! are runs of whole pages from one process-wide page heap ([`heap_stats`] reads its counters);
+//! a chunk whose slots are all free goes back to the heap, and the heap's free pages to the OS,
+//! on [`trim`], and without a call by the working-set rule (every [`TRIM_INTERVAL`], on slow
+//! paths and on the thread [`spawn_trimmer`] starts).
 //!
 //! # Threads
 //! A `PoolBox` dropped on another thread gives its slot to that thread's cache; caches hand
@@ -84,7 +87,7 @@ mod tests_loom;
 
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
-pub use heap::{heap_stats, HeapStats};
+pub use heap::{heap_stats, huge_pages, set_huge_pages, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
 pub use reap::{spawn_trimmer, TRIM_INTERVAL};

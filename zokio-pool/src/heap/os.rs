@@ -89,6 +89,24 @@ mod imp {
         unsafe { libc::munmap(ptr.as_ptr().cast(), len) };
     }
 
+    /// Asks the OS to back `[ptr, ptr + len)` with huge pages (`MADV_HUGEPAGE`, Linux; Linux's
+    /// transparent huge pages then fill each aligned 2 MiB of it with one page when it is
+    /// touched). Elsewhere does nothing. Returns whether the OS took the advice.
+    ///
+    /// # Safety
+    /// The range is inside a mapping of [`map`].
+    pub(crate) unsafe fn advise_huge(ptr: NonNull<u8>, len: usize) -> bool {
+        #[cfg(target_os = "linux")]
+        // SAFETY: a range of our own mapping (the caller's contract); the advice changes how
+        // the kernel backs it, not its contents.
+        return unsafe { libc::madvise(ptr.as_ptr().cast(), len, libc::MADV_HUGEPAGE) == 0 };
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (ptr, len);
+            false
+        }
+    }
+
     /// Gives the pages of `[ptr, ptr + len)` back to the OS, keeping them mapped: they read as
     /// zeros and cost no memory until written again. Returns whether the OS took them.
     ///
@@ -142,6 +160,14 @@ mod imp {
         unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
     }
 
+    /// An allocator's block cannot be advised: does nothing.
+    ///
+    /// # Safety
+    /// None needed here; the signature is the mmap layer's.
+    pub(crate) unsafe fn advise_huge(_ptr: NonNull<u8>, _len: usize) -> bool {
+        false
+    }
+
     /// Pages of an allocator's block cannot be given back on their own: returns false (the
     /// heap keeps them as they are, and gives them back with their whole segment).
     ///
@@ -154,7 +180,7 @@ mod imp {
 
 #[cfg(all(test, not(loom)))]
 pub(crate) use imp::RELEASES;
-pub(crate) use imp::{map, release, unmap};
+pub(crate) use imp::{advise_huge, map, release, unmap};
 
 #[cfg(all(test, not(loom)))]
 mod tests {
