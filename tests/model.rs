@@ -143,6 +143,7 @@ fn local_op() -> impl Strategy<Value = Op> {
         2 => index().prop_map(Op::Clone),
         1 => index().prop_map(Op::Mutate),
         1 => Just(Op::Stats),
+        1 => Just(Op::Trim),
         1 => Just(Op::ArcNew),
         1 => index().prop_map(Op::ArcClone),
         1 => index().prop_map(Op::ArcDrop),

@@ -165,7 +165,14 @@ pub enum Op {
     /// `PoolBox::new_async`, polled once: ready below the pool's `max`; at the limit pending,
     /// then dropped (cancelled: no slot taken, the value dropped).
     NewAsync,
+    /// `T::pool_trim()` and `zokio_pool::trim()`: chunks with no slot in use go back; every
+    /// live value must stay as it is, and the statistics exact.
+    Trim,
 }
+
+/// Whether any run trimmed: a trimmed pool's capacity can fall below the fresh slots it ever
+/// handed out (`allocated`).
+static TRIMMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// How a run may use threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,7 +216,7 @@ pub fn decode(data: &[u8], modes: usize) -> Option<(usize, Vec<Op>)> {
             }
             None => 0,
         };
-        ops.push(match b % 21 {
+        ops.push(match b % 22 {
             0 => Op::New,
             1 => Op::TryNew,
             2 => Op::NewWith,
@@ -230,7 +237,8 @@ pub fn decode(data: &[u8], modes: usize) -> Option<(usize, Vec<Op>)> {
             17 => Op::ArcClone(index()),
             18 => Op::ArcDrop(index()),
             19 => Op::ArcIntoInner(index()),
-            _ => Op::NewAsync,
+            20 => Op::NewAsync,
+            _ => Op::Trim,
         });
     }
     Some((usize::from(first) % modes, ops))
@@ -262,6 +270,7 @@ pub fn encode(mode: u8, ops: &[Op]) -> Vec<u8> {
             Op::ArcDrop(i) => (18, Some(i)),
             Op::ArcIntoInner(i) => (19, Some(i)),
             Op::NewAsync => (20, None),
+            Op::Trim => (21, None),
         };
         out.push(code);
         if let Some(i) = index {
@@ -360,6 +369,9 @@ struct Model<T: Object> {
     made: usize,
     /// The most objects of the pool live at once in this run (counting earlier runs' leaks).
     peak: usize,
+    /// After a trim in this run: `allocated` at the last trim, and the most objects live since
+    /// (fresh slots are taken again for those once the trim gave chunks back).
+    since_trim: Option<(usize, usize)>,
     /// Leaks left in this run.
     leaks_left: usize,
     /// Boxes the worker made and dropped (its counters are not folded until it exits).
@@ -398,6 +410,7 @@ pub fn run<T: Object>(mode: Mode, ops: &[Op]) {
         handed: 0,
         made: 0,
         peak: base.live,
+        since_trim: None,
         leaks_left: usize::from(mode.leak),
         worker_made: 0,
         worker_dropped: 0,
@@ -416,7 +429,7 @@ pub fn run<T: Object>(mode: Mode, ops: &[Op]) {
     for (step, &op) in ops.iter().enumerate() {
         m.apply(op);
         m.check_values(step, op);
-        if op == Op::Stats {
+        if op == Op::Stats || op == Op::Trim {
             m.check_stats(&format!("step {step} ({op:?})"));
         }
     }
@@ -476,6 +489,9 @@ impl<T: Object> Model<T> {
     /// Raises the run's peak to `live`.
     fn observe(&mut self, live: usize) {
         self.peak = self.peak.max(live);
+        if let Some((_, peak)) = &mut self.since_trim {
+            *peak = (*peak).max(live);
+        }
     }
 
     /// A slot was handed out on this thread at `at`: the hot slot, if there is one.
@@ -683,6 +699,15 @@ impl<T: Object> Model<T> {
                 (self.last_freed, self.hot_known) = (freed, known);
             }
             Op::Stats => {}
+            Op::Trim => {
+                TRIMMED.store(true, SeqCst);
+                T::pool_trim();
+                zokio_pool::trim();
+                // The trim emptied this thread's cache, its hot slot too: the next take may
+                // get any free slot.
+                self.last_freed = None;
+                self.since_trim = Some((T::pool_stats().allocated, self.pool_live()));
+            }
             Op::ArcNew => {
                 let id = self.id();
                 self.made += 1;
@@ -825,8 +850,12 @@ impl<T: Object> Model<T> {
                 );
             }
             if !CHECKING_MODE {
-                // Chunks are carved before they are needed only by one chunk (or prealloc).
-                assert!(s.capacity >= s.allocated, "{at}: capacity {s:?}");
+                // Chunks are carved before they are needed only by one chunk (or prealloc);
+                // a trim gives chunks back, after which fewer slots than were ever allocated
+                // may remain.
+                if !TRIMMED.load(SeqCst) {
+                    assert!(s.capacity >= s.allocated, "{at}: capacity {s:?}");
+                }
                 if self.mode.threads != Threads::Worker {
                     assert!(
                         s.capacity <= self.prealloc.max(s.allocated + self.chunk),
@@ -863,7 +892,12 @@ impl<T: Object> Model<T> {
         if !CHECKING_MODE && size_of::<T>() != 0 && self.mode.threads != Threads::Worker {
             // A fresh slot is taken while a free one exists only within one fresh run of at
             // most M slots, which starts when every slot is live (or began in an earlier run).
-            let bound = base.allocated.max(self.peak) + self.magazine;
+            // After a trim, the slots of the chunks it gave back are gone: up to the peak
+            // since then is taken fresh again.
+            let after_trim = self
+                .since_trim
+                .map_or(0, |(allocated, peak)| allocated + peak);
+            let bound = base.allocated.max(self.peak).max(after_trim) + self.magazine;
             assert!(
                 s.allocated < bound,
                 "{at}: fresh slots taken while free ones were at hand {s:?} (bound {bound})"
