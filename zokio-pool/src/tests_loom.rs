@@ -3,7 +3,8 @@
 //! fold of the statistics racing with a reader, and a reader summing a live cache's counters
 //! while its owner folds and exchanges magazines, and a free racing a waiter that registers
 //! for a slot of a full pool; and `PoolArc`'s count: drops, clones, `try_unwrap`, `into_inner`,
-//! `get_mut` and `make_mut` racing one another on two threads.
+//! `get_mut` and `make_mut` racing one another on two threads; and a release of free chunks
+//! (`trim`) racing a cache's magazine exchanges.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p zokio-pool --lib --release tests_loom`
 //! (`LOOM_MAX_PREEMPTIONS=3` by default in CI; more for a release check).
@@ -97,6 +98,42 @@ fn magazines_exchanged_by_two_threads_lose_and_duplicate_no_slot() {
         assert_eq!(depot.free_slots(), held.len());
         assert_eq!(drain(&depot), held);
         assert!(held.len() <= capacity);
+    });
+}
+
+#[test]
+fn a_release_racing_exchanges_frees_only_chunks_wholly_in_the_depot() {
+    loom::model(|| {
+        // Chunks of two slots, magazines of two; two chunks, all their slots free in the depot.
+        let depot = Arc::new(Depot::new(config(Options::DEFAULT.cache(2).chunk(2))));
+        let (first, second) = (refill(&depot), refill(&depot));
+        give(&depot, &first);
+        give(&depot, &second);
+        let slot = |s: usize| NonNull::new(s as *mut u8).unwrap();
+        let user = {
+            let depot = depot.clone();
+            thread::spawn(move || {
+                // A cache takes a magazine (a chunk's two slots), gives one back and then the
+                // other: while it holds a slot, its chunk must stay the depot's.
+                let mine = refill(&depot);
+                give(&depot, &mine[..1]);
+                let owned = mine[1..].iter().all(|&s| depot.owns(slot(s)));
+                give(&depot, &mine[1..]);
+                owned
+            })
+        };
+        let released = depot.release_free_chunks();
+        assert!(
+            user.join().unwrap(),
+            "a chunk went back while a slot of it was held"
+        );
+        // What is left is exactly the slots of the chunks the depot has (kept, or grown after
+        // the release when the cache found none), once each; a released chunk is a page.
+        let capacity = depot.stats().folded().capacity;
+        let left = drain(&depot);
+        assert_eq!(left.len(), capacity);
+        assert!(left.iter().all(|&s| depot.owns(slot(s))));
+        assert!([0, 4096, 8192].contains(&released), "{released}");
     });
 }
 
