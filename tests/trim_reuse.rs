@@ -54,7 +54,7 @@ fn chunks_one_pool_gives_back_become_chunks_of_another_pool() {
 
     // A burst of the other type, smaller than what was given back, takes those free pages:
     // the heap maps nothing new, and the new chunks lie in the segment the first burst used.
-    let m = n / 2 - 2048;
+    let m = n * 3 / 8;
     let large: Vec<_> = (0..m)
         .map(|id| PoolBox::new(Large { id, _pad: [0; 15] }))
         .collect();
