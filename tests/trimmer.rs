@@ -76,6 +76,19 @@ fn idle_pools_give_their_memory_back_without_a_call() {
         "{:?}",
         Busy::pool_stats()
     );
+    // And its usage hint says so: a peak of 2,000 objects, a rate, a `prealloc` to set.
+    let busy = zokio_pool::pools()
+        .into_iter()
+        .find(|p| p.name.ends_with("::Busy"))
+        .expect("the busy pool is listed");
+    let hint = busy.hint;
+    println!("{hint:?}");
+    assert!(
+        hint.recent_peak >= 1_500 && hint.recent_peak <= 2_000,
+        "{hint:?}"
+    );
+    assert!(hint.allocations_per_second > 0.0, "{hint:?}");
+    assert_eq!(hint.suggested_prealloc, 2_048, "{hint:?}");
 
     // 2. The background trimmer: the program goes idle (no event at all), and the memory
     //    still goes back, to the OS too.

@@ -58,6 +58,34 @@ pub struct Depot {
     events: core::sync::atomic::AtomicUsize,
 }
 
+/// What a pool sees of its use, and what it suggests configuring: [`PoolInfo::hint`]
+/// (see [`pools`](crate::pools)). Measured by the working-set rule, once per
+/// [`TRIM_INTERVAL`](crate::TRIM_INTERVAL) while it runs; all zero before it first ran twice.
+///
+/// [`PoolInfo::hint`]: crate::PoolInfo::hint
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct UsageHint {
+    /// The most objects live at once during the last interval (seen at the pool's slow-path
+    /// events: a short peak between two of them on other threads may be missed). The rule
+    /// keeps about this many slots (plus what threads cache).
+    pub recent_peak: usize,
+    /// Objects handed out per second during the last interval, as far as threads' caches had
+    /// folded their counts (a cache folds at least every M operations in one direction).
+    pub allocations_per_second: f64,
+    /// The `prealloc` that would have served the whole run so far from the first chunk: the
+    /// pool's high-water mark, rounded up to a multiple of 64 slots.
+    pub suggested_prealloc: usize,
+}
+
+/// The working-set rule's last reading of a pool (see `Depot::reap`).
+struct Window {
+    /// When the rule last ran, and the folded objects handed out then.
+    at: Option<std::time::Instant>,
+    handed: usize,
+    hint: UsageHint,
+}
+
 /// A thread cache listed in its depot, by address. The depot only stores and compares these;
 /// `cache.rs` makes them and reads the caches they point to (so this file needs nothing of it).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -76,6 +104,8 @@ pub(crate) struct Inner {
     spare: Vec<NonNull<Round>>,
     /// The fewest free slots `magazines` held since the last [`reap`](Depot::reap).
     low_free: usize,
+    /// What the last two reaps saw, for [`hint`](Depot::hint).
+    window: Window,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
     regions: Vec<(NonNull<u8>, usize)>,
     /// Every chunk (slab), `(start, slots)`. A chunk goes back to the page heap only when
@@ -111,6 +141,15 @@ macro_rules! new_depot {
                 magazines: Vec::new(),
                 spare: Vec::new(),
                 low_free: 0,
+                window: Window {
+                    at: None,
+                    handed: 0,
+                    hint: UsageHint {
+                        recent_peak: 0,
+                        allocations_per_second: 0.0,
+                        suggested_prealloc: 0,
+                    },
+                },
                 regions: Vec::new(),
                 chunks: Vec::new(),
             }),
@@ -594,7 +633,33 @@ impl Depot {
         let idle = inner.low_free + inner.regions.iter().map(|&(_, n)| n).sum::<usize>();
         let bytes = self.release_locked(&mut inner, idle);
         inner.low_free = self.free.load(Relaxed);
+        self.read_window(&mut inner);
         bytes
+    }
+
+    /// Records what the last interval saw (for [`hint`](Self::hint)).
+    fn read_window(&self, inner: &mut Inner) {
+        let now = std::time::Instant::now();
+        let f = self.stats.folded();
+        let live = crate::stats::live_from(f.handed, f.returned);
+        let peak = self.stats.take_recent_high(live);
+        let w = &mut inner.window;
+        if let Some(at) = w.at {
+            let seconds = now.duration_since(at).as_secs_f64();
+            let handed = f.handed.wrapping_sub(w.handed);
+            w.hint.recent_peak = peak;
+            if seconds > 0.0 {
+                w.hint.allocations_per_second = handed as f64 / seconds;
+            }
+        }
+        w.hint.suggested_prealloc = f.high_water.next_multiple_of(64);
+        w.at = Some(now);
+        w.handed = f.handed;
+    }
+
+    /// What the working-set rule last measured of the pool's use.
+    pub(crate) fn hint(&self) -> UsageHint {
+        self.lock().window.hint
     }
 
     /// Notes the free slots left after some were taken, for [`reap`](Self::reap).

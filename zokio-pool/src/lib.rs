@@ -87,6 +87,7 @@ mod tests_loom;
 
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
+pub use depot::UsageHint;
 pub use heap::{heap_stats, huge_pages, set_huge_pages, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;

@@ -75,7 +75,7 @@ fn reap() -> usize {
 /// Starts the background trimmer (once; later calls do nothing): a thread named
 /// `zokio-pool-trimmer` that runs the working-set rule every [`TRIM_INTERVAL`], so that a
 /// program that goes idle gives the memory it stopped using back to the OS without calling
-/// [`trim`]. Opt-in, like jemalloc's `background_thread`: without it, the rule runs only on
+/// [`trim`](crate::trim()). Opt-in, like jemalloc's `background_thread`: without it, the rule runs only on
 /// the pools' slow paths, which an idle program does not reach. Errors if the thread cannot
 /// be spawned.
 ///

@@ -14,7 +14,7 @@ use core::ptr;
 use core::sync::atomic::AtomicPtr;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
-use crate::depot::Depot;
+use crate::depot::{Depot, UsageHint};
 use crate::stats::PoolStats;
 
 /// The most recently listed depot; each depot links to the one listed before it.
@@ -116,6 +116,9 @@ pub struct PoolInfo {
     pub max: Option<usize>,
     /// Whether the pool recycles objects (`recycle` mode).
     pub recycle: bool,
+    /// What the pool sizes itself from (its recent peak, allocation rate and a suggested
+    /// `prealloc`), measured by the working-set rule.
+    pub hint: UsageHint,
 }
 
 impl PoolInfo {
@@ -128,6 +131,7 @@ impl PoolInfo {
             magazine_size: config.magazine_size,
             max: (config.max != usize::MAX).then_some(config.max),
             recycle: config.recycle,
+            hint: depot.hint(),
         }
     }
 }

@@ -146,6 +146,8 @@ pub(crate) struct Counters {
     fresh: AtomicUsize,
     capacity: AtomicUsize,
     high_water: AtomicUsize,
+    /// The high-water mark since the working-set rule last ran (`take_recent_high`).
+    recent_high: AtomicUsize,
     /// Recycle mode: kept objects dropped instead of kept.
     discarded: AtomicUsize,
     /// Recycle mode, zero-sized items: kept objects (they have no slot to be kept in).
@@ -165,6 +167,7 @@ macro_rules! new_counters {
             fresh: AtomicUsize::new(0),
             capacity: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
+            recent_high: AtomicUsize::new(0),
             discarded: AtomicUsize::new(0),
             kept_zst: AtomicUsize::new(0),
             kept: AtomicUsize::new(0),
@@ -328,7 +331,16 @@ impl Counters {
         if live > self.high_water.load(Relaxed) {
             self.high_water.fetch_max(live, Relaxed);
         }
+        if live > self.recent_high.load(Relaxed) {
+            self.recent_high.fetch_max(live, Relaxed);
+        }
         live
+    }
+
+    /// The high-water mark observed since the last call (or since the start), which starts
+    /// again from `live`, the objects live now.
+    pub(crate) fn take_recent_high(&self, live: usize) -> usize {
+        self.recent_high.swap(live, Relaxed).max(live)
     }
 
     /// The statistics of every thread: these counters plus `caches`, the sum of the unfolded
