@@ -1,0 +1,279 @@
+//! Slabs: a pool's chunks going back to the page heap (Bonwick's slab layer, under the
+//! magazines and the depot).
+//!
+//! A chunk is a slab: a run of pages from the page heap (`heap/`), carved into slots. A free
+//! slot's slab is found from its address by a binary search of the depot's sorted chunks, here
+//! only, on the slow path of a trim: slots carry no header and the hot path looks nothing up.
+//! The depot counts, per chunk, the free slots in its magazines and never-used runs; a chunk
+//! whose slots are all there (in a recycling pool, all empty) goes back to the heap, where it
+//! merges with its free neighbours and can become any pool's chunk. Slots cached by threads
+//! keep their chunks: `trim` gives the calling thread's cache to the depot first, and other
+//! threads' caches come back at their next slow-path event or their exit.
+//!
+//! Two policies use it (`trim.rs`, `reap.rs`): `trim` gives back every such chunk
+//! ([`Depot::release_free_chunks`]); the working-set rule ([`Depot::reap`]) gives back no more
+//! slots than stayed idle in the depot for a whole interval (Bonwick's reaping: the lowest
+//! count of free slots in the magazines since the last reap, `low_free`, plus never-used
+//! slots), so what recent use needed stays. Spare magazine arrays beyond two per active cache
+//! go back too, a page at a time (`magazine::release_spares`).
+//!
+//! Cost: a release walks every free slot of the depot once (a binary search each) and moves
+//! the kept ones into full magazines in place; it allocates a bit per chunk. All under the
+//! depot's lock, which no user code runs under: slots of kept objects are taken out first and
+//! their objects dropped outside it (`recycle::mode::discard_free_kept`).
+
+use core::ptr::NonNull;
+use core::sync::atomic::Ordering::Relaxed;
+use std::alloc::Layout;
+
+use super::{Depot, Inner};
+use crate::heap;
+use crate::magazine::{release_spares, Magazine};
+
+/// What a pool sees of its use, and what it suggests configuring: [`PoolInfo::hint`]
+/// (see [`pools`](crate::pools)). Measured by the working-set rule, once per
+/// [`TRIM_INTERVAL`](crate::TRIM_INTERVAL) while it runs; all zero before it first ran twice.
+///
+/// [`PoolInfo::hint`]: crate::PoolInfo::hint
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct UsageHint {
+    /// The most objects live at once during the last interval (seen at the pool's slow-path
+    /// events: a short peak between two of them on other threads may be missed). The rule
+    /// keeps about this many slots (plus what threads cache).
+    pub recent_peak: usize,
+    /// Objects handed out per second during the last interval, as far as threads' caches had
+    /// folded their counts (a cache folds at least every M operations in one direction).
+    pub allocations_per_second: f64,
+    /// The `prealloc` that would have served the whole run so far from the first chunk: the
+    /// pool's high-water mark, rounded up to a multiple of 64 slots.
+    pub suggested_prealloc: usize,
+}
+
+/// The working-set rule's last reading of a pool (see `Depot::reap`).
+pub(super) struct Window {
+    /// When the rule last ran, and the folded objects handed out then.
+    pub(super) at: Option<std::time::Instant>,
+    pub(super) handed: usize,
+    pub(super) hint: UsageHint,
+}
+
+impl Depot {
+    /// The layout a chunk of `slots` slots was allocated with.
+    fn chunk_layout(&self, slots: usize) -> Layout {
+        Layout::from_size_align(self.config.slot_size * slots, self.config.slot_align)
+            .expect("zokio-pool: chunk layout was validated by Config::of")
+    }
+
+    /// Keeps the free slots of the depot's magazines for which `keep` is true, packed into full
+    /// magazines (the last may be partial), and passes the others to `taken`. Emptied arrays
+    /// go to the spares. Compacts in place: no allocation, whatever the number of slots.
+    fn retain_free(
+        &self,
+        inner: &mut Inner,
+        mut keep: impl FnMut(NonNull<u8>) -> bool,
+        mut taken: impl FnMut(NonNull<u8>),
+    ) {
+        let m = self.config.magazine_size;
+        let count = inner.magazines.len();
+        // The write position: magazine `w`, round `p`. Every magazine holds at most M
+        // rounds, so the slots written never outrun those read: `w * M + p` is at most the
+        // read position counted the same way, and a round is read before it is overwritten.
+        let (mut w, mut p) = (0, 0);
+        let mut removed = 0;
+        for r in 0..count {
+            let Magazine { rounds, len } = inner.magazines[r];
+            for i in 0..len {
+                // SAFETY: a listed magazine holds `len` initialized rounds at its front.
+                let slot = unsafe { rounds.add(i).read() };
+                if keep(slot) {
+                    // SAFETY: `w <= r` and `p < M`: a round of an array of a listed magazine,
+                    // not yet read if in array `r` (see above).
+                    unsafe { inner.magazines[w].rounds.add(p).write(slot) };
+                    p += 1;
+                    if p == m {
+                        inner.magazines[w].len = m;
+                        (w, p) = (w + 1, 0);
+                    }
+                } else {
+                    taken(slot);
+                    removed += 1;
+                }
+            }
+        }
+        if p > 0 {
+            inner.magazines[w].len = p;
+            w += 1;
+        }
+        for mag in inner.magazines.drain(w..) {
+            inner.spare.push(mag.rounds);
+        }
+        self.free.fetch_sub(removed, Relaxed);
+    }
+
+    /// Takes out of the depot the free slots of a recycling pool that keep an object, for the
+    /// caller to drop their objects and give them back empty with
+    /// [`give_back_free`](Self::give_back_free): a chunk with a kept object is never released.
+    pub(crate) fn take_kept(&self) -> Vec<NonNull<u8>> {
+        if self.config.header == 0 {
+            return Vec::new();
+        }
+        let mut kept = Vec::new();
+        self.retain_free(
+            &mut self.lock(),
+            // SAFETY: free slots of a recycling pool, owned by the depot (whose lock is held):
+            // their state words are initialized and no other thread uses them.
+            |slot| unsafe { crate::slot::state(slot) == crate::slot::EMPTY },
+            |slot| kept.push(slot),
+        );
+        kept
+    }
+
+    /// Gives back free slots taken out by [`take_kept`](Self::take_kept), without counting
+    /// them (they were never handed out).
+    ///
+    /// # Safety
+    /// Each slot is a free slot of this pool that the caller took from this depot and that
+    /// nothing refers to; in a recycling pool its state word is written.
+    pub(crate) unsafe fn give_back_free(&self, slots: &[NonNull<u8>]) {
+        let mut inner = self.lock();
+        for &slot in slots {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.put(&mut inner, slot) };
+        }
+    }
+
+    /// Gives back to the page heap every chunk (slab) whose slots are all free in the depot:
+    /// in its magazines or in its never-used runs (in a recycling pool, only empty slots
+    /// count: a kept object holds its chunk). Returns the bytes given back (whole pages).
+    pub(crate) fn release_free_chunks(&self) -> usize {
+        self.release_locked(&mut self.lock(), usize::MAX)
+    }
+
+    /// The working-set rule (Bonwick's reaping, `trim.rs` calls it every `TRIM_INTERVAL`):
+    /// gives back chunks whose slots are all free, holding no more slots in all than stayed
+    /// idle in the depot for the whole interval since the last reap (the lowest count of free
+    /// slots in its magazines meanwhile, plus its never-used slots). What recent use needed
+    /// stays; a pool that was not used for an interval gives back every free chunk.
+    pub(crate) fn reap(&self) -> usize {
+        let mut inner = self.lock();
+        let idle = inner.low_free + inner.regions.iter().map(|&(_, n)| n).sum::<usize>();
+        let bytes = self.release_locked(&mut inner, idle);
+        inner.low_free = self.free.load(Relaxed);
+        self.read_window(&mut inner);
+        bytes
+    }
+
+    /// Records what the last interval saw (for [`hint`](Self::hint)).
+    fn read_window(&self, inner: &mut Inner) {
+        let now = std::time::Instant::now();
+        let f = self.stats.folded();
+        let live = crate::stats::live_from(f.handed, f.returned);
+        let peak = self.stats.take_recent_high(live);
+        let w = &mut inner.window;
+        if let Some(at) = w.at {
+            let seconds = now.duration_since(at).as_secs_f64();
+            let handed = f.handed.wrapping_sub(w.handed);
+            w.hint.recent_peak = peak;
+            if seconds > 0.0 {
+                w.hint.allocations_per_second = handed as f64 / seconds;
+            }
+        }
+        w.hint.suggested_prealloc = f.high_water.next_multiple_of(64);
+        w.at = Some(now);
+        w.handed = f.handed;
+    }
+
+    /// What the working-set rule last measured of the pool's use.
+    pub(crate) fn hint(&self) -> UsageHint {
+        self.lock().window.hint
+    }
+
+    /// Notes the free slots left after some were taken, for [`reap`](Self::reap).
+    pub(super) fn note_low(&self, inner: &mut Inner) {
+        inner.low_free = inner.low_free.min(self.free.load(Relaxed));
+    }
+
+    /// [`release_free_chunks`](Self::release_free_chunks), giving back chunks of at most
+    /// `limit` slots in all.
+    ///
+    /// A slot's chunk is found from its address in the sorted list of chunks (a binary
+    /// search), on this slow path only: the hot path pays nothing for it. Slots cached by
+    /// a thread keep their chunks; `trim` gives the calling thread's cache back first.
+    /// Spare magazine arrays beyond two per active cache go back to the heap.
+    fn release_locked(&self, inner: &mut Inner, limit: usize) -> usize {
+        // Out of `inner` while it is searched, so the magazines can be rewritten meanwhile.
+        let mut chunks = core::mem::take(&mut inner.chunks);
+        chunks.sort_unstable_by_key(|&(start, _)| start.as_ptr().addr());
+        // The chunk holding `slot`: the last one starting at or before it.
+        let chunk_of = |slot: NonNull<u8>| {
+            let addr = slot.as_ptr().addr();
+            chunks.partition_point(|&(start, _)| start.as_ptr().addr() <= addr) - 1
+        };
+        let mut free = vec![0usize; chunks.len()];
+        let recycling = self.config.header != 0;
+        for mag in &inner.magazines {
+            for i in 0..mag.len {
+                // SAFETY: a listed magazine holds `len` initialized rounds at its front.
+                let slot = unsafe { mag.rounds.add(i).read() };
+                // SAFETY: a free slot owned by the depot, under its lock: in a recycling
+                // pool its state word is initialized.
+                if !recycling || unsafe { crate::slot::state(slot) } == crate::slot::EMPTY {
+                    free[chunk_of(slot)] += 1;
+                }
+            }
+        }
+        for &(start, n) in &inner.regions {
+            free[chunk_of(start)] += n;
+        }
+        let mut budget = limit;
+        let gone: Vec<bool> = chunks
+            .iter()
+            .zip(&free)
+            .map(|(&(_, slots), &f)| {
+                let go = f == slots && slots <= budget;
+                if go {
+                    budget -= slots;
+                }
+                go
+            })
+            .collect();
+        let (mut bytes, mut slots) = (0, 0);
+        if gone.contains(&true) {
+            inner.regions.retain(|&(start, _)| !gone[chunk_of(start)]);
+            self.retain_free(inner, |slot| !gone[chunk_of(slot)], |_| {});
+            for (&(start, n), _) in chunks.iter().zip(&gone).filter(|(_, &g)| g) {
+                let layout = self.chunk_layout(n);
+                // SAFETY: a chunk of this depot, allocated by `heap::allocate(layout)` in
+                // `grow`; every one of its slots was free in the depot and has just left it
+                // (magazines and regions), so nothing refers to it any more.
+                unsafe { heap::deallocate(start, layout) };
+                bytes += layout.size().next_multiple_of(heap::PAGE);
+                slots += n;
+            }
+            let mut i = 0;
+            chunks.retain(|_| {
+                i += 1;
+                !gone[i - 1]
+            });
+        }
+        inner.chunks = chunks;
+        self.note_low(inner);
+        self.stats.shrink(slots);
+        self.trim_spares(inner);
+        inner.magazines.shrink_to_fit();
+        inner.regions.shrink_to_fit();
+        inner.chunks.shrink_to_fit();
+        bytes
+    }
+
+    /// Gives the page heap back the spare magazine arrays beyond two per active cache (whole
+    /// pages of them: see `magazine::release_spares`).
+    fn trim_spares(&self, inner: &mut Inner) {
+        let keep = 2 * inner.caches.len();
+        // SAFETY: the spare arrays of this depot come from `take_array` with its M, are empty,
+        // owned by the depot (under its lock) and listed nowhere else.
+        unsafe { release_spares(self.config.magazine_size, &mut inner.spare, keep) };
+        inner.spare.shrink_to_fit();
+    }
+}
