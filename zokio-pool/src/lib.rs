@@ -112,8 +112,8 @@ pub mod __private {
     pub use crate::cache::LocalCache;
     pub use crate::config::{Config, Options};
     pub use crate::depot::Depot;
+    pub use crate::pool::trim_pool;
     pub use crate::recycle::{DefaultInit, RecycledSend, RecycledUnpin, Recycler};
-    pub use crate::trim::trim_pool;
     pub use std::thread::LocalKey;
     pub use std::thread_local;
 }

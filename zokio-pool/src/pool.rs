@@ -130,11 +130,21 @@ pub trait Pooled: Pool<Item = Self> + Sized {
     /// # }
     /// ```
     fn pool_trim() -> usize {
-        crate::trim::trim_pool::<Self>()
+        trim_pool::<Self>()
     }
 }
 
 impl<T: Pool<Item = T>> Pooled for T {}
+
+/// [`Pooled::pool_trim`] for any pool (`pool!`'s `Name::trim()` calls it): `P`'s boxes' and
+/// `PoolArc`s' pools.
+#[doc(hidden)]
+pub fn trim_pool<P: Pool + ?Sized>() -> usize {
+    crate::trim::trim_depots(&[
+        (P::__cache(), P::__depot()),
+        (P::__arc_cache(), P::__arc_depot()),
+    ])
+}
 
 /// The pool `P` seen as a pool of `MaybeUninit<P::Item>`: the handle type of
 /// [`PoolBox::new_uninit`](crate::PoolBox::new_uninit). It shares `P`'s slots and statistics.

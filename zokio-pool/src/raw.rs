@@ -162,7 +162,7 @@ pub(crate) fn release_pool<P: Pool + ?Sized>(all: bool) -> usize {
         return P::__depot().reap();
     }
     if P::__CONFIG.header != 0 && P::__RECYCLE.is_some() {
-        crate::recycle::mode::discard_free_kept::<P>();
+        crate::recycle::reclaim::discard_free_kept::<P>();
     }
     P::__depot().release_free_chunks()
 }

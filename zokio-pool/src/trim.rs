@@ -23,8 +23,11 @@
 //! cannot reach other threads' caches (at most `2M + 1` free slots each per pool, given back
 //! at the thread's exit). Its clock and thread are in `reap.rs`.
 
-use crate::pool::Pool;
-use crate::{cache, heap, raw, registry};
+use std::thread::LocalKey;
+
+use crate::cache::{self, LocalCache};
+use crate::depot::Depot;
+use crate::{heap, registry};
 
 /// Gives every pool's surplus back to the page heap (the calling thread's cached slots
 /// included) and the page heap's free pages back to the operating system; returns the bytes
@@ -59,22 +62,23 @@ pub fn trim() -> usize {
     heap::returned() - before
 }
 
-/// One pool's [`trim`]: `P`'s boxes' and `PoolArc`s' pools give their surplus (the calling
-/// thread's cached slots included) to the page heap, which gives its free pages back to the
-/// OS; returns the bytes given back to the OS. `pool!`'s `Name::trim()` calls it.
-#[doc(hidden)]
-pub fn trim_pool<P: Pool + ?Sized>() -> usize {
+/// One pool's [`trim`] (`Pooled::pool_trim`, `Name::trim`, through `pool::trim_pool`): each
+/// `(cache, depot)` given (a type's boxes' and its `PoolArc`s' pools) drains the calling
+/// thread's cache into its depot and gives its surplus to the page heap, which gives its free
+/// pages back to the OS; returns the bytes given back to the OS.
+///
+/// A depot not yet listed has no chunk (a pool is listed before its first chunk is carved),
+/// so it has nothing to give back.
+pub(crate) fn trim_depots(pools: &[(&'static LocalKey<LocalCache>, &'static Depot)]) -> usize {
     let before = heap::returned();
-    drain::<P>();
-    drain::<crate::arc::Counted<P>>();
-    raw::release_pool::<P>(true);
-    raw::release_pool::<crate::arc::Counted<P>>(true);
+    for &(key, depot) in pools {
+        let _ = key.try_with(|c| c.drain(depot));
+    }
+    for &(_, depot) in pools {
+        if let Some(release) = depot.release_cell().get() {
+            release(true);
+        }
+    }
     heap::trim();
     heap::returned() - before
-}
-
-/// Gives the calling thread's cached slots of `P` to its depot.
-fn drain<P: Pool + ?Sized>() {
-    let depot = P::__depot();
-    let _ = P::__cache().try_with(|c| c.drain(depot));
 }

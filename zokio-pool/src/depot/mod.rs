@@ -22,8 +22,6 @@ mod slab;
 
 use crate::stats::Counters;
 use crate::wait::Waiters;
-pub use slab::UsageHint;
-use slab::Window;
 
 /// Most slots a pool with a `max` grows by at once past its `max` (see `Depot::grow`).
 const OVER_MAX_STEP: usize = 16;
@@ -61,6 +59,34 @@ pub struct Depot {
     release: OnceLock<fn(bool) -> usize>,
     /// Slow-path events (magazine exchanges) of this pool, for [`Depot::event`].
     events: core::sync::atomic::AtomicUsize,
+}
+
+/// What a pool sees of its use, and what it suggests configuring: [`PoolInfo::hint`]
+/// (see [`pools`](crate::pools)). Measured by the working-set rule, once per
+/// [`TRIM_INTERVAL`](crate::TRIM_INTERVAL) while it runs; all zero before it first ran twice.
+///
+/// [`PoolInfo::hint`]: crate::PoolInfo::hint
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct UsageHint {
+    /// The most objects live at once during the last interval (seen at the pool's slow-path
+    /// events: a short peak between two of them on other threads may be missed). The rule
+    /// keeps about this many slots (plus what threads cache).
+    pub recent_peak: usize,
+    /// Objects handed out per second during the last interval, as far as threads' caches had
+    /// folded their counts (a cache folds at least every M operations in one direction).
+    pub allocations_per_second: f64,
+    /// The `prealloc` that would have served the whole run so far from the first chunk: the
+    /// pool's high-water mark, rounded up to a multiple of 64 slots.
+    pub suggested_prealloc: usize,
+}
+
+/// The working-set rule's last reading of a pool (see `Depot::reap`).
+pub(crate) struct Window {
+    /// When the rule last ran, and the folded objects handed out then.
+    at: Option<std::time::Instant>,
+    handed: usize,
+    hint: UsageHint,
 }
 
 /// A thread cache listed in its depot, by address. The depot only stores and compares these;

@@ -20,43 +20,15 @@
 //! Cost: a release walks every free slot of the depot once (a binary search each) and moves
 //! the kept ones into full magazines in place; it allocates a bit per chunk. All under the
 //! depot's lock, which no user code runs under: slots of kept objects are taken out first and
-//! their objects dropped outside it (`recycle::mode::discard_free_kept`).
+//! their objects dropped outside it (`recycle::reclaim`).
 
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Relaxed;
 use std::alloc::Layout;
 
-use super::{Depot, Inner};
+use super::{Depot, Inner, UsageHint};
 use crate::heap;
 use crate::magazine::{release_spares, Magazine};
-
-/// What a pool sees of its use, and what it suggests configuring: [`PoolInfo::hint`]
-/// (see [`pools`](crate::pools)). Measured by the working-set rule, once per
-/// [`TRIM_INTERVAL`](crate::TRIM_INTERVAL) while it runs; all zero before it first ran twice.
-///
-/// [`PoolInfo::hint`]: crate::PoolInfo::hint
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-#[non_exhaustive]
-pub struct UsageHint {
-    /// The most objects live at once during the last interval (seen at the pool's slow-path
-    /// events: a short peak between two of them on other threads may be missed). The rule
-    /// keeps about this many slots (plus what threads cache).
-    pub recent_peak: usize,
-    /// Objects handed out per second during the last interval, as far as threads' caches had
-    /// folded their counts (a cache folds at least every M operations in one direction).
-    pub allocations_per_second: f64,
-    /// The `prealloc` that would have served the whole run so far from the first chunk: the
-    /// pool's high-water mark, rounded up to a multiple of 64 slots.
-    pub suggested_prealloc: usize,
-}
-
-/// The working-set rule's last reading of a pool (see `Depot::reap`).
-pub(super) struct Window {
-    /// When the rule last ran, and the folded objects handed out then.
-    pub(super) at: Option<std::time::Instant>,
-    pub(super) handed: usize,
-    pub(super) hint: UsageHint,
-}
 
 impl Depot {
     /// The layout a chunk of `slots` slots was allocated with.

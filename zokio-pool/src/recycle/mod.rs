@@ -46,6 +46,7 @@
 pub(crate) mod count;
 mod impls;
 pub(crate) mod mode;
+pub(crate) mod reclaim;
 
 /// Resetting a value in place to its empty state, keeping its allocations.
 ///
