@@ -8,7 +8,9 @@
 //!   burst's peak + 10%: the first type's memory serves the second.
 //!
 //! - With the background trimmer on (`spawn_trimmer`), the same burst, dropped, is back within
-//!   10% + 1 MiB of the start within 2 s, with no call from the program.
+//!   10% + 1 MiB of the start within 2 s, with no call from the program; and once the first
+//!   type has been idle for the policy's intervals, the 128 B burst peaks within 10% of the
+//!   first peak, again with no call.
 //!
 //! Linux only (`/proc`), and only where the pool holds memory itself: not in checking mode,
 //! where every object is an allocation of the global allocator, nor under AddressSanitizer
@@ -54,8 +56,13 @@ fn report(readings: &[usize]) {
     std::fs::write(path, format!("RSS {}\n", line.join(" "))).expect("the output file");
 }
 
-/// Runs test `test` in a child process and returns the readings it reports, in bytes.
+/// Runs test `test` in a child process and returns the readings it reports, in bytes. One child
+/// at a time: the scenarios' timings must not share the machine with each other.
 fn in_child(test: &str) -> Vec<usize> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let file = std::env::temp_dir().join(format!("zokio-pool-rss-{}-{test}", std::process::id()));
     let out = Command::new(std::env::current_exe().expect("the test binary"))
         .args([test, "--exact", "--test-threads=1"])
@@ -175,5 +182,45 @@ fn with_the_trimmer_on_an_idle_program_gives_a_burst_back_within_two_seconds() {
     assert!(
         after as f64 <= before as f64 * 1.1 + MIB && millis <= limit,
         "back within {limit} ms of going idle: {shown}"
+    );
+}
+
+#[test]
+fn without_a_trim_call_an_idle_types_memory_serves_the_next_type() {
+    const TEST: &str = "without_a_trim_call_an_idle_types_memory_serves_the_next_type";
+    if CHECKING_MODE {
+        return;
+    }
+    if std::env::var_os(CHILD).is_some() {
+        zokio_pool::spawn_trimmer().expect("the trimmer thread");
+        let burst: Vec<_> = (0..1_000_000)
+            .map(|id| PoolBox::new(Object64 { id, _rest: [0; 7] }))
+            .collect();
+        let peak = rss();
+        drop(burst);
+        // The first type stays idle for the policy's intervals (no call from the program).
+        std::thread::sleep(4 * zokio_pool::TRIM_INTERVAL);
+        let second: Vec<_> = (0..500_000)
+            .map(|id| PoolBox::new(Object128 { id, _rest: [0; 15] }))
+            .collect();
+        let second_peak = rss();
+        assert_eq!(second[499_999].id, 499_999);
+        drop(second);
+        report(&[peak, second_peak]);
+        return;
+    }
+    let r = in_child(TEST);
+    let [peak, second_peak] = r[..] else {
+        panic!("two readings: {r:?}")
+    };
+    let shown = format!(
+        "first peak {:.1} MiB, second type's peak {:.1} MiB",
+        peak as f64 / MIB,
+        second_peak as f64 / MIB
+    );
+    println!("{shown}");
+    assert!(
+        second_peak as f64 <= peak as f64 * 1.1,
+        "the idle type's memory went back and served the second: {shown}"
     );
 }
