@@ -56,6 +56,8 @@
 #![warn(rust_2018_idioms)]
 
 mod arc;
+#[cfg(zokio_pool_asan)]
+mod asan;
 mod boxed;
 mod cache;
 mod config;

@@ -120,7 +120,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     #[cfg(zokio_pool_asan)]
     // SAFETY: the object bytes of a slot of this pool, poisoned when it was freed.
     unsafe {
-        asan::unpoison(slot.add(config.header), config.item_size)
+        crate::asan::unpoison(slot.add(config.header), config.item_size)
     };
     if config.header == 0 {
         return Some(Taken {
@@ -260,34 +260,7 @@ unsafe fn scrub<P: Pool + ?Sized>(object: NonNull<u8>) {
     if !CHECKING_MODE {
         // SAFETY: the object's bytes, which nobody touches until the slot is handed out again
         // (and `alloc` unpoisons them then).
-        unsafe { asan::poison(object, config.item_size) };
-    }
-}
-
-/// AddressSanitizer's manual poisoning, for builds with `-Zsanitizer=address` and
-/// `--cfg zokio_pool_asan`.
-#[cfg(zokio_pool_asan)]
-mod asan {
-    use core::ffi::c_void;
-    use core::ptr::NonNull;
-
-    extern "C" {
-        fn __asan_poison_memory_region(addr: *const c_void, size: usize);
-        fn __asan_unpoison_memory_region(addr: *const c_void, size: usize);
-    }
-
-    /// # Safety
-    /// `[at, at + len)` is memory of the pool that nobody else may touch until unpoisoned.
-    pub(super) unsafe fn poison(at: NonNull<u8>, len: usize) {
-        // SAFETY: the ASan runtime is linked in sanitizer builds; the region is ours.
-        unsafe { __asan_poison_memory_region(at.as_ptr().cast(), len) }
-    }
-
-    /// # Safety
-    /// `[at, at + len)` is memory of the pool being handed out.
-    pub(super) unsafe fn unpoison(at: NonNull<u8>, len: usize) {
-        // SAFETY: as above.
-        unsafe { __asan_unpoison_memory_region(at.as_ptr().cast(), len) }
+        unsafe { crate::asan::poison(object, config.item_size) };
     }
 }
 

@@ -216,6 +216,13 @@ impl Depot {
             self.retain_free(inner, |slot| !gone[chunk_of(slot)], |_| {});
             for (&(start, n), _) in chunks.iter().zip(&gone).filter(|(_, &g)| g) {
                 let layout = self.chunk_layout(n);
+                // Its free slots' object bytes are poisoned; the pages may become any pool's
+                // memory (a chunk, a magazine array), which the heap hands out as is.
+                #[cfg(zokio_pool_asan)]
+                // SAFETY: the chunk's memory, ours alone now (see below).
+                unsafe {
+                    crate::asan::unpoison(start, layout.size())
+                };
                 // SAFETY: a chunk of this depot, allocated by `heap::allocate(layout)` in
                 // `grow`; every one of its slots was free in the depot and has just left it
                 // (magazines and regions), so nothing refers to it any more.
