@@ -57,6 +57,39 @@ fn table_line(row: &[&str], widths: &[usize]) -> String {
     format!("| {} |\n", parts.join(" | "))
 }
 
+/// A Markdown table of `header` and `cells`, its columns padded to their widest cell so that it
+/// reads as well in a terminal: the first column left-aligned, the others right-aligned.
+fn padded_table<R: AsRef<[String]>>(header: &[&str], cells: &[R]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row.as_ref()[c].len())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = table_line(header, &widths);
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, &w)| {
+            if c == 0 {
+                "-".repeat(w + 2)
+            } else {
+                format!("{}:", "-".repeat(w + 1))
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "|{}|", rule.join("|"));
+    for row in cells {
+        let row: Vec<&str> = row.as_ref().iter().map(String::as_str).collect();
+        out += &table_line(&row, &widths);
+    }
+    out
+}
+
 /// The table, in Markdown, its columns padded so that it reads as well in a terminal.
 pub fn table(rows: &[Row]) -> String {
     let header = [
@@ -93,33 +126,7 @@ pub fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].len())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = table_line(&header, &widths);
-    let rule: Vec<String> = widths
-        .iter()
-        .enumerate()
-        .map(|(c, &w)| {
-            if c == 0 {
-                "-".repeat(w + 2)
-            } else {
-                format!("{}:", "-".repeat(w + 1))
-            }
-        })
-        .collect();
-    let _ = writeln!(out, "|{}|", rule.join("|"));
-    for row in &cells {
-        out += &table_line(&row.each_ref().map(String::as_str), &widths);
-    }
-    out
+    padded_table(&header, &cells)
 }
 
 /// `10^d` for an axis label: 1K, 10K, 100K, 1M, ...
@@ -301,33 +308,7 @@ pub fn memory_section(memory: &Memory) -> String {
             row
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].len())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = table_line(&header, &widths);
-    let rule: Vec<String> = widths
-        .iter()
-        .enumerate()
-        .map(|(c, &w)| {
-            if c == 0 {
-                "-".repeat(w + 2)
-            } else {
-                format!("{}:", "-".repeat(w + 1))
-            }
-        })
-        .collect();
-    let _ = writeln!(out, "|{}|", rule.join("|"));
-    for row in &cells {
-        let row: Vec<&str> = row.iter().map(String::as_str).collect();
-        out += &table_line(&row, &widths);
-    }
+    let mut out = padded_table(&header, &cells);
     let trims: Vec<String> = CONTENDERS
         .iter()
         .zip(TRIMS)
