@@ -66,10 +66,9 @@ fn tick_slow(now: u64, next: u64) {
 
 /// The working-set rule over every pool, then the page heap's free pages back to the OS.
 fn reap() -> usize {
-    let before = heap::returned();
-    registry::release_all(false);
-    heap::trim();
-    heap::returned() - before
+    heap::give_back_after(|| {
+        registry::release_all(false);
+    })
 }
 
 /// Starts the background trimmer (once; later calls do nothing): a thread named

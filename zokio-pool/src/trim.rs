@@ -55,11 +55,10 @@ use crate::{heap, registry};
 /// # let _ = heap_stats();
 /// ```
 pub fn trim() -> usize {
-    let before = heap::returned();
-    cache::drain_this_thread();
-    registry::release_all(true);
-    heap::trim();
-    heap::returned() - before
+    heap::give_back_after(|| {
+        cache::drain_this_thread();
+        registry::release_all(true);
+    })
 }
 
 /// One pool's [`trim`] (`Pooled::pool_trim`, `Name::trim`, through `pool::trim_pool`): each
@@ -70,15 +69,14 @@ pub fn trim() -> usize {
 /// A depot not yet listed has no chunk (a pool is listed before its first chunk is carved),
 /// so it has nothing to give back.
 pub(crate) fn trim_depots(pools: &[(&'static LocalKey<LocalCache>, &'static Depot)]) -> usize {
-    let before = heap::returned();
-    for &(key, depot) in pools {
-        let _ = key.try_with(|c| c.drain(depot));
-    }
-    for &(_, depot) in pools {
-        if let Some(release) = depot.release_cell().get() {
-            release(true);
+    heap::give_back_after(|| {
+        for &(key, depot) in pools {
+            let _ = key.try_with(|c| c.drain(depot));
         }
-    }
-    heap::trim();
-    heap::returned() - before
+        for &(_, depot) in pools {
+            if let Some(release) = depot.release_cell().get() {
+                release(true);
+            }
+        }
+    })
 }

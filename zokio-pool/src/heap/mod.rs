@@ -232,15 +232,15 @@ pub(crate) unsafe fn deallocate(ptr: NonNull<u8>, layout: Layout) {
     unsafe { lock().deallocate(ptr, layout) }
 }
 
-/// Gives every free page of the process-wide heap back to the OS; returns the bytes given back
-/// (see `Heap::trim`).
-pub(crate) fn trim() -> usize {
-    lock().trim()
-}
-
-/// The bytes the process-wide heap gave back to the OS so far (`HeapStats::returned_bytes`).
-pub(crate) fn returned() -> usize {
-    lock().returned
+/// Runs `release` (which gives pools' chunks back to the process-wide heap), then gives every
+/// free page of the heap back to the OS (see `Heap::trim`); returns the bytes given back to the
+/// OS meanwhile (chunks too large for a segment go back as soon as `release` frees them).
+pub(crate) fn give_back_after(release: impl FnOnce()) -> usize {
+    let before = lock().returned;
+    release();
+    let mut heap = lock();
+    heap.trim();
+    heap.returned - before
 }
 
 /// The process-wide heap.
