@@ -577,57 +577,36 @@ impl LocalCache {
             self.state.set(State::Closed);
             return;
         }
-        let magazine = depot.config().magazine_size;
         let mut inner = depot.lock();
-        self.fold(depot, &mut inner);
+        self.give_slots_locked(depot, &mut inner);
         Depot::unlist(&mut inner, self.listed());
-        let hot = self.peek_hot();
+        // What is left is empty arrays: the loaded one, and the previous one if there is one.
+        let spare = [Some(self.loaded_array()), NonNull::new(self.prev.get())];
         self.hot.set(INACTIVE);
-        let loaded = Magazine {
-            rounds: self.loaded_array(),
-            len: self.loaded_len(),
-        };
-        let prev = NonNull::new(self.prev.get()).map(|rounds| Magazine {
-            rounds,
-            len: if self.prev_full.get() { magazine } else { 0 },
-        });
-        // Each array goes back as a magazine if it holds slots, else as a spare.
-        let [loaded, prev] = [Some(loaded), prev].map(|m| {
-            let full = m.filter(|m| m.len > 0);
-            let spare = m.filter(|m| m.len == 0).map(|m| m.rounds);
-            (full, spare)
-        });
-        let left = self.fresh_left.take();
-        let fresh = NonNull::new(self.fresh_next.get())
-            .filter(|_| left > 0)
-            .map(|p| (p, left));
         self.state.set(State::Closed);
         self.top.set(null_mut());
         self.low.set(null_mut());
         self.high.set(null_mut());
         self.prev.set(null_mut());
-        self.prev_full.set(false);
-        self.held_baseline.set(0);
-        depot.absorb_locked(
-            &mut inner,
-            [loaded.0, prev.0],
-            [loaded.1, prev.1],
-            hot,
-            fresh,
-        );
+        depot.absorb_locked(&mut inner, [None, None], spare, None, None);
     }
 
     /// Gives every free slot the cache holds to the depot (for `trim`): its magazines, its hot
     /// slot and its never-used run; the cache stays active, with an empty loaded array.
     pub(crate) fn drain(&self, depot: &Depot) {
-        if self.state.get() != State::Active {
-            return;
+        if self.state.get() == State::Active {
+            self.give_slots_locked(depot, &mut depot.lock());
         }
+    }
+
+    /// Moves every free slot of an active cache to the depot, whose lock `inner` is: the hot
+    /// slot, the loaded array's slots (a spare array is loaded in their place), a full
+    /// previous magazine (the cache then has no previous array) and the never-used run. The
+    /// counters are folded first, while the slots are still counted in `held`, all under the
+    /// lock (see the type's docs): `held` is then 0, and so is the baseline.
+    fn give_slots_locked(&self, depot: &Depot, inner: &mut Inner) {
         let magazine = depot.config().magazine_size;
-        let mut inner = depot.lock();
-        // Fold while the slots are still counted in `held`, then move them out, all under the
-        // lock (see the type's docs): `held` is then 0, and so is the baseline.
-        self.fold(depot, &mut inner);
+        self.fold(depot, inner);
         let hot = self.peek_hot();
         self.hot.set(null_mut());
         let loaded = (self.loaded_len() > 0).then(|| {
@@ -635,7 +614,7 @@ impl LocalCache {
                 rounds: self.loaded_array(),
                 len: self.loaded_len(),
             };
-            self.load(depot.spare_array_locked(&mut inner), 0, magazine);
+            self.load(depot.spare_array_locked(inner), 0, magazine);
             full
         });
         let prev = NonNull::new(self.prev.get())
@@ -653,7 +632,7 @@ impl LocalCache {
             .filter(|_| left > 0)
             .map(|p| (p, left));
         self.held_baseline.set(0);
-        depot.absorb_locked(&mut inner, [loaded, prev], [None, None], hot, fresh);
+        depot.absorb_locked(inner, [loaded, prev], [None, None], hot, fresh);
     }
 
     /// The counters not yet folded, read by the owning thread; `magazine` is the pool's M.
