@@ -2,7 +2,10 @@
 //!
 //! A cache holds two magazines (arrays of pointers to free slots, see `magazine`): the loaded
 //! one, where pops and pushes happen at `top`, and at most one previous one, which is either
-//! full (M slots) or empty. `pop` and `push` are a handful of instructions on `Cell`s: a
+//! full or empty. How many slots a magazine takes, the cache's magazine size, adapts to the
+//! thread's use between [`MAGAZINE_MIN`] and the pool's M (see `LocalCache::adapt`): large
+//! for runs of takes or gives back, small for a random mix, so a cache holds few free slots
+//! when that costs nothing. `pop` and `push` are a handful of instructions on `Cell`s: a
 //! compare with the loaded array's bound, one load or store in the array, no lock, no atomic,
 //! no size lookup, and no access to the slot's own memory. Everything else is in `#[cold]`
 //! functions: swapping magazines, talking to the depot, the first use on a thread (registering
@@ -15,7 +18,7 @@ use core::cell::{Cell, RefCell};
 use core::mem::size_of;
 use core::ptr::{null_mut, NonNull};
 use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
+use core::sync::atomic::{AtomicPtr, AtomicUsize};
 use std::thread::LocalKey;
 
 use crate::depot::{Depot, Inner, Listed, Refill};
@@ -86,10 +89,6 @@ published!(
     PubUsize, AtomicUsize, usize
 );
 published!(
-    /// A published `bool`.
-    PubBool, AtomicBool, bool
-);
-published!(
     /// A published slot pointer.
     PubSlot, AtomicPtr<u8>, *mut u8
 );
@@ -97,6 +96,33 @@ published!(
     /// A published pointer into a magazine array.
     PubRound, AtomicPtr<Round>, *mut Round
 );
+
+/// The smallest magazine size a thread cache adapts down to (or the pool's M, when that is
+/// smaller). A cache starts there and doubles its size after each run of takes or of gives
+/// back that empties or fills a magazine (a batch, a burst, a producer or a consumer thread),
+/// up to the pool's M (`cache = N` when given, else from the slot size: 256 slots of 64 B, 63
+/// of 4 KiB); it halves it when its exchanges with the depot become rare (see
+/// [`MAGAZINE_SHRINK_AFTER`]).
+///
+/// A cache that stays this small holds at most 17 free slots of its pool; one that grows
+/// pays 5 exchanges of about 100 instructions each to go from 8 to 256.
+pub const MAGAZINE_MIN: usize = 8;
+
+/// A thread cache whose depot's lock was held by another thread (Bonwick's contention rule)
+/// doubles its magazine size if the exchange came within this many magazines' worth of
+/// operations of its previous one: trips to a contended lock are then frequent.
+pub const MAGAZINE_GROW_WITHIN: usize = 2;
+
+/// A thread cache halves its magazine size when a magazine exchange comes more than this many
+/// magazines' worth of operations after its previous one (down to [`MAGAZINE_MIN`]): it then
+/// serves its thread from what it holds, and holding less is memory for other threads and
+/// other pools. Takes and gives back in random order exchange about once in M² operations,
+/// so such a cache settles at 8 to 32 slots and holds at most 2M + 1 of its pool's free
+/// slots (65 where a fixed M = 256 held up to 513).
+pub const MAGAZINE_SHRINK_AFTER: usize = 32;
+
+use MAGAZINE_GROW_WITHIN as GROW_WITHIN;
+use MAGAZINE_SHRINK_AFTER as SHRINK_AFTER;
 
 /// `hot` of a cache that is not active: not null, so a push does not put a slot there, and not
 /// a slot (slots are word-aligned, so their addresses are above 1), so a pop does not take it.
@@ -138,7 +164,8 @@ enum State {
 /// `top`; a run of frees or of takes goes through the array, one store for the slot and one for
 /// `top`, with no slot moved between `hot` and the array.
 ///
-/// While active, the loaded array is `low..high` (M rounds) and holds free slots in
+/// While active, the loaded array is `low..high` (the cache's magazine size, or more when the
+/// array was filled under a larger one; its memory has the pool's M rounds) and holds free slots in
 /// `low..top`, and `hot` is null or a slot. While not active, the three pointers are null, so
 /// `top == low` sends every pop and `top == high` every push to the slow path, which looks at
 /// the state; and `hot` is [`INACTIVE`], which a pop does not take and a push does not fill
@@ -147,8 +174,8 @@ enum State {
 /// Bookkeeping on the hot path is one counter, `handed`; the number of slots given back is
 /// derived from it when it is needed (see `LocalCache::unfolded`).
 ///
-/// The fields that statistics read (`hot`, `top`, `low`, `prev_full`, `handed`, `fresh`,
-/// `held_baseline`, `kept`, `kept_capacity`) are published: relaxed atomics that only the owner stores.
+/// The fields that statistics read (`hot`, `top`, `low`, `prev_len`, `handed`, `fresh`,
+/// `held_baseline`, `kept`, `kept_capacity`, `size`) are published: relaxed atomics that only the owner stores.
 /// An active cache is listed in its depot (under the depot's lock), so that `PoolStats` can add
 /// up what every live thread has not folded yet; `close` takes it off the list at thread exit,
 /// before the thread's TLS memory goes away. Every change that moves counts between the cache
@@ -169,9 +196,14 @@ pub struct LocalCache {
     handed: PubUsize,
     /// The previous array (null until the cache needs a second one).
     prev: Cell<*mut Round>,
-    /// Whether `prev` holds M free slots (else it holds none). True only while `prev` is an
-    /// array (not null).
-    prev_full: PubBool,
+    /// Free slots in `prev`: 0, or the slots of the full array it was when it became `prev`
+    /// (at most the pool's M). 0 while `prev` is null.
+    prev_len: PubUsize,
+    /// This cache's magazine size now: how many slots the loaded array takes before a push
+    /// goes to the slow path, and the most it takes from the depot as never-used slots.
+    /// Adapts between [`MAGAZINE_MIN`] (or the pool's M, if smaller) and the pool's M: see
+    /// [`adapt`](Self::adapt).
+    size: PubUsize,
     state: Cell<State>,
     /// Never-used slots taken from the depot: the next one and how many are left.
     fresh_next: Cell<*mut u8>,
@@ -215,7 +247,8 @@ impl LocalCache {
             high: Cell::new(null_mut()),
             handed: PubUsize::new(0),
             prev: Cell::new(null_mut()),
-            prev_full: PubBool::new(false),
+            prev_len: PubUsize::new(0),
+            size: PubUsize::new(0),
             state: Cell::new(State::Unregistered),
             fresh_next: Cell::new(null_mut()),
             fresh_left: Cell::new(0),
@@ -337,10 +370,10 @@ impl LocalCache {
             }
             State::Closed => return depot.take_one(),
         }
-        let magazine = depot.config().magazine_size;
-        // The loaded array is empty: load the previous one if it is full, else ask the depot.
-        if self.prev_full.get() {
-            self.swap_prev(magazine);
+        // The loaded array is empty: load the previous one if it holds slots, else ask the
+        // depot.
+        if self.prev_len.get() > 0 {
+            self.swap_prev();
             return self.pop(key, depot);
         }
         // Free slots in the depot go before never-used ones, even with a fresh run at hand: a
@@ -350,12 +383,13 @@ impl LocalCache {
             if depot.event() {
                 crate::reap::tick();
             }
-            let mut inner = depot.lock();
-            self.fold(depot, &mut inner);
+            let (mut inner, contended) = depot.lock_counting();
+            let since = self.fold(depot, &mut inner);
+            self.adapt(since, contended, depot.config().magazine_size);
             depot.stats().observe_live(0, 0);
             let mut array = self.loaded_array();
             let refill = if self.fresh_left.get() == 0 {
-                depot.refill_locked(&mut inner, &mut array, magazine)
+                depot.refill_locked(&mut inner, &mut array, self.size.get())
             } else {
                 // Never a fresh run: the one at hand would be lost.
                 depot
@@ -365,7 +399,7 @@ impl LocalCache {
             match refill {
                 Refill::Magazine(len) => {
                     // Under the lock: a reader sees the magazine in the depot or in the cache.
-                    self.load(array, len, magazine);
+                    self.load(array, len);
                     self.held_baseline
                         .set(self.held_baseline.get().wrapping_add(len));
                     drop(inner);
@@ -391,7 +425,7 @@ impl LocalCache {
         // A fresh slot enters the cache's accounts as if it had been moved in and popped.
         self.held_baseline
             .set(self.held_baseline.get().wrapping_add(1));
-        let u = self.unfolded(magazine);
+        let u = self.unfolded();
         depot.stats().observe_live(u.handed, u.returned);
         // SAFETY: slots are carved from non-null chunks.
         Some(unsafe { NonNull::new_unchecked(slot) })
@@ -417,38 +451,78 @@ impl LocalCache {
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
-        // The hot slot holds a slot (a push fills it first), and the loaded array M slots. The previous one becomes the loaded one once it is
-        // empty: a cache's second array comes from the depot, and a full previous magazine goes
-        // to the depot for an empty array.
-        let magazine = depot.config().magazine_size;
+        // The hot slot holds a slot (a push fills it first), and the loaded array is full. The
+        // previous one becomes the loaded one once it is empty: a cache's second array comes
+        // from the depot, and a full previous magazine goes to the depot for an empty array.
         if self.prev.get().is_null() {
             self.prev.set(depot.spare_array().as_ptr());
-        } else if self.prev_full.get() {
+        } else if self.prev_len.get() > 0 {
             if depot.event() {
                 crate::reap::tick();
             }
-            // Fold while both magazines are still counted in `held`, then take the M slots
-            // that leave out of the balance, all under the lock (see the type's docs).
-            let mut inner = depot.lock();
-            self.fold(depot, &mut inner);
+            // Fold while both magazines are still counted in `held`, then take the slots that
+            // leave out of the balance, all under the lock (see the type's docs).
+            let (mut inner, contended) = depot.lock_counting();
+            let since = self.fold(depot, &mut inner);
+            self.adapt(since, contended, depot.config().magazine_size);
             // SAFETY: `prev` is not null: an array of the depot's.
             let rounds = unsafe { NonNull::new_unchecked(self.prev.get()) };
-            let empty = depot.exchange_full_locked(
-                &mut inner,
-                Magazine {
-                    rounds,
-                    len: magazine,
-                },
-            );
+            let len = self.prev_len.get();
+            let empty = depot.exchange_full_locked(&mut inner, Magazine { rounds, len });
             self.prev.set(empty.as_ptr());
-            self.prev_full.set(false);
+            self.prev_len.set(0);
             self.held_baseline
-                .set(self.held_baseline.get().wrapping_sub(magazine));
+                .set(self.held_baseline.get().wrapping_sub(len));
         }
-        self.swap_prev(magazine);
+        self.swap_prev();
         // SAFETY: forwarded from the caller; the loaded array is now empty, so this push takes
         // the fast path.
         unsafe { self.push(slot, key, depot) }
+    }
+
+    /// Adapts this cache's magazine size at a magazine exchange with the depot: `since` is
+    /// what the cache did since the previous one (its folded counters), `contended` says
+    /// whether the depot's lock was held by another thread when this one asked for it, and
+    /// `most` is the pool's M.
+    ///
+    /// - **Shrink** (halve, down to [`MAGAZINE_MIN`]) when exchanges are rare, more than
+    ///   [`SHRINK_AFTER`] magazines' worth of operations apart: the cache then serves its thread from the
+    ///   slots it holds, and holding fewer (at most 2M + 1) is memory given back to the pool.
+    ///   Takes and gives back in random order exchange about once in M² operations (a
+    ///   random walk between an empty and a full cache), so such a cache settles at M = 16 or
+    ///   32 and holds at most 65 free slots, where a fixed M = 256 held up to 513.
+    /// - Else **grow** (double, up to `most`) after a run: at least half a magazine of
+    ///   operations since the last exchange, all takes or all gives back (a batch, a burst,
+    ///   a producer or a consumer thread: each exchanges once per magazine). A batch of 1,000
+    ///   objects reaches M = 256 from 8 in five exchanges. A random mix makes no such run of
+    ///   more than a few operations, so its exchanges (a magazine the depot had filled under
+    ///   a smaller size runs out after a few takes) do not grow it.
+    /// - Else grow when the depot is contended and the exchange came within
+    ///   [`GROW_WITHIN`] magazines' worth of operations of the last one (Bonwick's rule:
+    ///   fewer trips to a shared lock where they are frequent).
+    ///
+    /// A shrinking cache keeps what it holds: its arrays take the new size at their next
+    /// load, and a full previous magazine goes to the depot at the next exchange.
+    fn adapt(&self, since: Unfolded, contended: bool, most: usize) {
+        let ops = since.handed.wrapping_add(since.returned);
+        if ops == 0 {
+            // The first exchange since the cache was activated (or drained): nothing to judge.
+            return;
+        }
+        let size = self.size.get();
+        let run = since.handed == 0 || since.returned == 0;
+        let new = if ops > SHRINK_AFTER.saturating_mul(size) {
+            // Rare exchanges cost little even on a contended lock (a statistics reader takes
+            // it too), so rarity wins over contention.
+            (size / 2).max(MAGAZINE_MIN.min(most))
+        } else if (run && 2 * ops >= size)
+            || (contended && ops <= GROW_WITHIN.saturating_mul(size))
+        {
+            size.saturating_mul(2).min(most)
+        } else {
+            size
+        };
+        self.size.set(new);
     }
 
     /// Registers the thread-exit flush and loads an empty array; if the thread is already past
@@ -473,30 +547,36 @@ impl LocalCache {
         Listed(NonNull::from(self).cast())
     }
 
-    /// Loads an empty array and lists the cache in the depot, for statistics to read.
+    /// Loads an empty array and lists the cache in the depot, for statistics to read. The
+    /// cache starts with the smallest magazine size (see [`adapt`](Self::adapt)).
     ///
     /// Whoever activates a cache must `close` it before its memory goes away (the thread-exit
     /// flush does, for a thread-local cache).
     fn activate(&self, depot: &Depot) {
-        let magazine = depot.config().magazine_size;
+        self.size
+            .set(MAGAZINE_MIN.min(depot.config().magazine_size));
         let mut inner = depot.lock();
         let array = depot.spare_array_locked(&mut inner);
-        self.load(array, 0, magazine);
+        self.load(array, 0);
         self.hot.set(null_mut());
         self.state.set(State::Active);
         inner.caches.push(self.listed());
     }
 
-    /// Makes `array`, holding `len` free slots, the loaded array.
-    fn load(&self, array: NonNull<Round>, len: usize, magazine: usize) {
-        debug_assert!(len <= magazine);
+    /// Makes `array`, holding `len` free slots, the loaded array; it takes up to the cache's
+    /// magazine size, or `len` if that is more (the size shrank since the array filled).
+    ///
+    /// Every array has the pool's M rounds (`Depot::spare_array_locked`), and both `len` and
+    /// the cache's size are at most M.
+    fn load(&self, array: NonNull<Round>, len: usize) {
+        let cap = self.size.get().max(len);
         let low = array.as_ptr();
         self.low.set(low);
-        // SAFETY: `array` has `magazine` rounds and `len <= magazine`: both stay inside it or
-        // one past its end.
+        // SAFETY: `array` has M rounds and `len <= cap <= M` (see above): both stay inside it
+        // or one past its end.
         unsafe {
             self.top.set(low.add(len));
-            self.high.set(low.add(magazine));
+            self.high.set(low.add(cap));
         }
     }
 
@@ -511,37 +591,37 @@ impl LocalCache {
     }
 
     /// Exchanges the loaded and the previous array: one of them is full and the other empty.
-    fn swap_prev(&self, magazine: usize) {
-        let loaded_full = self.loaded_len() == magazine;
-        let prev_len = if self.prev_full.get() { magazine } else { 0 };
+    fn swap_prev(&self) {
+        let loaded_len = self.loaded_len();
+        let prev_len = self.prev_len.get();
         let prev = NonNull::new(self.prev.get())
             .expect("zokio-pool: a cache swaps with its previous array only once it has one");
         self.prev.set(self.low.get());
-        self.prev_full.set(loaded_full);
-        self.load(prev, prev_len, magazine);
+        self.prev_len.set(loaded_len);
+        self.load(prev, prev_len);
     }
 
-    /// Slots in the cache: the hot one and the two magazines; `magazine` is the pool's M.
-    pub(crate) fn held(&self, magazine: usize) -> usize {
+    /// Slots in the cache: the hot one and the two magazines.
+    pub(crate) fn held(&self) -> usize {
         if self.state.get() != State::Active {
             return 0;
         }
-        let prev = if self.prev_full.get() { magazine } else { 0 };
         let hot = usize::from(is_slot(self.hot.get()));
-        self.loaded_len() + prev + hot
+        self.loaded_len() + self.prev_len.get() + hot
     }
 
     /// Moves the unfolded counters to the depot; `_locked` is the depot's lock, held so that a
     /// reader sees the counters either here or there, never in both places or in neither.
-    fn fold(&self, depot: &Depot, _locked: &mut Inner) {
-        let u = self.unfolded(depot.config().magazine_size);
+    /// Returns what it folded: the operations since the last fold.
+    fn fold(&self, depot: &Depot, _locked: &mut Inner) -> Unfolded {
+        let u = self.unfolded();
         depot.stats().fold(u);
         self.handed.set(0);
         self.fresh.set(0);
         self.kept.set(0);
         self.kept_capacity.set(0);
-        self.held_baseline
-            .set(self.held(depot.config().magazine_size));
+        self.held_baseline.set(self.held());
+        u
     }
 
     /// Recycle mode: adds `empty` to the slots taken empty minus those given back empty, and
@@ -605,7 +685,6 @@ impl LocalCache {
     /// counters are folded first, while the slots are still counted in `held`, all under the
     /// lock (see the type's docs): `held` is then 0, and so is the baseline.
     fn give_slots_locked(&self, depot: &Depot, inner: &mut Inner) {
-        let magazine = depot.config().magazine_size;
         self.fold(depot, inner);
         let hot = self.peek_hot();
         self.hot.set(null_mut());
@@ -614,17 +693,18 @@ impl LocalCache {
                 rounds: self.loaded_array(),
                 len: self.loaded_len(),
             };
-            self.load(depot.spare_array_locked(inner), 0, magazine);
+            self.load(depot.spare_array_locked(inner), 0);
             full
         });
+        let prev_len = self.prev_len.get();
         let prev = NonNull::new(self.prev.get())
-            .filter(|_| self.prev_full.get())
+            .filter(|_| prev_len > 0)
             .map(|rounds| {
                 self.prev.set(null_mut());
-                self.prev_full.set(false);
+                self.prev_len.set(0);
                 Magazine {
                     rounds,
-                    len: magazine,
+                    len: prev_len,
                 }
             });
         let left = self.fresh_left.take();
@@ -635,10 +715,10 @@ impl LocalCache {
         depot.absorb_locked(inner, [loaded, prev], [None, None], hot, fresh);
     }
 
-    /// The counters not yet folded, read by the owning thread; `magazine` is the pool's M.
-    pub(crate) fn unfolded(&self, magazine: usize) -> Unfolded {
+    /// The counters not yet folded, read by the owning thread.
+    pub(crate) fn unfolded(&self) -> Unfolded {
         let handed = self.handed.get();
-        let held = self.held(magazine);
+        let held = self.held();
         Unfolded {
             handed,
             returned: handed
@@ -670,7 +750,7 @@ impl LocalCache {
         let top = c.top.load().addr();
         let low = c.low.load().addr();
         let loaded = (top.wrapping_sub(low) / size_of::<Round>()).min(magazine);
-        let prev = if c.prev_full.load() { magazine } else { 0 };
+        let prev = c.prev_len.load().min(magazine);
         let hot = usize::from(is_slot(c.hot.load()));
         let held = loaded + prev + hot;
         let handed = c.handed.load();
@@ -742,4 +822,19 @@ pub(crate) fn pool_stats(depot: &Depot) -> PoolStats {
         });
     }
     depot.stats().sum(caches, depot.config().slot_size)
+}
+
+/// The largest magazine size among the active caches of `depot`'s pool (0 if none is active).
+pub(crate) fn magazine_in_use(depot: &Depot) -> usize {
+    let inner = depot.lock();
+    inner
+        .caches
+        .iter()
+        .map(|&Listed(cache)| {
+            // SAFETY: a listed cache, read under the lock as in `pool_stats` (its memory is
+            // valid while it is listed); only `size`, an atomic, is read.
+            unsafe { cache.cast::<LocalCache>().as_ref() }.size.load()
+        })
+        .max()
+        .unwrap_or(0)
 }

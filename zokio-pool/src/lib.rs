@@ -89,6 +89,7 @@ mod tests_loom;
 
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
+pub use cache::{MAGAZINE_GROW_WITHIN, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER};
 pub use depot::UsageHint;
 pub use heap::{heap_stats, huge_pages, set_huge_pages, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};

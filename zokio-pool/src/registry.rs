@@ -110,8 +110,14 @@ pub struct PoolInfo {
     pub stats: PoolStats,
     /// Bytes per slot (the item's size, rounded up; with a header in recycle mode).
     pub slot_size: usize,
-    /// M, the slots one magazine holds: a thread caches at most 2M + 1 free slots of the pool.
+    /// M, the most slots one magazine holds: a thread caches at most 2M + 1 free slots of the
+    /// pool. Each thread's cache adapts its own magazine size between
+    /// [`MAGAZINE_MIN`](crate::MAGAZINE_MIN) (or M, if smaller) and M.
     pub magazine_size: usize,
+    /// The largest magazine size among the threads using the pool now (0 when none has an
+    /// active cache): near M for a thread that takes or gives back in runs, small for one
+    /// that mixes takes and gives back.
+    pub magazine_in_use: usize,
     /// The pool's `max`, if it has one.
     pub max: Option<usize>,
     /// Whether the pool recycles objects (`recycle` mode).
@@ -129,6 +135,7 @@ impl PoolInfo {
             stats: crate::cache::pool_stats(depot),
             slot_size: config.slot_size,
             magazine_size: config.magazine_size,
+            magazine_in_use: crate::cache::magazine_in_use(depot),
             max: (config.max != usize::MAX).then_some(config.max),
             recycle: config.recycle,
             hint: depot.hint(),

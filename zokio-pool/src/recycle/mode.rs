@@ -119,7 +119,7 @@ pub(crate) fn idle<P: Pool + ?Sized>() -> usize {
         return depot.stats().kept_zst();
     }
     let here = P::__cache()
-        .try_with(|c| c.held(P::__CONFIG.magazine_size))
+        .try_with(|c| c.held())
         .unwrap_or(0);
     here + depot.free_slots()
 }

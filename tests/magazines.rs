@@ -1,0 +1,203 @@
+//! Adaptive magazines: each thread's cache starts with small magazines, grows them (up to the
+//! pool's M, `cache = N` when given) while it takes or gives back in runs, and shrinks them
+//! back (down to `MAGAZINE_MIN`) when its exchanges with the depot become rare, so that a
+//! thread that mixes takes and gives back holds few free slots.
+
+use std::thread;
+
+use zokio_pool::{
+    pools, PoolBox, PoolInfo, Pooled, CHECKING_MODE, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER,
+};
+
+/// How many of the first `steps` draws of `random_mix` are heads (objects made).
+fn heads(steps: usize) -> usize {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..steps)
+        .filter(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x & 1 == 1
+        })
+        .count()
+}
+
+/// A pool whose M is given: 24 slots.
+#[derive(Pooled)]
+#[pool(cache = 24)]
+struct Bounded {
+    id: u64,
+}
+
+/// A pool with the default M (256 slots of 64 B).
+#[derive(Pooled)]
+struct Default64 {
+    id: u64,
+    _pad: [u64; 7],
+}
+
+/// A pool whose M is below `MAGAZINE_MIN`.
+#[derive(Pooled)]
+#[pool(cache = 3)]
+struct Tiny {
+    id: u64,
+}
+
+fn info<T>() -> PoolInfo {
+    let name = std::any::type_name::<T>();
+    pools()
+        .into_iter()
+        .find(|p| p.name == name)
+        .expect("the pool is listed after its first use")
+}
+
+/// Takes `n` objects, then gives them back, last first: a run each way.
+fn batch<T: Pooled>(n: usize, make: impl Fn(u64) -> T) {
+    let live: Vec<PoolBox<T>> = (0..n as u64).map(|i| PoolBox::new(make(i))).collect();
+    std::hint::black_box(&live);
+    drop(live);
+}
+
+/// `steps` random takes and gives back: a coin per step (a fixed seed), heads makes an
+/// object, tails drops the last one made (if any). The number of live objects, and the
+/// cache's free slots with it, is a random walk, so the cache exchanges with the depot about
+/// once in M² operations. Returns the live objects: dropping them all is a run of gives back,
+/// which grows the magazines again.
+#[must_use]
+fn random_mix<T: Pooled>(steps: usize, make: impl Fn(u64) -> T) -> Vec<PoolBox<T>> {
+    let mut live = Vec::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..steps as u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x & 1 == 1 {
+            live.push(PoolBox::new(make(i)));
+        } else {
+            live.pop();
+        }
+    }
+    live
+}
+
+#[test]
+fn runs_grow_the_magazines_up_to_the_given_cache_and_rare_exchanges_shrink_them() {
+    thread::spawn(|| {
+        let first = PoolBox::new(Bounded { id: 0 });
+        let at_start = info::<Bounded>();
+        assert_eq!(at_start.magazine_size, 24);
+        if CHECKING_MODE {
+            // No caches in checking mode: every object is a block of its own.
+            assert_eq!(at_start.magazine_in_use, 0);
+            return;
+        }
+        assert_eq!(at_start.magazine_in_use, MAGAZINE_MIN, "a cache starts small");
+        drop(first);
+
+        // Runs of 1,000 each way exchange once per magazine: the size doubles to the bound.
+        for _ in 0..3 {
+            batch(1000, |id| Bounded { id });
+        }
+        assert_eq!(info::<Bounded>().magazine_in_use, 24, "grown to `cache = 24`");
+        for _ in 0..10 {
+            batch(1000, |id| Bounded { id });
+            assert!(info::<Bounded>().magazine_in_use <= 24, "never past the bound");
+        }
+
+        // A random mix exchanges rarely: the size may shrink, never past the bounds.
+        let live = random_mix(100_000, |id| Bounded { id });
+        let mixed = info::<Bounded>().magazine_in_use;
+        assert!((MAGAZINE_MIN..=24).contains(&mixed), "{mixed}");
+        drop(live);
+
+        // Exact statistics throughout.
+        let s = Bounded::pool_stats();
+        assert_eq!(s.live, 0);
+        assert_eq!(s.allocated + s.reused, 1 + 13 * 1000 + heads(100_000));
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_thread_that_mixes_takes_and_gives_back_holds_few_free_slots() {
+    thread::spawn(|| {
+        if CHECKING_MODE {
+            return;
+        }
+        // Runs first: the default M, 256.
+        for _ in 0..3 {
+            batch(2000, |id| Default64 { id, _pad: [0; 7] });
+        }
+        let grown = info::<Default64>();
+        assert_eq!(grown.magazine_size, 256);
+        assert_eq!(grown.magazine_in_use, 256);
+        // Exchanges about once in M² operations, far more than MAGAZINE_SHRINK_AFTER
+        // magazines apart while M is large: the size halves at each until it is small.
+        assert!(256 * 256 > MAGAZINE_SHRINK_AFTER * 256);
+        let live = random_mix(1_000_000, |id| Default64 { id, _pad: [0; 7] });
+        let shrunk = info::<Default64>();
+        assert!(
+            shrunk.magazine_in_use <= 32,
+            "rare exchanges shrink the magazines: {}",
+            shrunk.magazine_in_use
+        );
+        assert!(shrunk.magazine_in_use >= MAGAZINE_MIN);
+        // The cache held at most 2M + 1 free slots, and the pool reserved little past the
+        // peak: chunks of 1/32 of the capacity, and a depot that hands out its free slots
+        // before growing.
+        let s = shrunk.stats;
+        assert!(
+            s.capacity - s.high_water <= s.high_water / 32 + 64 + 2 * 32 + 1,
+            "{s:?}"
+        );
+        drop(live);
+        // Runs grow it again.
+        batch(2000, |id| Default64 { id, _pad: [0; 7] });
+        assert!(info::<Default64>().magazine_in_use > 32);
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_cache_below_the_floor_stays_at_its_bound() {
+    thread::spawn(|| {
+        if CHECKING_MODE {
+            return;
+        }
+        batch(10, |id| Tiny { id });
+        assert_eq!(info::<Tiny>().magazine_in_use, 3);
+        for _ in 0..20 {
+            batch(100, |id| Tiny { id });
+        }
+        drop(random_mix(10_000, |id| Tiny { id }));
+        let i = info::<Tiny>();
+        assert_eq!((i.magazine_size, i.magazine_in_use), (3, 3));
+        assert_eq!(Tiny::pool_stats().live, 0);
+    })
+    .join()
+    .unwrap();
+}
+
+/// Used by one test only, so no other thread has a cache of it.
+#[derive(Pooled)]
+#[pool(cache = 24)]
+struct Exiting {
+    id: u64,
+}
+
+#[test]
+fn a_thread_that_exits_leaves_no_cache_behind() {
+    thread::spawn(|| {
+        batch(1000, |id| Exiting { id });
+        if !CHECKING_MODE {
+            assert_eq!(info::<Exiting>().magazine_in_use, 24);
+        }
+    })
+    .join()
+    .unwrap();
+    // The exited thread's cache closed and left the depot's list.
+    assert_eq!(info::<Exiting>().magazine_in_use, 0);
+    assert_eq!(Exiting::pool_stats().live, 0);
+}
