@@ -46,7 +46,7 @@ fn check_steps(seen: &[usize], first: usize) {
         assert_eq!(step % 64, 0, "{before} -> {}: whole pages", pair[1]);
         assert!(step >= 64, "{before} -> {}: at least a page", pair[1]);
         assert!(
-            step <= (before / 32).max(64).min(1024),
+            step <= (before / 32).clamp(64, 1024),
             "{before} -> {}: at most 1/32 of the capacity, a page, the cap",
             pair[1]
         );

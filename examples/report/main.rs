@@ -79,11 +79,12 @@
 //! # The pool's statistics
 //! Reuse rate and fragmentation are the pool's own (`T::pool_stats()`), read in the pool's last
 //! run at the peak of the scenario's working set, with the clock stopped: one object for the hot
-//! pair, about 5,000 for the stress, 1,000 for the batches, one of each size for the large
-//! objects (five pools, combined by bytes), the 1,024 in flight for the cross-thread case.
-//! Fragmentation is the share of the memory the pool reserved that holds no live object: a pool
-//! reserves chunks of 64 KiB or more, so a working set of one object shows as nearly 100%, the
-//! memory price of a pool. Each scenario has its own types, so its own pools and statistics. The
+//! pair, 1,000 for the batches, one of each size for the large objects (five pools, combined by
+//! bytes), the 1,024 in flight for the cross-thread case; the stress is read at its end (about
+//! 5,000 live) and its fragmentation is taken at its peak, from the pool's `high_water` (see
+//! `Figures::of_past_peak`). Fragmentation is the share of the memory the pool reserved that
+//! holds no live object: a pool's first chunk is a page, so a working set of one object shows
+//! as nearly 100%, the memory price of a pool. Each scenario has its own types, so its own pools and statistics. The
 //! allocators have no such counters.
 
 #[path = "../../benches/contenders/mod.rs"]
@@ -175,7 +176,7 @@ fn stress<T: Object, C: Contender<T>>(steps: u64) -> Run {
     let mut clock = Stopwatch::start();
     contenders::stress_replacing::<T, C>(&pool, &mut slots, &mut rng, steps);
     clock.pause();
-    let figures = Figures::of(&[C::stats(&pool)]);
+    let figures = Figures::of_past_peak(C::stats(&pool));
     clock.resume();
     clear_slots::<T, C>(&pool, &mut slots);
     Run {

@@ -515,8 +515,7 @@ impl LocalCache {
             // Rare exchanges cost little even on a contended lock (a statistics reader takes
             // it too), so rarity wins over contention.
             (size / 2).max(MAGAZINE_MIN.min(most))
-        } else if (run && 2 * ops >= size)
-            || (contended && ops <= GROW_WITHIN.saturating_mul(size))
+        } else if (run && 2 * ops >= size) || (contended && ops <= GROW_WITHIN.saturating_mul(size))
         {
             size.saturating_mul(2).min(most)
         } else {

@@ -118,8 +118,6 @@ pub(crate) fn idle<P: Pool + ?Sized>() -> usize {
     if P::__CONFIG.is_zst() {
         return depot.stats().kept_zst();
     }
-    let here = P::__cache()
-        .try_with(|c| c.held())
-        .unwrap_or(0);
+    let here = P::__cache().try_with(|c| c.held()).unwrap_or(0);
     here + depot.free_slots()
 }
