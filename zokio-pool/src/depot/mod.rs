@@ -2,7 +2,7 @@
 //! the slots are carved from, and the pool's folded statistics (kept in [`Counters`], whose
 //! file, `stats.rs`, holds everything about statistics).
 //!
-//! Everything here is on the slow path: a thread cache comes here once per magazine (M slots), at
+//! Everything here is on the slow path: a thread cache comes here once per magazine, at
 //! thread exit, and for every operation of a thread whose cache is closed.
 
 use core::ptr::NonNull;
@@ -36,7 +36,8 @@ pub(crate) const GROWTH_DIVISOR: usize = 32;
 
 /// What a thread cache gets when it asks the depot for slots.
 pub(crate) enum Refill {
-    /// The cache's empty array was exchanged for one holding this many (`1..=M`) free slots.
+    /// The cache's empty array was exchanged for one holding this many (`1..=M`) free slots
+    /// (a magazine filled by a cache of another magazine size holds another count).
     Magazine(usize),
     /// `n >= 1` never-used slots starting at the pointer; the cache keeps its array.
     Fresh(NonNull<u8>, usize),
@@ -108,8 +109,8 @@ pub(crate) struct Inner {
     /// cache is listed when it activates and unlisted when it closes, both under the lock, and
     /// is valid memory while listed.
     pub(crate) caches: Vec<Listed>,
-    /// Magazines of free slots. Caches give full ones (M slots); a closing cache may give a
-    /// partial one, and threads whose cache is closed add and take single slots at the last.
+    /// Magazines of free slots. Caches give full ones (of their own magazine size, at most
+    /// M slots); a closing cache may give a partial one, and threads whose cache is closed add and take single slots at the last.
     magazines: Vec<Magazine>,
     /// Empty arrays of M rounds, for caches that need one.
     spare: Vec<NonNull<Round>>,
