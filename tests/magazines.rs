@@ -226,3 +226,59 @@ fn a_thread_that_exits_leaves_no_cache_behind() {
     assert_eq!(info::<Exiting>().magazine_in_use, 0);
     assert_eq!(Exiting::pool_stats().live, 0);
 }
+
+/// 64 B, the default M (256): the producer-consumer test's object.
+#[derive(Pooled)]
+#[expect(dead_code, reason = "64 B of payload, never read")]
+struct Handed([u64; 8]);
+
+#[test]
+fn a_thread_that_only_frees_strands_at_most_one_magazine() {
+    use std::sync::mpsc::sync_channel;
+    if CHECKING_MODE {
+        return;
+    }
+    const LIVE: usize = if cfg!(miri) { 300 } else { 1000 };
+    // Three rounds of LIVE objects, so that this thread has freed more than the pool's peak
+    // (it is then a freer); a trim; four more rounds.
+    let rounds = [LIVE; 7];
+    let sizes = rounds;
+    // Strict turns: the producer makes a round's objects and hands them over, this thread
+    // drops them, and only then does the producer go on.
+    let (to_main, from_producer) = sync_channel::<Vec<PoolBox<Handed>>>(0);
+    let (to_producer, go) = sync_channel::<()>(0);
+    let producer = thread::spawn(move || {
+        for n in sizes {
+            let batch: Vec<_> = (0..n).map(|_| PoolBox::new(Handed([1; 8]))).collect();
+            to_main.send(batch).unwrap();
+            go.recv().unwrap();
+        }
+    });
+    for i in 0..rounds.len() {
+        drop(from_producer.recv().unwrap());
+        if i == 2 {
+            // This thread's cache goes to the depot, and every chunk with no slot in use or
+            // in the producer's cache goes back to the heap: the pool grows again from here.
+            Handed::pool_trim();
+            assert!(
+                Handed::pool_stats().capacity < LIVE,
+                "the trim gave chunks back"
+            );
+        }
+        to_producer.send(()).unwrap();
+    }
+    producer.join().unwrap();
+    let s = Handed::pool_stats();
+    assert_eq!(s.live, 0);
+    // The pool grows only when the producer finds no free slot in its cache or the depot:
+    // then LIVE at most are live, and the rest of the capacity is what this thread caches,
+    // plus the last chunk (a page: 64 slots) and the part of a page the trim kept for the
+    // producer's cached slots (64). This thread had freed more than the peak without taking
+    // before the trim, so it keeps no full magazine: at most one partial magazine of 256 and
+    // its hot slot, where Bonwick's two magazines held up to 513 (1,472 to 1,536 slots).
+    assert!(
+        s.capacity <= LIVE + 257 + 64 + 64,
+        "capacity {} for {LIVE} live",
+        s.capacity
+    );
+}

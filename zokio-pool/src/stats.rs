@@ -337,6 +337,12 @@ impl Counters {
         live
     }
 
+    /// The high-water mark observed since the last `take_recent_high`, without resetting it.
+    #[inline]
+    pub(crate) fn recent_high(&self) -> usize {
+        self.recent_high.load(Relaxed)
+    }
+
     /// The high-water mark observed since the last call (or since the start), which starts
     /// again from `live`, the objects live now.
     pub(crate) fn take_recent_high(&self, live: usize) -> usize {
