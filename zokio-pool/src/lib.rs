@@ -32,8 +32,8 @@
 //! | operation | cost |
 //! |---|---|
 //! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (one hot slot, then an array of slot pointers), one counter add |
-//! | every M operations in one direction | one magazine exchanged with the depot under a mutex |
-//! | a fresh slot | a bump in a run of M fresh slots; a chunk from the page heap every `chunk` slots (fewer while the pool is young: chunks double from a page) |
+//! | every magazine's worth of operations in one direction | one magazine exchanged with the depot under a mutex, where the thread's magazine size adapts (between [`MAGAZINE_MIN`] and the pool's M) |
+//! | a fresh slot | a bump in a run of up to a magazine's worth of fresh slots; a chunk from the page heap every `chunk` slots (more often while the pool is young: chunks add 1/32 of the capacity, at least a page) |
 //! | a magazine exchange, once per [`TRIM_INTERVAL`] for the process | the working-set rule over every pool, then the heap's free pages back to the OS |
 //! | first use on a thread | the thread-exit flush is registered |
 //! | thread exit | the cache's slots and counters go to the depot |
@@ -50,7 +50,7 @@
 //! # Threads
 //! A `PoolBox` dropped on another thread gives its slot to that thread's cache; caches hand
 //! full magazines to the depot and take them from it, so memory flows back to the threads that
-//! allocate. A thread's cache is flushed to the depot when the thread exits; boxes dropped even
+//! allocate. A thread that only frees keeps no full magazine: each goes to the depot at once. A thread's cache is flushed to the depot when the thread exits; boxes dropped even
 //! later in that thread's teardown go to the depot directly.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
