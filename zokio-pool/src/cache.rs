@@ -493,8 +493,9 @@ impl LocalCache {
                 // one: most of those objects were taken on other threads.
                 let freed = self.freed.get().saturating_add(since.returned);
                 self.freed.set(freed);
-                let live = depot.stats().observe_live(0, 0);
-                freed > depot.stats().recent_high().max(live)
+                // The recorded peak first (one load); the live count (which records a new
+                // peak) only past it.
+                freed > depot.stats().recent_high() && freed > depot.stats().observe_live(0, 0)
             } else {
                 self.freed.set(0);
                 false
