@@ -9,17 +9,20 @@ use zokio_pool::{
     pools, PoolBox, PoolInfo, Pooled, CHECKING_MODE, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER,
 };
 
-/// How many of the first `steps` draws of `random_mix` are heads (objects made).
-fn heads(steps: usize) -> usize {
+/// The coins of `random_mix`: a xorshift generator with a fixed seed, true for heads.
+fn coins() -> impl Iterator<Item = bool> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..steps)
-        .filter(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x & 1 == 1
-        })
-        .count()
+    core::iter::from_fn(move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        Some(x & 1 == 1)
+    })
+}
+
+/// How many of the first `steps` coins of `random_mix` are heads (objects made).
+fn heads(steps: usize) -> usize {
+    coins().take(steps).filter(|&h| h).count()
 }
 
 /// Runs of this many objects (fewer under Miri, which runs each operation a thousand times
@@ -75,12 +78,8 @@ fn batch<T: Pooled>(n: usize, make: impl Fn(u64) -> T) {
 #[must_use]
 fn random_mix<T: Pooled>(steps: usize, make: impl Fn(u64) -> T) -> Vec<PoolBox<T>> {
     let mut live = Vec::new();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..steps as u64 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        if x & 1 == 1 {
+    for (i, heads) in (0..).zip(coins().take(steps)) {
+        if heads {
             live.push(PoolBox::new(make(i)));
         } else {
             live.pop();
