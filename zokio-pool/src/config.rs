@@ -67,8 +67,8 @@ impl Options {
         self
     }
 
-    /// `cache = n`: magazine size M; a thread caches up to 2M + 1 free slots (two
-    /// magazines and the hot slot).
+    /// `cache = n`: the largest magazine size M; a thread caches up to 2M + 1 free slots (two
+    /// magazines and the hot slot), and its own magazine size adapts up to M.
     pub const fn cache(mut self, n: usize) -> Options {
         self.cache = n;
         self
@@ -119,7 +119,8 @@ pub struct Config {
     /// Slots per growth chunk (at least 1): the most a pool grows by at once.
     pub chunk: usize,
     /// Slots of the first chunk when `prealloc` is not given (at least 1, at most `chunk`).
-    /// Later chunks double the pool's capacity until they reach `chunk` (`Depot::grow`);
+    /// Later chunks add 1/32 of the pool's capacity in whole pages, at least `first_chunk`,
+    /// up to `chunk` (`Depot::grow`);
     /// `first_chunk == chunk` when `chunk` is given, which fixes every chunk's size.
     pub first_chunk: usize,
     /// Slots in the first chunk (0: use `chunk`).
