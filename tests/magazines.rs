@@ -168,10 +168,11 @@ fn a_thread_that_mixes_takes_and_gives_back_holds_few_free_slots() {
         assert!(shrunk.magazine_in_use >= MAGAZINE_MIN);
         // The cache held at most 2M + 1 free slots, and the pool reserved little past the
         // peak: chunks of 1/32 of the capacity, and a depot that hands out its free slots
-        // before growing.
+        // before growing. (The working-set rule may have given chunks back meanwhile, under a
+        // slow sanitizer: the capacity is then below the lifetime high-water mark.)
         let s = shrunk.stats;
         assert!(
-            s.capacity - s.high_water <= s.high_water / 32 + 64 + 2 * 32 + 1,
+            s.capacity.saturating_sub(s.high_water) <= s.high_water / 32 + 64 + 2 * 32 + 1,
             "{s:?}"
         );
         drop(live);
