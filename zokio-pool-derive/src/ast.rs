@@ -103,7 +103,7 @@ impl<'a> Input<'a> {
     }
 
     /// The type of the last field of a struct (the only one that may be unsized).
-    fn last_field(&self) -> Option<&'a Type> {
+    pub fn last_field(&self) -> Option<&'a Type> {
         match &self.shape {
             Shape::Struct { fields } => fields.last().map(|field| field.ty),
             _ => None,

@@ -131,6 +131,15 @@ impl Attrs {
             .map(|(_, value)| value)
     }
 
+    /// Every valid option given (but `crate`), as written: the key's path, for spans.
+    pub fn given_keys(&self) -> impl Iterator<Item = &Path> {
+        self.given.iter().map(|(_, value)| match value {
+            Value::Count(count) => &count.key,
+            Value::Flag(path) => path,
+            Value::Hook(hook) => &hook.key,
+        })
+    }
+
     /// The value of count option `key`, if given.
     pub fn count(&self, key: &Key) -> Option<&Count> {
         match self.get(key)? {

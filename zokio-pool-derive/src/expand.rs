@@ -142,6 +142,19 @@ impl ImplArgs<'_> {
 fn impl_pool(input: &Input) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    if input.is_generic() {
+        // Served by its size class; `validate` rejected every option.
+        let krate = input.krate();
+        let item = quote_spanned!(ident.span()=> Self);
+        return quote! {
+            const _: () = {
+                #krate::__private::pool_impl! {
+                    class impl [#impl_generics] for [#ident #ty_generics] where [#where_clause];
+                    item [#item];
+                }
+            };
+        };
+    }
     let parts = ImplArgs {
         krate: &input.attrs.krate,
         attrs: &input.attrs,
@@ -349,6 +362,7 @@ mod tests {
     #[test]
     fn the_stub_of_a_generic_type_keeps_its_generics() {
         let actual = expand(syn::parse_quote! {
+            #[pool(max = 4)] // a generic type takes no option: an error
             struct Buffer<'a, T: Clone> where T: Copy { data: &'a [T] }
         });
         let stub = quote! {

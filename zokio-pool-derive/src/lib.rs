@@ -245,11 +245,32 @@ use syn::{parse_macro_input, DeriveInput};
 /// The path only finds the runtime's macro, which names everything the pool's safety relies on
 /// through its own crate: a re-export cannot change how the pool works.
 ///
+/// # Generic types
+///
+/// A pool is a `static`, and a `static` cannot depend on a type or const parameter, so a type
+/// with one has no pool of its own: each instantiation is served by the pool of its size class
+/// (`zokio_pool::SizeClass`), shared with every type of its size and chosen at compile time
+/// from the instantiation's layout. The hot path is the same pop and push; `pool_stats()`
+/// reports the class. Options configure a pool of the type's own, so a generic type takes none
+/// (derive with them on a concrete newtype instead, e.g. `struct Frames(Buffer<u8>);`).
+///
+/// ```
+/// use zokio_pool::{PoolBox, Pooled};
+///
+/// #[derive(Pooled)]
+/// struct Node<T> {
+///     value: T,
+///     next: Option<PoolBox<Node<T>>>,
+/// }
+///
+/// let list = PoolBox::new(Node { value: 1u32, next: Some(PoolBox::new(Node { value: 2, next: None })) });
+/// assert_eq!(list.next.as_ref().map(|n| n.value), Some(2));
+/// let words = PoolBox::new(Node { value: "one", next: None }); // another instantiation
+/// assert_eq!(words.value, "one");
+/// ```
+///
 /// # What cannot be pooled
 ///
-/// - Types with type or const parameters: a pool is a `static`, and a `static` cannot depend on
-///   a generic parameter. Derive on a concrete type instead, such as a newtype
-///   `struct Frame(Buffer<u8>);`.
 /// - Unions: wrap the union in a struct and derive on the struct.
 /// - Unsized types (a last field of type `[T]`, `str` or `dyn Trait`): store a `Vec<T>`, a
 ///   `Box<[T]>`, a fixed-size array `[T; N]`, a `String` or a `Box<dyn Trait>` instead.

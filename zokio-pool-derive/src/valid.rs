@@ -195,21 +195,45 @@ impl Input<'_> {
         }
     }
 
-    /// Type and const parameters; lifetimes are fine, the expansion erases them to `'static`.
+    /// Whether the type has type or const parameters: then no `static` can be its pool, and
+    /// each instantiation is served by the pool of its size class (`SizeClass`).
+    pub fn is_generic(&self) -> bool {
+        self.generics
+            .params
+            .iter()
+            .any(|param| !matches!(param, GenericParam::Lifetime(_)))
+    }
+
+    /// A generic type is served by its size class, a pool shared with every type of its size:
+    /// no option of a pool of its own applies (`crate` does).
     fn check_generics(&self, errors: &mut Errors) {
+        if !self.is_generic() {
+            return;
+        }
+        if self.maybe_unsized() {
+            if let Some(ty) = self.last_field() {
+                let ty_text = ty.to_token_stream().to_string();
+                errors.spanned(
+                    ty,
+                    format_args!(
+                        "`{0}` may be unsized (its last field is `{ty_text}: ?Sized`), and a pool \
+                         holds sized values only: remove `?Sized` from `{ty_text}`; each sized \
+                         instantiation of `{0}` is then served by the pool of its size class",
+                        self.ident
+                    ),
+                );
+            }
+        }
         let example = self.concrete_example();
-        for param in &self.generics.params {
-            let (name, kind) = match param {
-                GenericParam::Lifetime(_) => continue,
-                GenericParam::Type(param) => (&param.ident, "type"),
-                GenericParam::Const(param) => (&param.ident, "const"),
-            };
+        for key in self.attrs.given_keys() {
+            let key_text = attr::path_to_string(key);
             errors.spanned(
-                param,
+                key,
                 format_args!(
-                    "`{}` cannot have a pool for every `{name}`: a pool is a `static`, and a \
-                     `static` cannot depend on a {kind} parameter; derive on a concrete type \
-                     instead, e.g. a newtype `#[derive(Pooled)] {example}`",
+                    "`{key_text}` configures a pool of `{0}`'s own, and a generic type has \
+                     none: each instantiation of `{0}` is served by the pool of its size class, \
+                     shared with every type of its size; remove `{key_text}`, or derive with \
+                     it on a concrete type, e.g. a newtype `#[derive(Pooled)] {example}`",
                     self.ident
                 ),
             );

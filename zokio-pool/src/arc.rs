@@ -57,17 +57,20 @@ impl<P: ?Sized> core::fmt::Debug for Counted<P> {
     }
 }
 
-// SAFETY: the config is `P::__CONFIG.counted()`, which is `Config::of::<ArcInner<P::Item>>`
-// with `P`'s `zeroize` and no other option (no recycling, no hooks; `PoolArc::from_value`
-// checks that equality at compile time). `__arc_cache` and `__arc_depot` of a pool made by
-// `__pool_impl!` return one
-// `thread_local!` and one `static` made for this pool only, whose config the macro checks at
-// compile time to equal this one; any other `P` panics there before a slot is handed out.
+// SAFETY: the config is `P::__ARC_CONFIG`: `P::__CONFIG.counted()` by default, which is
+// `Config::of::<ArcInner<P::Item>>` with `P`'s `zeroize` and no other option, or for a size
+// class (`SizeClass`) the class config of `ArcInner<P::Item>`'s layout; `PoolArc::from_value`
+// checks at compile time that its slots hold an `ArcInner` with no header and no recycling.
+// `__arc_cache` and `__arc_depot` of a pool made by `__pool_impl!` return one `thread_local!`
+// and one `static` made for this pool only, whose config the macro checks at compile time to
+// equal this one; those of a `SizeClass` are the class pool of `ArcInner<P::Item>`'s layout,
+// whose depot serves that config (`class.rs`); any other `P` panics there before a slot is
+// handed out.
 #[diagnostic::do_not_recommend]
 unsafe impl<P: Pool + ?Sized> Pool for Counted<P> {
     type Item = ArcInner<P::Item>;
 
-    const __CONFIG: Config = P::__CONFIG.counted();
+    const __CONFIG: Config = P::__ARC_CONFIG;
 
     #[inline(always)]
     fn __cache() -> &'static LocalKey<LocalCache> {
@@ -252,9 +255,9 @@ impl<T, P: Pool<Item = T>> PoolArc<T, P> {
     pub(crate) fn from_value(value: T) -> Self {
         const {
             assert!(
-                <Counted<P> as Pool>::__CONFIG
-                    .same_as(&Config::of::<ArcInner<T>>(P::__CONFIG.counted_options())),
-                "zokio-pool: Config::counted disagrees with the layout of ArcInner"
+                <Counted<P> as Pool>::__CONFIG.holds::<ArcInner<T>>()
+                    && <Counted<P> as Pool>::__CONFIG.zeroize == P::__CONFIG.zeroize,
+                "zokio-pool: the counted pool's config disagrees with the layout of ArcInner"
             )
         };
         // The counted pool has no `max`: a slot is always found (allocation failure aborts).

@@ -880,7 +880,12 @@ pub(crate) fn pool_stats(depot: &Depot) -> PoolStats {
             LocalCache::published(cache.cast(), depot.config().magazine_size, &inner)
         });
     }
-    depot.stats().sum(caches, depot.config().slot_size)
+    let mut stats = depot.stats().sum(caches, depot.config().slot_size);
+    if depot.config().direct {
+        // A direct pool's blocks have their own types' sizes, not the depot's slot size.
+        stats.reserved_bytes = depot.direct_bytes();
+    }
+    stats
 }
 
 /// The largest magazine size among the active caches of `depot`'s pool (0 if none is active).

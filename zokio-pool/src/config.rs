@@ -128,6 +128,10 @@ pub struct Config {
     /// Most objects alive at once, on all threads (`usize::MAX`: no limit). Slots are reserved
     /// past it only while other threads' caches hold free ones (see `Depot::grow`).
     pub max: usize,
+    /// Every object is a block of its own from the global allocator, of this config's slot
+    /// size and alignment: a `ClassBox` of a type above the largest size class (or aligned
+    /// past a page), which no class pool can hold. Such a pool has no chunks and no cache.
+    pub direct: bool,
 }
 
 /// The options of a pool's `PoolArc` slots: its `zeroize`, nothing else.
@@ -236,6 +240,7 @@ impl Config {
                 } else {
                     options.max
                 },
+                direct: false,
             };
         }
         let slot_align = max_usize(item_align, align_of::<usize>());
@@ -292,6 +297,7 @@ impl Config {
             first_chunk,
             prealloc: options.prealloc,
             max,
+            direct: false,
         };
         // Every chunk the depot may allocate must have a valid layout.
         if config.chunk_bytes(config.chunk).is_none()
@@ -329,6 +335,67 @@ impl Config {
             && self.first_chunk == other.first_chunk
             && self.prealloc == other.prealloc
             && self.max == other.max
+            && self.direct == other.direct
+    }
+
+    /// The config of a size class's depot: slots of `size` bytes aligned to `align` (a power
+    /// of two that divides `size`), with every default.
+    pub(crate) const fn of_class(size: usize, align: usize) -> Config {
+        Config::of_layout(size, align, Options::DEFAULT)
+    }
+
+    /// This config, as seen by a pool whose items are `item_size` bytes and live in its slots
+    /// (a type served by a size class: the class's slots, the type's own size for scrubbing).
+    pub(crate) const fn with_item_size(mut self, item_size: usize) -> Config {
+        self.item_size = item_size;
+        self
+    }
+
+    /// This config with every object a block of its own (see [`Config::direct`]).
+    pub(crate) const fn into_direct(mut self) -> Config {
+        self.direct = true;
+        self
+    }
+
+    /// Whether a depot made with `self` can serve a pool whose config is `pool`: every field
+    /// the depot and the thread caches read is the same. `item_size` may differ (it is the
+    /// pool's own, read only where an object is scrubbed), as long as the item fits the slot.
+    pub const fn serves(&self, pool: &Config) -> bool {
+        self.slot_size == pool.slot_size
+            && self.slot_align == pool.slot_align
+            && self.header == pool.header
+            && pool.item_size <= self.slot_size
+            && self.zeroize == pool.zeroize
+            && self.recycle == pool.recycle
+            && self.magazine_size == pool.magazine_size
+            && self.chunk == pool.chunk
+            && self.first_chunk == pool.first_chunk
+            && self.prealloc == pool.prealloc
+            && self.max == pool.max
+            && self.direct == pool.direct
+    }
+
+    /// Whether this pool's slots hold a `T` at offset 0 with no header and no recycling, and
+    /// scrub exactly a `T`'s bytes: what a pool of plain `T`s needs of its config.
+    pub const fn holds<T>(&self) -> bool {
+        let (size, align) = (size_of::<T>(), align_of::<T>());
+        self.item_size == size
+            && self.header == 0
+            && !self.recycle
+            && (size == 0 || (self.slot_size >= size && self.slot_align >= align))
+    }
+
+    /// Whether objects of this pool live outside the slot machinery: zero-sized (no memory)
+    /// or [`direct`](Config::direct) (a block of their own each).
+    #[inline(always)]
+    pub const fn is_direct(&self) -> bool {
+        self.slot_size == 0 || self.direct
+    }
+
+    /// The layout of one slot (of an object of a direct pool).
+    pub(crate) fn slot_layout(&self) -> std::alloc::Layout {
+        std::alloc::Layout::from_size_align(self.slot_size, self.slot_align)
+            .expect("zokio-pool: slot layout was validated by Config::of")
     }
 
     /// Whether items of this pool are zero-sized.

@@ -60,6 +60,8 @@ mod arc;
 mod asan;
 mod boxed;
 mod cache;
+#[cfg(not(loom))]
+mod class;
 mod config;
 mod depot;
 mod forward;
@@ -90,6 +92,8 @@ mod tests_loom;
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
 pub use cache::{MAGAZINE_GROW_WITHIN, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER};
+#[cfg(not(loom))]
+pub use class::{class_size, ClassBox, SizeClass, CLASS_MAX_ALIGN, SIZE_CLASSES};
 pub use depot::UsageHint;
 pub use heap::{heap_stats, huge_pages, set_huge_pages, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};

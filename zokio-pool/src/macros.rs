@@ -73,6 +73,55 @@ macro_rules! __pool_impl {
         #[automatically_derived]
         unsafe impl $crate::RecyclePool for $pool {}
     };
+    // A type with type or const parameters: each instantiation is served by the pool of its
+    // size class. Every item is `SizeClass<$item>`'s, which meets the contract for `$item`, the
+    // impl's `Item`, whatever the input.
+    (
+        class impl [$($generics:tt)*] for [$($pool:tt)+] where [$($where:tt)*];
+        item [$item:ty];
+    ) => {
+        #[automatically_derived]
+        unsafe impl $($generics)* $crate::Pool for $($pool)+ $($where)* {
+            type Item = $item;
+
+            #[doc(hidden)]
+            const __CONFIG: $crate::__private::Config =
+                <$crate::SizeClass<$item> as $crate::Pool>::__CONFIG;
+
+            #[doc(hidden)]
+            const __ARC_CONFIG: $crate::__private::Config =
+                <$crate::SizeClass<$item> as $crate::Pool>::__ARC_CONFIG;
+
+            #[inline(always)]
+            #[doc(hidden)]
+            fn __cache() -> &'static $crate::__private::LocalKey<$crate::__private::LocalCache> {
+                <$crate::SizeClass<$item> as $crate::Pool>::__cache()
+            }
+
+            #[inline(always)]
+            #[doc(hidden)]
+            fn __depot() -> &'static $crate::__private::Depot {
+                <$crate::SizeClass<$item> as $crate::Pool>::__depot()
+            }
+
+            #[doc(hidden)]
+            fn __name() -> &'static str {
+                <$crate::SizeClass<$item> as $crate::Pool>::__name()
+            }
+
+            #[inline(always)]
+            #[doc(hidden)]
+            fn __arc_cache() -> &'static $crate::__private::LocalKey<$crate::__private::LocalCache> {
+                <$crate::SizeClass<$item> as $crate::Pool>::__arc_cache()
+            }
+
+            #[inline(always)]
+            #[doc(hidden)]
+            fn __arc_depot() -> &'static $crate::__private::Depot {
+                <$crate::SizeClass<$item> as $crate::Pool>::__arc_depot()
+            }
+        }
+    };
     // A stub, emitted with the errors of an invalid input so that the input's other uses do not
     // fail too: the build fails anyway. Its functions panic, so it hands out no slot and relies
     // on no part of the contract, whatever its generics.

@@ -18,9 +18,12 @@ use crate::stats::PoolStats;
 ///
 /// # Safety
 /// An implementation must uphold, for the whole program:
-/// - `__CONFIG` is `Config::of::<Self::Item>(..)`, so every slot fits and aligns an item;
-/// - `__depot()` always returns the same depot, created with `Depot::new(Self::__CONFIG)`, and
-///   shared only with pools whose config has the same slot size and alignment;
+/// - `__CONFIG` is `Config::of::<Self::Item>(..)`, or, for a size class, the class's config
+///   with the item's size (`Config::holds`), so every slot fits and aligns an item;
+/// - `__depot()` always returns the same depot, created with a config that
+///   [`serves`](Config::serves) `Self::__CONFIG` (`Self::__CONFIG` itself, for a derived type),
+///   and shared only with pools whose configs it serves too; a direct config's depot
+///   (`Config::is_direct`) hands out no slots and only counts;
 /// - `__cache()` always returns the same key, whose cache is used with that depot only;
 /// - `__arc_cache()` and `__arc_depot()`, if they return, are a cache and depot that satisfy
 ///   the bullets above for `Counted<Self>` (the pool of `PoolArc`'s counted slots);
@@ -43,7 +46,7 @@ use crate::stats::PoolStats;
     label = "`{Self}` is not pooled",
     note = "a struct or enum of yours: add `#[derive(zokio_pool::Pooled)]` to its definition",
     note = "a type of another crate (`String`, `Vec<u8>`, `[u8; 4096]`): declare a pool for it with `zokio_pool::pool!(Strings: String);` and call `Strings::new(value)`",
-    note = "an async block or a closure has a type no one can name: implement `Future` on a struct of yours and derive on it, or use `Box::pin` / `Box::new`",
+    note = "an async block, a closure or any other sized type: `zokio_pool::ClassBox::new(value)` or `ClassBox::pin(future)` puts it in the pool of its size class, with no declaration",
     note = "an unsized type (`dyn Trait`, `[T]`, `str`) has no slot size: pool the sized type behind it and coerce a reference, or use `Box`"
 )]
 pub unsafe trait Pool {
@@ -59,6 +62,16 @@ pub unsafe trait Pool {
 
     #[doc(hidden)]
     fn __cache() -> &'static LocalKey<LocalCache>;
+
+    /// The name the pool is listed under in [`pools`](crate::pools): the pool type's.
+    #[doc(hidden)]
+    fn __name() -> &'static str {
+        core::any::type_name::<Self>()
+    }
+
+    /// The config of `Counted<Self>`, the pool of `PoolArc`'s counted slots.
+    #[doc(hidden)]
+    const __ARC_CONFIG: Config = Self::__CONFIG.counted();
 
     #[doc(hidden)]
     fn __depot() -> &'static Depot;
@@ -98,7 +111,7 @@ pub unsafe trait Pool {
     label = "`{Self}` is not pooled",
     note = "a struct or enum of yours: add `#[derive(zokio_pool::Pooled)]` to its definition",
     note = "a type of another crate (`String`, `Vec<u8>`, `[u8; 4096]`): declare a pool for it with `zokio_pool::pool!(Strings: String);` and call `Strings::new(value)`",
-    note = "an async block or a closure has a type no one can name: implement `Future` on a struct of yours and derive on it, or use `Box::pin` / `Box::new`",
+    note = "an async block, a closure or any other sized type: `zokio_pool::ClassBox::new(value)` or `ClassBox::pin(future)` puts it in the pool of its size class, with no declaration",
     note = "an unsized type (`dyn Trait`, `[T]`, `str`) has no slot size: pool the sized type behind it and coerce a reference, or use `Box`"
 )]
 pub trait Pooled: Pool<Item = Self> + Sized {

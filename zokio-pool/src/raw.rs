@@ -79,9 +79,9 @@ pub(crate) fn commit<P: Pool + ?Sized>(taken: &Taken<P::Item>) {
 pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     let depot = P::__depot();
     let config = P::__CONFIG;
-    if config.is_zst() || CHECKING_MODE {
-        crate::registry::register(depot, core::any::type_name::<P>, release_pool::<P>);
-        let slot = depot.direct_take()?;
+    if config.is_direct() || CHECKING_MODE {
+        crate::registry::register(depot, P::__name, release_pool::<P>);
+        let slot = depot.direct_take(config.slot_layout())?;
         let object = if config.is_zst() {
             NonNull::dangling()
         } else {
@@ -144,7 +144,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 /// the call costs the caller little.
 #[inline(never)]
 fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
-    crate::registry::register(P::__depot(), core::any::type_name::<P>, release_pool::<P>);
+    crate::registry::register(P::__depot(), P::__name, release_pool::<P>);
     let key = P::__cache();
     key.with(|cache| cache.pop(key, P::__depot()))
 }
@@ -154,7 +154,7 @@ fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
 /// the depot back to the page heap. `all` false: the working-set rule only (`Depot::reap`;
 /// kept objects stay). Returns the bytes given to the heap. Nothing live moves.
 pub(crate) fn release_pool<P: Pool + ?Sized>(all: bool) -> usize {
-    if P::__CONFIG.is_zst() || CHECKING_MODE {
+    if P::__CONFIG.is_direct() || CHECKING_MODE {
         // Objects outside the slot machinery go back to the allocator one by one already.
         return 0;
     }
@@ -193,7 +193,7 @@ pub(crate) unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state
     let config = P::__CONFIG;
     if config.is_zst() {
         // SAFETY: a zero-sized object has no memory; the depot only counts.
-        unsafe { depot.direct_give(object.cast()) };
+        unsafe { depot.direct_give(object.cast(), config.slot_layout()) };
         notify_direct::<P>();
         return;
     }
@@ -203,9 +203,10 @@ pub(crate) unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state
         // SAFETY: the object's bytes are the caller's to give back: nothing refers to them.
         unsafe { scrub::<P>(object.cast()) };
     }
-    if CHECKING_MODE {
-        // SAFETY: in checking mode every slot comes from `direct_take`.
-        unsafe { depot.direct_give(slot) };
+    if CHECKING_MODE || config.direct {
+        // SAFETY: in checking mode and in a direct pool every slot comes from `direct_take`,
+        // with this pool's slot layout (`alloc_uncommitted`).
+        unsafe { depot.direct_give(slot, config.slot_layout()) };
         notify_direct::<P>();
         return;
     }
@@ -267,7 +268,7 @@ unsafe fn scrub<P: Pool + ?Sized>(object: NonNull<u8>) {
 /// Whether `object` is the object of a slot of pool `P` (a debug check of `from_raw`).
 pub(crate) fn owns<P: Pool + ?Sized>(object: NonNull<P::Item>) -> bool {
     let config = P::__CONFIG;
-    if config.is_zst() || CHECKING_MODE {
+    if config.is_direct() || CHECKING_MODE {
         return true;
     }
     // SAFETY: only an address computation; `owns` checks it against the chunks.

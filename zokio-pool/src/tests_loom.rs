@@ -185,7 +185,7 @@ fn the_max_of_the_counter_only_path_admits_one_object() {
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 let depot = depot.clone();
-                thread::spawn(move || depot.direct_take().is_some())
+                thread::spawn(move || depot.direct_take(std::alloc::Layout::new::<()>()).is_some())
             })
             .collect();
         let got = workers

@@ -68,6 +68,8 @@ pub struct Depot {
     release: OnceLock<fn(bool) -> usize>,
     /// Slow-path events (magazine exchanges) of this pool, for [`Depot::event`].
     events: core::sync::atomic::AtomicUsize,
+    /// Bytes of the blocks `direct_take` handed out that are not back yet.
+    direct_bytes: AtomicUsize,
 }
 
 /// What a pool sees of its use, and what it suggests configuring: [`PoolInfo::hint`]
@@ -174,6 +176,7 @@ macro_rules! new_depot {
             name: OnceLock::new(),
             release: OnceLock::new(),
             events: core::sync::atomic::AtomicUsize::new(0),
+            direct_bytes: AtomicUsize::new(0),
         }
     };
 }
@@ -525,41 +528,45 @@ impl Depot {
     }
 
     /// One object outside the slot machinery: a zero-sized item (no memory, a dangling pointer
-    /// the caller makes) or, in checking mode, a block of its own from the global allocator, so
-    /// that Miri and sanitizers see every object's lifetime. Counts it; `None` at `max`.
-    pub(crate) fn direct_take(&self) -> Option<NonNull<u8>> {
+    /// the caller makes) or, in checking mode and in a direct pool, a block of its own from the
+    /// global allocator with `layout` (the pool's slot layout), so that Miri and sanitizers see
+    /// every object's lifetime. Counts it; `None` at `max`.
+    pub(crate) fn direct_take(&self, layout: Layout) -> Option<NonNull<u8>> {
         if !self.stats.hand_direct(self.config.max) {
             return None;
         }
-        if self.config.is_zst() {
+        if layout.size() == 0 {
             return Some(NonNull::dangling());
         }
-        let layout = self.slot_layout();
-        // SAFETY: a slot has a non-zero size.
+        // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(slot) = NonNull::new(raw) else {
             alloc::handle_alloc_error(layout)
         };
         self.stats.grow(1);
+        self.direct_bytes.fetch_add(layout.size(), Relaxed);
         Some(slot)
+    }
+
+    /// Bytes of the blocks [`direct_take`](Self::direct_take) handed out and that are not back:
+    /// a direct pool's `reserved_bytes`, whose objects' sizes are their own types'.
+    pub(crate) fn direct_bytes(&self) -> usize {
+        self.direct_bytes.load(Relaxed)
     }
 
     /// Gives back what [`direct_take`](Self::direct_take) gave.
     ///
     /// # Safety
-    /// `slot` came from `direct_take` of this depot and nothing refers to it any more.
-    pub(crate) unsafe fn direct_give(&self, slot: NonNull<u8>) {
-        if !self.config.is_zst() {
+    /// `slot` came from `direct_take` of this depot with this `layout`, and nothing refers to
+    /// it any more.
+    pub(crate) unsafe fn direct_give(&self, slot: NonNull<u8>, layout: Layout) {
+        if layout.size() != 0 {
             // SAFETY: allocated by `direct_take` with this layout (the caller's contract).
-            unsafe { alloc::dealloc(slot.as_ptr(), self.slot_layout()) };
+            unsafe { alloc::dealloc(slot.as_ptr(), layout) };
             self.stats.shrink(1);
+            self.direct_bytes.fetch_sub(layout.size(), Relaxed);
         }
         self.stats.count(0, 1, 0);
-    }
-
-    fn slot_layout(&self) -> Layout {
-        Layout::from_size_align(self.config.slot_size, self.config.slot_align)
-            .expect("zokio-pool: slot layout was validated by Config::of")
     }
 
     /// Whether `slot` is the start of a slot of one of this depot's chunks (a debug check of
