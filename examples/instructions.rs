@@ -8,8 +8,10 @@
 //! names of the pairs and batches. The contenders and scenarios are those of the benches and
 //! the report (`benches/contenders/`), the same code.
 //!
-//! One contender exists here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
-//! 64 B object with a `max` (far above what the scenarios hold), to measure what a `max` costs.
+//! Two contenders exist here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
+//! 64 B object with a `max` (far above what the scenarios hold), to measure what a `max` costs;
+//! and `pool-class-<64|4096>[-lifo|-fifo]`, `ClassBox::new` (the object's size class), to
+//! compare a class pool's hot path with the derived pool's.
 
 #[path = "../benches/contenders/mod.rs"]
 mod contenders;
@@ -18,7 +20,7 @@ use contenders::{
     batch, each, each_shared, pair, two_threads, Contender, Named, Object, Page, Small, Visit,
     VisitShared, LIVE,
 };
-use zokio_pool::PoolBox;
+use zokio_pool::{ClassBox, PoolBox, SizeClass};
 
 zokio_pool::pool!(
     /// `Small`'s pool with a `max`.
@@ -46,6 +48,59 @@ impl Contender<Small> for ZokioMax {
             id: i,
             body: [0; 7],
         })
+    }
+
+    #[inline(always)]
+    fn free(_: &(), h: Self::Handle<'_>) {
+        drop(h);
+    }
+}
+
+/// `ClassBox::new`: the pool of the object's size class (64 B and 4 KiB here), the same
+/// objects written the same way as the derived pool's (`new` for 64 B, in place for 4 KiB).
+struct ZokioClass;
+
+impl Named for ZokioClass {
+    const NAME: &'static str = "zokio-pool ClassBox";
+    const KEY: &'static str = "pool-class";
+}
+
+impl Contender<Small> for ZokioClass {
+    type Pool = ();
+    type Handle<'p> = ClassBox<Small>;
+
+    fn pool() {}
+
+    #[inline(always)]
+    fn alloc(_: &(), i: u64) -> Self::Handle<'static> {
+        ClassBox::new(Small {
+            id: i,
+            body: [0; 7],
+        })
+    }
+
+    #[inline(always)]
+    fn free(_: &(), h: Self::Handle<'_>) {
+        drop(h);
+    }
+}
+
+impl Contender<Page> for ZokioClass {
+    type Pool = ();
+    type Handle<'p> = ClassBox<Page>;
+
+    fn pool() {}
+
+    #[inline(always)]
+    fn alloc(_: &(), i: u64) -> Self::Handle<'static> {
+        let mut u = PoolBox::new_uninit_in(SizeClass::<Page>::new());
+        // SAFETY: the slot is writable; `init` writes the object as the derived pool's
+        // contender does, which initializes it.
+        let b = unsafe {
+            <Page as Object>::init(PoolBox::as_mut_ptr(&mut u).cast(), i);
+            PoolBox::assume_init(u)
+        };
+        ClassBox::from(b)
     }
 
     #[inline(always)]
@@ -151,6 +206,12 @@ fn main() {
     };
     match (size, shape) {
         ("64", _) if key == ZokioMax::KEY => Visit::<Small>::visit::<ZokioMax>(&mut job),
+        ("64", "" | "-lifo" | "-fifo") if key == ZokioClass::KEY => {
+            Visit::<Small>::visit::<ZokioClass>(&mut job)
+        }
+        ("4096", "" | "-lifo" | "-fifo") if key == ZokioClass::KEY => {
+            Visit::<Page>::visit::<ZokioClass>(&mut job)
+        }
         ("64", "-two") => each_shared::<Small>(&mut job),
         ("4096", "-two") => each_shared::<Page>(&mut job),
         ("64", _) => each::<Small>(&mut job),
