@@ -1,9 +1,10 @@
-//! Pinned futures: `PoolBox::pin(future)` against `Box::pin(future)` for futures whose state is
-//! 256 B, 1 KiB and 4 KiB.
+//! Pinned futures: `PoolBox::pin(future)` (the state type's own pool) and `ClassBox::pin(future)`
+//! (the pool of its size class) against `Box::pin(future)` for futures whose state is 256 B,
+//! 1 KiB and 4 KiB.
 //!
 //! Each operation builds the future (a zeroed buffer and a flag), pins it, polls it to
 //! completion (it is pending once: the first poll writes its buffer's ends, the second reads
-//! them) with a no-op waker, and drops it. Both contenders do exactly that; only where the state
+//! them) with a no-op waker, and drops it. Every contender does exactly that; only where the state
 //! lives differs. The pinned box goes through `black_box`, so the optimizer cannot turn the
 //! heap allocation into a stack one or drop the zeroing of the buffer.
 
@@ -14,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use zokio_pool::{PoolBox, Pooled};
+use zokio_pool::{ClassBox, PoolBox, Pooled};
 
 macro_rules! state {
     ($name:ident, $n:expr) => {
@@ -80,6 +81,12 @@ fn futures(c: &mut Criterion) {
                 b.iter(|| {
                     i = i.wrapping_add(1);
                     black_box(drive(black_box(PoolBox::pin($t::new(i)))))
+                })
+            });
+            g.bench_function("ClassBox::pin", |b| {
+                b.iter(|| {
+                    i = i.wrapping_add(1);
+                    black_box(drive(black_box(ClassBox::pin($t::new(i)))))
                 })
             });
             g.bench_function("Box::pin", |b| {

@@ -362,3 +362,32 @@ fn trim_gives_a_class_pool_its_memory_back() {
         assert!(after.capacity < grown, "{} -> {}", grown, after.capacity);
     }
 }
+
+#[test]
+fn uninit_slots_are_written_in_place_and_stay_in_their_class() {
+    let before = PoolStats::of::<SizeClass<[u64; 600]>>().live;
+    let mut u = ClassBox::<[u64; 600]>::new_uninit();
+    assert_eq!(PoolStats::of::<SizeClass<[u64; 600]>>().live, before + 1);
+    let words = u.as_mut_ptr().cast::<u64>();
+    for i in 0..600 {
+        // SAFETY: inside the slot's 600 words.
+        unsafe { words.add(i).write(i as u64 * 3) };
+    }
+    // SAFETY: every word was written above.
+    let page = unsafe { ClassBox::assume_init(u) };
+    assert_eq!((page[0], page[599]), (0, 1797));
+    drop(page);
+    assert_eq!(PoolStats::of::<SizeClass<[u64; 600]>>().live, before);
+
+    let drops = AtomicUsize::new(0);
+    let b = ClassBox::write(ClassBox::new_uninit(), Counted(&drops, [1; 40]));
+    assert_eq!(b.1[39], 1);
+    drop(b);
+    assert_eq!(drops.load(SeqCst), 1, "the written value is dropped once");
+    // An uninit box dropped unwritten drops nothing.
+    drop(ClassBox::<Counted<'_>>::new_uninit());
+    assert_eq!(drops.load(SeqCst), 1);
+    // SAFETY: all zeros is a valid `[u8; 5000]`.
+    let zeros = unsafe { ClassBox::assume_init(ClassBox::<[u8; 5000]>::new_zeroed()) };
+    assert!(zeros.iter().all(|&b| b == 0));
+}

@@ -15,7 +15,7 @@ use core::fmt;
 use core::future::Future;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
-use core::mem::{align_of, size_of};
+use core::mem::{align_of, size_of, MaybeUninit};
 use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -379,6 +379,44 @@ impl<T> ClassBox<T> {
         ClassBox(PoolBox::new_with_in(f, SizeClass::new()))
     }
 
+    /// A slot of `T`'s class with no value in it yet: write it in place (no stack copy of a
+    /// large `T`), then [`assume_init`](ClassBox::assume_init), or [`write`](ClassBox::write).
+    ///
+    /// ```
+    /// use zokio_pool::ClassBox;
+    ///
+    /// let mut page = ClassBox::<[u64; 512]>::new_uninit();
+    /// let words = page.as_mut_ptr().cast::<u64>();
+    /// for i in 0..512 {
+    ///     // SAFETY: inside the slot's 512 words.
+    ///     unsafe { words.add(i).write(i as u64) };
+    /// }
+    /// // SAFETY: every element was written just above.
+    /// let page = unsafe { ClassBox::assume_init(page) };
+    /// assert_eq!(page[511], 511);
+    /// ```
+    #[inline(always)]
+    pub fn new_uninit() -> ClassBox<MaybeUninit<T>> {
+        ClassBox::new(MaybeUninit::uninit())
+    }
+
+    /// A slot of `T`'s class with every byte zero (valid for a `T` only if all zeros is one).
+    ///
+    /// ```
+    /// use zokio_pool::ClassBox;
+    ///
+    /// // SAFETY: all zeros is a valid `[u32; 100]`.
+    /// let zeros = unsafe { ClassBox::assume_init(ClassBox::<[u32; 100]>::new_zeroed()) };
+    /// assert!(zeros.iter().all(|&x| x == 0));
+    /// ```
+    #[inline(always)]
+    pub fn new_zeroed() -> ClassBox<MaybeUninit<T>> {
+        let mut b = Self::new_uninit();
+        // SAFETY: the slot holds `size_of::<T>()` writable bytes.
+        unsafe { b.as_mut_ptr().write_bytes(0, 1) };
+        b
+    }
+
     /// Moves `value` (typically a future) into a slot of its class and pins it there.
     ///
     /// ```
@@ -470,6 +508,44 @@ impl<T> ClassBox<T> {
     #[inline]
     pub fn into_pool_box(b: Self) -> PoolBox<T, SizeClass<T>> {
         b.0
+    }
+}
+
+impl<T> ClassBox<MaybeUninit<T>> {
+    /// Converts to `ClassBox<T>` in place: the slot stays where it is.
+    ///
+    /// # Safety
+    /// The value must be initialized (as for `MaybeUninit::assume_init`).
+    #[inline(always)]
+    pub unsafe fn assume_init(b: Self) -> ClassBox<T> {
+        const {
+            assert!(
+                SizeClass::<MaybeUninit<T>>::INDEX == SizeClass::<T>::INDEX,
+                "a MaybeUninit<T> has T's layout, so T's class"
+            )
+        };
+        let object = PoolBox::into_non_null(b.0).cast::<T>();
+        // SAFETY: `object` is the object of a slot of `SizeClass<MaybeUninit<T>>`, which is
+        // `SizeClass<T>`'s pool: the same class (checked just above), so the same depot,
+        // cache and config (`config_of` depends only on the size and alignment, which
+        // `MaybeUninit<T>` and `T` share). The value is initialized (the caller's contract)
+        // and the slot's only handle was given up just above.
+        ClassBox(unsafe { PoolBox::from_object(object) })
+    }
+
+    /// Writes `value` into the slot and converts to `ClassBox<T>` in place.
+    ///
+    /// ```
+    /// use zokio_pool::ClassBox;
+    ///
+    /// let b = ClassBox::write(ClassBox::<String>::new_uninit(), String::from("in place"));
+    /// assert_eq!(*b, "in place");
+    /// ```
+    #[inline(always)]
+    pub fn write(mut b: Self, value: T) -> ClassBox<T> {
+        b.write(value);
+        // SAFETY: written just above.
+        unsafe { Self::assume_init(b) }
     }
 }
 
