@@ -7,8 +7,8 @@
 //! - `lifo_999`: 999 live objects, 111 of each size allocated in turn, then freed in exact
 //!   reverse order; per object.
 //! - `stress_9000`: 9,000 slots, 1,000 per size; each step draws a size, a slot and a coin from
-//!   the same seeded xorshift for every contender (allocate into an empty slot, free a full
-//!   one); per step.
+//!   the same seeded xorshift as `benches/stress.rs` for every contender (allocate into an
+//!   empty slot, free a full one); per step.
 //!
 //! `cargo bench --bench classes`.
 
@@ -20,6 +20,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mimalloc::MiMalloc;
 use zokio_pool::ClassBox;
+
+mod contenders;
+use contenders::{pick, XorShift64, STRESS_SEED};
 
 /// Allocates and frees `[u64; N]` objects, written with `i` in every word.
 trait Contender {
@@ -185,26 +188,11 @@ fn lifo<C: Contender>(live: &mut Per<C>, i: u64) {
     }
 }
 
-/// The xorshift64 of `benches/stress.rs`.
-struct XorShift(u64);
-
-impl XorShift {
-    #[inline(always)]
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-}
-
 #[inline(always)]
-fn step<C: Contender>(slots: &mut Per<C>, rng: &mut XorShift) {
+fn step<C: Contender>(slots: &mut Per<C>, rng: &mut XorShift64) {
     let r = rng.next();
     let size = r % SIZES;
-    let slot = ((r >> 8) % STRESS_PER_SIZE as u64) as usize;
+    let slot = pick(r, STRESS_PER_SIZE);
     macro_rules! flip {
         ($n:literal, $v:ident, $s:expr) => {{
             let s = &mut slots.$v[$s];
@@ -274,7 +262,7 @@ fn classes(c: &mut Criterion) {
     macro_rules! bench_stress {
         ($c:ident) => {
             let mut slots = Per::<$c>::new(STRESS_PER_SIZE);
-            let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+            let mut rng = XorShift64(STRESS_SEED);
             g.bench_function($c::NAME, |b| b.iter(|| step::<$c>(&mut slots, &mut rng)));
         };
     }
