@@ -871,34 +871,30 @@ pub(crate) fn drain_this_thread() {
 /// counters plus the unfolded ones of every listed cache, read under the depot's lock, so no
 /// fold or magazine exchange is half seen. Records the `live` it computes in `high_water`.
 pub(crate) fn pool_stats(depot: &Depot) -> PoolStats {
+    pool_reading(depot).0
+}
+
+/// [`pool_stats`], and the largest magazine size among the active caches of `depot`'s pool (0
+/// if none is active), read in the same pass under the depot's lock.
+pub(crate) fn pool_reading(depot: &Depot) -> (PoolStats, usize) {
     let inner = depot.lock();
     let mut caches = Unfolded::default();
+    let mut magazine_in_use = 0;
     for &Listed(cache) in &inner.caches {
         // SAFETY: a listed cache (`Listed` values are made from `&LocalCache` only, by
         // `activate`), read under the lock.
         caches.add(unsafe {
             LocalCache::published(cache.cast(), depot.config().magazine_size, &inner)
         });
+        // SAFETY: as above: a listed cache's memory is valid while it is listed, and `size` is
+        // an atomic.
+        let size = unsafe { cache.cast::<LocalCache>().as_ref() }.size.load();
+        magazine_in_use = magazine_in_use.max(size);
     }
     let mut stats = depot.stats().sum(caches, depot.config().slot_size);
     if depot.config().direct {
         // A direct pool's blocks have their own types' sizes, not the depot's slot size.
         stats.reserved_bytes = depot.direct_bytes();
     }
-    stats
-}
-
-/// The largest magazine size among the active caches of `depot`'s pool (0 if none is active).
-pub(crate) fn magazine_in_use(depot: &Depot) -> usize {
-    let inner = depot.lock();
-    inner
-        .caches
-        .iter()
-        .map(|&Listed(cache)| {
-            // SAFETY: a listed cache, read under the lock as in `pool_stats` (its memory is
-            // valid while it is listed); only `size`, an atomic, is read.
-            unsafe { cache.cast::<LocalCache>().as_ref() }.size.load()
-        })
-        .max()
-        .unwrap_or(0)
+    (stats, magazine_in_use)
 }

@@ -130,12 +130,13 @@ pub struct PoolInfo {
 impl PoolInfo {
     fn of(depot: &'static Depot) -> PoolInfo {
         let config = depot.config();
+        let (stats, magazine_in_use) = crate::cache::pool_reading(depot);
         PoolInfo {
             name: depot.name_cell().get().copied().unwrap_or("(unnamed pool)"),
-            stats: crate::cache::pool_stats(depot),
+            stats,
             slot_size: config.slot_size,
             magazine_size: config.magazine_size,
-            magazine_in_use: crate::cache::magazine_in_use(depot),
+            magazine_in_use,
             max: (config.max != usize::MAX).then_some(config.max),
             recycle: config.recycle,
             hint: depot.hint(),
