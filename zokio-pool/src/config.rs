@@ -340,18 +340,21 @@ impl Config {
 
     /// The config of a size class's depot: slots of `size` bytes aligned to `align` (a power
     /// of two that divides `size`), with every default.
+    #[cfg_attr(loom, allow(dead_code))] // used by the size classes, which loom builds leave out
     pub(crate) const fn of_class(size: usize, align: usize) -> Config {
         Config::of_layout(size, align, Options::DEFAULT)
     }
 
     /// This config, as seen by a pool whose items are `item_size` bytes and live in its slots
     /// (a type served by a size class: the class's slots, the type's own size for scrubbing).
+    #[cfg_attr(loom, allow(dead_code))] // used by the size classes, which loom builds leave out
     pub(crate) const fn with_item_size(mut self, item_size: usize) -> Config {
         self.item_size = item_size;
         self
     }
 
     /// This config with every object a block of its own (see [`Config::direct`]).
+    #[cfg_attr(loom, allow(dead_code))] // used by the size classes, which loom builds leave out
     pub(crate) const fn into_direct(mut self) -> Config {
         self.direct = true;
         self
