@@ -236,7 +236,7 @@ fn boxes_dropped_on_other_threads_come_back() {
         .join()
         .unwrap();
     assert_eq!(sum, (0..BOXES).sum::<u64>());
-    assert_eq!(drops.load(SeqCst), 1000);
+    assert_eq!(drops.load(SeqCst), BOXES as usize);
     let workers: Vec<_> = (0..4)
         .map(|t| {
             let drops = drops.clone();
