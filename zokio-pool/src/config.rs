@@ -324,18 +324,7 @@ impl Config {
 
     /// Whether two configs are the same, field by field (`==` in `const` context).
     pub const fn same_as(&self, other: &Config) -> bool {
-        self.slot_size == other.slot_size
-            && self.slot_align == other.slot_align
-            && self.header == other.header
-            && self.item_size == other.item_size
-            && self.zeroize == other.zeroize
-            && self.recycle == other.recycle
-            && self.magazine_size == other.magazine_size
-            && self.chunk == other.chunk
-            && self.first_chunk == other.first_chunk
-            && self.prealloc == other.prealloc
-            && self.max == other.max
-            && self.direct == other.direct
+        self.serves(other) && self.item_size == other.item_size
     }
 
     /// The config of a size class's depot: slots of `size` bytes aligned to `align` (a power
