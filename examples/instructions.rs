@@ -20,7 +20,7 @@ use contenders::{
     batch, each, each_shared, pair, two_threads, Contender, Named, Object, Page, Small, Visit,
     VisitShared, LIVE,
 };
-use zokio_pool::{ClassBox, PoolBox, SizeClass};
+use zokio_pool::{ClassBox, PoolBox};
 
 zokio_pool::pool!(
     /// `Small`'s pool with a `max`.
@@ -93,14 +93,13 @@ impl Contender<Page> for ZokioClass {
 
     #[inline(always)]
     fn alloc(_: &(), i: u64) -> Self::Handle<'static> {
-        let mut u = PoolBox::new_uninit_in(SizeClass::<Page>::new());
+        let mut u = ClassBox::<Page>::new_uninit();
         // SAFETY: the slot is writable; `init` writes the object as the derived pool's
         // contender does, which initializes it.
-        let b = unsafe {
-            <Page as Object>::init(PoolBox::as_mut_ptr(&mut u).cast(), i);
-            PoolBox::assume_init(u)
-        };
-        ClassBox::from(b)
+        unsafe {
+            <Page as Object>::init(ClassBox::as_mut_ptr(&mut u).cast(), i);
+            ClassBox::assume_init(u)
+        }
     }
 
     #[inline(always)]
