@@ -24,6 +24,7 @@ use std::thread::LocalKey;
 use crate::depot::{Depot, Inner, Listed, Refill};
 use crate::magazine::{Magazine, Round};
 use crate::stats::{PoolStats, Unfolded};
+use crate::sys::{sys_vec, SysVec};
 
 /// A `Cell` that a statistics reader on another thread may load.
 ///
@@ -285,13 +286,9 @@ impl LocalCache {
     /// `raw::alloc` inlines the first two through [`peek`](Self::peek) and calls this out of
     /// line only when both are empty.
     ///
-    /// `key` must be the key of this cache and `depot` the depot of its pool.
+    /// `home` must be where this cache lives and `depot` the depot of its pool.
     #[inline(always)]
-    pub(crate) fn pop(
-        &self,
-        key: &'static LocalKey<LocalCache>,
-        depot: &'static Depot,
-    ) -> Option<NonNull<u8>> {
+    pub(crate) fn pop(&self, home: Home, depot: &'static Depot) -> Option<NonNull<u8>> {
         match self.peek() {
             Peek::Hot(slot) => {
                 self.commit_hot();
@@ -301,7 +298,7 @@ impl LocalCache {
                 self.commit_array(top);
                 Some(slot)
             }
-            Peek::Empty => self.pop_slow(key, depot),
+            Peek::Empty => self.pop_slow(home, depot),
         }
     }
 
@@ -350,15 +347,10 @@ impl LocalCache {
     /// Gives back a slot.
     ///
     /// # Safety
-    /// `slot` is a slot of this cache's pool that no handle refers to any more; `key` is the key
-    /// of this cache and `depot` the depot of its pool.
+    /// `slot` is a slot of this cache's pool that no handle refers to any more; `home` is where
+    /// this cache lives and `depot` the depot of its pool.
     #[inline(always)]
-    pub(crate) unsafe fn push(
-        &self,
-        slot: NonNull<u8>,
-        key: &'static LocalKey<LocalCache>,
-        depot: &'static Depot,
-    ) {
+    pub(crate) unsafe fn push(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
         if self.hot.get().is_null() {
             // Active (an inactive cache's `hot` is `INACTIVE`), and the hot slot is free.
             self.hot.set(slot.as_ptr());
@@ -367,7 +359,7 @@ impl LocalCache {
         let top = self.top.get();
         if top == self.high.get() {
             // SAFETY: forwarded from the caller.
-            return unsafe { self.push_slow(slot, key, depot) };
+            return unsafe { self.push_slow(slot, home, depot) };
         }
         // SAFETY: `low <= top < high`: the cache is active (else both are null) and its loaded
         // array is not full, so `top` is a round of the array and `top + 1` at most its end.
@@ -379,16 +371,14 @@ impl LocalCache {
 
     #[cold]
     #[inline(never)]
-    fn pop_slow(
-        &self,
-        key: &'static LocalKey<LocalCache>,
-        depot: &'static Depot,
-    ) -> Option<NonNull<u8>> {
+    fn pop_slow(&self, home: Home, depot: &'static Depot) -> Option<NonNull<u8>> {
+        // No lock is held here, so the huge-page switch may read the environment (`huge_pages`).
+        crate::heap::huge_pages();
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
-                self.register(key, depot);
-                return self.pop(key, depot);
+                self.register(home, depot);
+                return self.pop(home, depot);
             }
             State::Closed => return depot.take_one(),
         }
@@ -396,7 +386,7 @@ impl LocalCache {
         // depot.
         if self.prev_len.get() > 0 {
             self.swap_prev();
-            return self.pop(key, depot);
+            return self.pop(home, depot);
         }
         // Free slots in the depot go before never-used ones, even with a fresh run at hand: a
         // fresh slot is then handed out only when no free slot is left, so on one thread every
@@ -427,7 +417,7 @@ impl LocalCache {
                     self.held_baseline
                         .set(self.held_baseline.get().wrapping_add(len));
                     drop(inner);
-                    return self.pop(key, depot);
+                    return self.pop(home, depot);
                 }
                 Refill::Fresh(start, n) => {
                     self.fresh_next.set(start.as_ptr());
@@ -459,18 +449,15 @@ impl LocalCache {
     /// As for [`push`](Self::push).
     #[cold]
     #[inline(never)]
-    unsafe fn push_slow(
-        &self,
-        slot: NonNull<u8>,
-        key: &'static LocalKey<LocalCache>,
-        depot: &'static Depot,
-    ) {
+    unsafe fn push_slow(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
+        // No lock is held here, so the huge-page switch may read the environment (`huge_pages`).
+        crate::heap::huge_pages();
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
-                self.register(key, depot);
+                self.register(home, depot);
                 // SAFETY: forwarded from the caller.
-                return unsafe { self.push(slot, key, depot) };
+                return unsafe { self.push(slot, home, depot) };
             }
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
@@ -531,13 +518,13 @@ impl LocalCache {
                     .set(self.held_baseline.get().wrapping_sub(len));
                 drop(inner);
                 // SAFETY: forwarded from the caller; the loaded array is now empty.
-                return unsafe { self.push(slot, key, depot) };
+                return unsafe { self.push(slot, home, depot) };
             }
         }
         self.swap_prev();
         // SAFETY: forwarded from the caller; the loaded array is now empty, so this push takes
         // the fast path.
-        unsafe { self.push(slot, key, depot) }
+        unsafe { self.push(slot, home, depot) }
     }
 
     /// Adapts this cache's magazine size at a magazine exchange with the depot: `since` is
@@ -586,12 +573,12 @@ impl LocalCache {
 
     /// Registers the thread-exit flush and loads an empty array; if the thread is already past
     /// its TLS teardown, closes the cache instead.
-    fn register(&self, key: &'static LocalKey<LocalCache>, depot: &'static Depot) {
+    fn register(&self, home: Home, depot: &'static Depot) {
         let registered = FLUSH
             .try_with(|f| {
                 f.caches
                     .borrow_mut()
-                    .push((key, depot, NonNull::from(self)))
+                    .push((home, depot, NonNull::from(self)))
             })
             .is_ok();
         if registered {
@@ -825,26 +812,44 @@ impl LocalCache {
     }
 }
 
-/// A cache used on this thread: its key, its depot and its address (the one it is listed
-/// under in the depot).
-type Used = (
-    &'static LocalKey<LocalCache>,
-    &'static Depot,
-    NonNull<LocalCache>,
-);
+/// Where a thread cache lives: the `thread_local!` it is reached through, which the
+/// thread-exit flush uses again to reach it (it may be gone by then on some platforms).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Home {
+    /// A pool's own `thread_local!` (a derived type's, or a size class's for `SizeClass`).
+    Key(&'static LocalKey<LocalCache>),
+    /// Cache `i` of the byte allocator's array of caches (`global.rs`).
+    #[cfg(not(loom))]
+    Bytes(usize),
+}
+
+impl Home {
+    /// Runs `f` on the cache if its `thread_local!` is still there; whether it was.
+    fn with(self, f: impl FnOnce(&LocalCache)) -> bool {
+        match self {
+            Home::Key(key) => key.try_with(f).is_ok(),
+            #[cfg(not(loom))]
+            Home::Bytes(i) => crate::global::with_byte_cache(i, f),
+        }
+    }
+}
+
+/// A cache used on this thread: where it lives, its depot and its address (the one it is
+/// listed under in the depot).
+type Used = (Home, &'static Depot, NonNull<LocalCache>);
 
 /// The caches used on this thread, flushed when the thread exits.
 struct Flush {
-    caches: RefCell<Vec<Used>>,
+    caches: RefCell<SysVec<Used>>,
 }
 
 impl Drop for Flush {
     fn drop(&mut self) {
-        for (key, depot, at) in core::mem::take(self.caches.get_mut()) {
+        for (home, depot, at) in core::mem::replace(self.caches.get_mut(), sys_vec()) {
             // A const-initialized thread local without `Drop` is never destroyed, so this
             // succeeds. If a platform ever freed it first, its slots would be lost, but it must
             // still leave the depot's list before its memory goes away.
-            if key.try_with(|cache| cache.close(depot)).is_err() {
+            if !home.with(|cache| cache.close(depot)) {
                 depot.unlist_cache(Listed(at.cast()));
             }
         }
@@ -852,7 +857,7 @@ impl Drop for Flush {
 }
 
 std::thread_local! {
-    static FLUSH: Flush = const { Flush { caches: RefCell::new(Vec::new()) } };
+    static FLUSH: Flush = const { Flush { caches: RefCell::new(sys_vec()) } };
 }
 
 /// Gives every free slot this thread's caches hold to their depots (`trim`).
@@ -860,9 +865,9 @@ pub(crate) fn drain_this_thread() {
     let _ = FLUSH.try_with(|f| {
         // A copy: draining a cache does not use `FLUSH`, but a pool's first use on this thread
         // could, were the list borrowed.
-        let used: Vec<Used> = f.caches.borrow().clone();
-        for (key, depot, _) in used {
-            let _ = key.try_with(|cache| cache.drain(depot));
+        let used: SysVec<Used> = f.caches.borrow().clone();
+        for (home, depot, _) in used {
+            home.with(|cache| cache.drain(depot));
         }
     });
 }

@@ -63,10 +63,10 @@ macro_rules! size_classes {
         /// about 1/9 of the class (11%) from 144 B up, up to 47% for the 8 B steps below 128 B
         /// (a 9 B type in the 16 B class: the size of a word-aligned slot can do no better).
         pub const SIZE_CLASSES: &[usize] = &[$($size),*];
-        const COUNT: usize = [$($size),*].len();
+        pub(crate) const COUNT: usize = [$($size),*].len();
 
         /// The depot of each class, then the zero-sized and the direct pool's.
-        static DEPOTS: [Depot; COUNT + 2] = [
+        pub(crate) static DEPOTS: [Depot; COUNT + 2] = [
             $(Depot::new(class_config($size)),)*
             Depot::new(ZERO_CONFIG),
             Depot::new(DIRECT_CONFIG),
@@ -80,8 +80,18 @@ macro_rules! size_classes {
             size_classes!(@cache),
         ];
 
+        /// How the byte allocator lists each class in the registry, the first time it uses
+        /// it: the name and the part of `trim` of the class's pool, which `[u8; N]` reaches
+        /// (its class is the one of exactly N bytes).
+        pub(crate) static LISTING: [(fn() -> &'static str, fn(bool) -> usize); COUNT] = [
+            $((
+                <SizeClass<[u8; $size]> as Pool>::__name,
+                crate::raw::release_pool::<SizeClass<[u8; $size]>>,
+            ),)*
+        ];
+
         /// The name each class is listed under in `pools()`.
-        static NAMES: [&str; COUNT + 2] = [
+        pub(crate) static NAMES: [&str; COUNT + 2] = [
             $(concat!("zokio_pool::SizeClass<", stringify!($size), " B>"),)*
             "zokio_pool::SizeClass<0 B>",
             "zokio_pool::SizeClass<direct>",
@@ -110,18 +120,18 @@ size_classes! {
 /// The config of the zero-sized pool's depot (it only counts).
 const ZERO_CONFIG: Config = Config::of::<()>(Options::DEFAULT);
 /// The config of the direct pool's depot (it only counts; each object has its type's layout).
-const DIRECT_CONFIG: Config = class_config(8).into_direct();
+pub(crate) const DIRECT_CONFIG: Config = class_config(8).into_direct();
 
 /// Index in `DEPOTS` of the zero-sized pool.
 const ZERO: usize = COUNT;
 /// Index in `DEPOTS` of the direct pool: types above the largest class or aligned past a page.
-const DIRECT: usize = COUNT + 1;
+pub(crate) const DIRECT: usize = COUNT + 1;
 
 /// The index of the class of a layout: the smallest class of at least `size` bytes whose size
 /// is a multiple of `align` (so whose slots are aligned to it); `ZERO` for a zero size,
 /// `DIRECT` when no class fits. Evaluated at compile time for a type; at run time it is a few
 /// arithmetic instructions for an alignment up to a word (the loop runs only for larger ones).
-const fn index_of(size: usize, align: usize) -> usize {
+pub(crate) const fn index_of(size: usize, align: usize) -> usize {
     if size == 0 {
         return ZERO;
     }

@@ -65,6 +65,8 @@ mod class;
 mod config;
 mod depot;
 mod forward;
+#[cfg(not(loom))]
+mod global;
 mod heap;
 mod macros;
 mod magazine;
@@ -78,6 +80,7 @@ mod serde;
 mod slot;
 mod stats;
 mod sync;
+mod sys;
 mod trim;
 mod wait;
 mod waiting;
@@ -95,6 +98,8 @@ pub use cache::{MAGAZINE_GROW_WITHIN, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER};
 #[cfg(not(loom))]
 pub use class::{class_size, ClassBox, SizeClass, CLASS_MAX_ALIGN, SIZE_CLASSES};
 pub use depot::UsageHint;
+#[cfg(not(loom))]
+pub use global::{AllocStats, ClassStats, PoolAlloc};
 pub use heap::{heap_stats, huge_pages, set_huge_pages, HeapStats};
 pub use pool::{Pool, Pooled, RecyclePool, Uninit};
 pub use raw::CHECKING_MODE;
@@ -109,6 +114,10 @@ pub use waiting::{NewAsync, TakeAsync};
 pub use zokio_pool_derive::Pooled;
 
 pub use zokio_pool_derive::pool;
+
+/// The `Allocator` trait of stable Rust and collections that take one, re-exported so that the
+/// version [`PoolAlloc`] implements is the one a program uses.
+pub use allocator_api2;
 
 /// Support for the derive's expansion. Not public API: anything here may change in any release.
 #[doc(hidden)]

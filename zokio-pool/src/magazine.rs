@@ -16,6 +16,7 @@ use core::ptr::NonNull;
 use std::alloc::{self, Layout};
 
 use crate::heap;
+use crate::sys::{sys_vec, SysVec};
 
 /// One entry of a magazine: a pointer to a free slot.
 pub(crate) type Round = NonNull<u8>;
@@ -49,7 +50,7 @@ fn runs(m: usize) -> (Layout, usize) {
 ///
 /// Arrays live in the page heap, as chunks do, so that `trim` gives their memory back to the
 /// OS too (through the global allocator, a burst's arrays would stay in its free lists).
-pub(crate) fn take_array(m: usize, spare: &mut Vec<NonNull<Round>>) -> NonNull<Round> {
+pub(crate) fn take_array(m: usize, spare: &mut SysVec<NonNull<Round>>) -> NonNull<Round> {
     if let Some(array) = spare.pop() {
         return array;
     }
@@ -70,7 +71,7 @@ pub(crate) fn take_array(m: usize, spare: &mut Vec<NonNull<Round>>) -> NonNull<R
 /// # Safety
 /// Every array in `spare` came from [`take_array`] with this `m`, holds nothing anyone needs
 /// and is listed nowhere else; none is used after it leaves `spare`.
-pub(crate) unsafe fn release_spares(m: usize, spare: &mut Vec<NonNull<Round>>, keep: usize) {
+pub(crate) unsafe fn release_spares(m: usize, spare: &mut SysVec<NonNull<Round>>, keep: usize) {
     if spare.len() <= keep {
         return;
     }
@@ -85,7 +86,7 @@ pub(crate) unsafe fn release_spares(m: usize, spare: &mut Vec<NonNull<Round>>, k
     };
     spare.sort_unstable_by_key(|a| a.as_ptr().addr());
     let mut left = spare.len();
-    let mut kept = Vec::new();
+    let mut kept = sys_vec();
     let mut i = 0;
     while i < spare.len() {
         let run = run_of(&spare[i]);

@@ -8,7 +8,7 @@
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
-use crate::cache::Peek;
+use crate::cache::{Home, Peek};
 use crate::pool::Pool;
 use crate::slot;
 
@@ -146,7 +146,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     crate::registry::register(P::__depot(), P::__name, release_pool::<P>);
     let key = P::__cache();
-    key.with(|cache| cache.pop(key, P::__depot()))
+    key.with(|cache| cache.pop(Home::Key(key), P::__depot()))
 }
 
 /// `trim`'s work on pool `P` (its calling thread's cache already drained), `all` true: drops
@@ -216,7 +216,7 @@ pub(crate) unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state
     }
     let key = P::__cache();
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
-    key.with(|cache| unsafe { cache.push(slot, key, depot) });
+    key.with(|cache| unsafe { cache.push(slot, Home::Key(key), depot) });
     if config.max != usize::MAX {
         // After the slot is back, so that whoever reserves next may find it; then a waiter,
         // if any, is woken to do so.

@@ -193,52 +193,91 @@ impl fmt::Display for PoolTable<'_> {
         const HEADERS: [&str; 8] = [
             "pool",
             "slot",
-            "live",
-            "high water",
-            "capacity",
-            "reserved",
-            "reuse",
-            "fragmentation",
+            STATS_HEADERS[0],
+            STATS_HEADERS[1],
+            STATS_HEADERS[2],
+            STATS_HEADERS[3],
+            STATS_HEADERS[4],
+            STATS_HEADERS[5],
         ];
-        let rows: Vec<[String; 8]> = self
+        let rows: Vec<Vec<String>> = self
             .0
             .iter()
             .map(|p| {
-                let s = &p.stats;
-                [
-                    p.name.to_owned(),
-                    format!("{} B", p.slot_size),
-                    s.live.to_string(),
-                    s.high_water.to_string(),
-                    s.capacity.to_string(),
-                    bytes(s.reserved_bytes),
-                    format!("{:.1}%", 100.0 * s.reuse_rate()),
-                    format!("{:.1}%", 100.0 * s.fragmentation()),
-                ]
+                let mut row = vec![p.name.to_owned(), format!("{} B", p.slot_size)];
+                row.extend(stats_cells(&p.stats));
+                row
             })
             .collect();
-        let mut widths = HEADERS.map(str::len);
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 8]| -> fmt::Result {
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                if i == 0 {
-                    write!(f, "{cell:<w$}")?;
-                } else {
-                    write!(f, "  {cell:>w$}")?;
-                }
-            }
-            writeln!(f)
-        };
-        line(f, HEADERS)?;
-        for row in &rows {
-            line(f, row.each_ref().map(String::as_str))?;
-        }
-        Ok(())
+        write_cells(f, &HEADERS, &rows)
     }
+}
+
+/// The columns of a table that come from a pool's statistics.
+const STATS_HEADERS: [&str; 6] = [
+    "live",
+    "high water",
+    "capacity",
+    "reserved",
+    "reuse",
+    "fragmentation",
+];
+
+/// The cells of [`STATS_HEADERS`] for `s`.
+fn stats_cells(s: &PoolStats) -> [String; 6] {
+    [
+        s.live.to_string(),
+        s.high_water.to_string(),
+        s.capacity.to_string(),
+        bytes(s.reserved_bytes),
+        format!("{:.1}%", 100.0 * s.reuse_rate()),
+        format!("{:.1}%", 100.0 * s.fragmentation()),
+    ]
+}
+
+/// A table of named statistics (the byte allocator's `AllocStats`): a column `first` with each
+/// row's name, then the statistics' columns.
+pub(crate) fn write_table(
+    f: &mut fmt::Formatter<'_>,
+    first: &str,
+    rows: &[(String, PoolStats)],
+) -> fmt::Result {
+    let mut headers = vec![first];
+    headers.extend(STATS_HEADERS);
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(name, s)| {
+            let mut row = vec![name.clone()];
+            row.extend(stats_cells(s));
+            row
+        })
+        .collect();
+    write_cells(f, &headers, &rows)
+}
+
+/// Writes `headers` and `rows` in aligned columns: the first left-aligned, the others right.
+fn write_cells(f: &mut fmt::Formatter<'_>, headers: &[&str], rows: &[Vec<String>]) -> fmt::Result {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |f: &mut fmt::Formatter<'_>, cells: &mut dyn Iterator<Item = &str>| -> fmt::Result {
+        for (i, (cell, &w)) in cells.zip(&widths).enumerate() {
+            if i == 0 {
+                write!(f, "{cell:<w$}")?;
+            } else {
+                write!(f, "  {cell:>w$}")?;
+            }
+        }
+        writeln!(f)
+    };
+    line(f, &mut headers.iter().copied())?;
+    for row in rows {
+        line(f, &mut row.iter().map(String::as_str))?;
+    }
+    Ok(())
 }
 
 /// `n` bytes in B, KiB, MiB or GiB, one decimal above bytes.

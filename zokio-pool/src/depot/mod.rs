@@ -17,6 +17,7 @@ use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 use crate::config::Config;
 use crate::heap;
 use crate::magazine::{take_array, Magazine, Round};
+use crate::sys::{sys_vec, SysVec};
 
 mod slab;
 
@@ -110,23 +111,23 @@ pub(crate) struct Inner {
     /// The active thread caches of this pool, whose unfolded counters statistics add up. A
     /// cache is listed when it activates and unlisted when it closes, both under the lock, and
     /// is valid memory while listed.
-    pub(crate) caches: Vec<Listed>,
+    pub(crate) caches: SysVec<Listed>,
     /// Magazines of free slots. Caches give full ones (of their own magazine size, at most
     /// M slots); a closing cache may give a partial one, and threads whose cache is closed add and take single slots at the last.
-    magazines: Vec<Magazine>,
+    magazines: SysVec<Magazine>,
     /// Empty arrays of M rounds, for caches that need one.
-    spare: Vec<NonNull<Round>>,
+    spare: SysVec<NonNull<Round>>,
     /// The fewest free slots `magazines` held since the last [`reap`](Depot::reap).
     low_free: usize,
     /// What the last two reaps saw, for [`hint`](Depot::hint).
     window: Window,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
-    regions: Vec<(NonNull<u8>, usize)>,
+    regions: SysVec<(NonNull<u8>, usize)>,
     /// Every chunk (slab), `(start, slots)`. A chunk goes back to the page heap only when
     /// every one of its slots is free here, in a magazine or a never-used run
     /// ([`release_free_chunks`](Depot::release_free_chunks)): no handle and no cache can
     /// refer to it then.
-    chunks: Vec<(NonNull<u8>, usize)>,
+    chunks: SysVec<(NonNull<u8>, usize)>,
 }
 
 // SAFETY: the pointers in `Inner` point into the pool's chunks and magazine arrays, which are
@@ -151,9 +152,9 @@ macro_rules! new_depot {
         Depot {
             config: $config,
             inner: Mutex::new(Inner {
-                caches: Vec::new(),
-                magazines: Vec::new(),
-                spare: Vec::new(),
+                caches: sys_vec(),
+                magazines: sys_vec(),
+                spare: sys_vec(),
                 low_free: 0,
                 window: Window {
                     at: None,
@@ -164,8 +165,8 @@ macro_rules! new_depot {
                         suggested_prealloc: 0,
                     },
                 },
-                regions: Vec::new(),
-                chunks: Vec::new(),
+                regions: sys_vec(),
+                chunks: sys_vec(),
             }),
             stats: Counters::new(),
             free: AtomicUsize::new(0),
@@ -546,6 +547,21 @@ impl Depot {
         self.stats.grow(1);
         self.direct_bytes.fetch_add(layout.size(), Relaxed);
         Some(slot)
+    }
+
+    /// Counts a block of `bytes` handed out outside the slot machinery (by `direct_take`, or by
+    /// the byte allocator for a large object): one object, one unit of capacity, its bytes.
+    pub(crate) fn count_block_taken(&self, bytes: usize) {
+        self.stats.hand_direct(usize::MAX);
+        self.stats.grow(1);
+        self.direct_bytes.fetch_add(bytes, Relaxed);
+    }
+
+    /// Counts the return of a block [`count_block_taken`](Self::count_block_taken) counted.
+    pub(crate) fn count_block_given(&self, bytes: usize) {
+        self.stats.count(0, 1, 0);
+        self.stats.shrink(1);
+        self.direct_bytes.fetch_sub(bytes, Relaxed);
     }
 
     /// Bytes of the blocks [`direct_take`](Self::direct_take) handed out and that are not back:

@@ -18,7 +18,8 @@
 //! go back too, a page at a time (`magazine::release_spares`).
 //!
 //! Cost: a release walks every free slot of the depot once (a binary search each) and moves
-//! the kept ones into full magazines in place; it allocates a bit per chunk. All under the
+//! the kept ones into full magazines in place; it allocates a bit and a count per chunk, from
+//! the system allocator (`sys.rs`). All under the
 //! depot's lock, which no user code runs under: slots of kept objects are taken out first and
 //! their objects dropped outside it (`recycle::reclaim`).
 
@@ -29,6 +30,7 @@ use std::alloc::Layout;
 use super::{Depot, Inner, UsageHint};
 use crate::heap;
 use crate::magazine::{release_spares, Magazine};
+use crate::sys::sys_vec;
 
 impl Depot {
     /// The layout a chunk of `slots` slots was allocated with.
@@ -175,14 +177,15 @@ impl Depot {
     /// Spare magazine arrays beyond two per active cache go back to the heap.
     fn release_locked(&self, inner: &mut Inner, limit: usize) -> usize {
         // Out of `inner` while it is searched, so the magazines can be rewritten meanwhile.
-        let mut chunks = core::mem::take(&mut inner.chunks);
+        let mut chunks = core::mem::replace(&mut inner.chunks, sys_vec());
         chunks.sort_unstable_by_key(|&(start, _)| start.as_ptr().addr());
         // The chunk holding `slot`: the last one starting at or before it.
         let chunk_of = |slot: NonNull<u8>| {
             let addr = slot.as_ptr().addr();
             chunks.partition_point(|&(start, _)| start.as_ptr().addr() <= addr) - 1
         };
-        let mut free = vec![0usize; chunks.len()];
+        let mut free = sys_vec();
+        free.resize(chunks.len(), 0usize);
         let recycling = self.config.header != 0;
         for mag in &inner.magazines {
             for i in 0..mag.len {
@@ -199,17 +202,14 @@ impl Depot {
             free[chunk_of(start)] += n;
         }
         let mut budget = limit;
-        let gone: Vec<bool> = chunks
-            .iter()
-            .zip(&free)
-            .map(|(&(_, slots), &f)| {
-                let go = f == slots && slots <= budget;
-                if go {
-                    budget -= slots;
-                }
-                go
-            })
-            .collect();
+        let mut gone = sys_vec();
+        gone.extend(chunks.iter().zip(&free).map(|(&(_, slots), &f)| {
+            let go = f == slots && slots <= budget;
+            if go {
+                budget -= slots;
+            }
+            go
+        }));
         let (mut bytes, mut slots) = (0, 0);
         if gone.contains(&true) {
             inner.regions.retain(|&(start, _)| !gone[chunk_of(start)]);

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! # Design
-//! Memory comes from the OS layer (`os.rs`: `mmap`, or `std::alloc`) in *segments* of
+//! Memory comes from the OS layer (`os.rs`: `mmap`, or the system allocator) in *segments* of
 //! `SEGMENT` = 2 MiB, aligned to 2 MiB, so that the segment of any address inside one is the
 //! address with its low 21 bits cleared, and so that a later step can back segments with huge
 //! pages. A segment is `PAGES` = 512 pages of `PAGE` = 4 KiB:
@@ -222,6 +222,31 @@ pub(crate) fn allocate(layout: Layout) -> Option<NonNull<u8>> {
     lock().allocate(layout)
 }
 
+/// [`allocate`], with every byte of `layout.size()` zero: a dedicated mapping fresh from the OS
+/// is zeroes already (when the OS layer says so), anything else is zeroed here, outside the
+/// lock.
+pub(crate) fn allocate_zeroed(layout: Layout) -> Option<NonNull<u8>> {
+    let p = lock().allocate(layout)?;
+    let fresh = page_bytes(layout.size().max(1))
+        .is_some_and(|len| Heap::dedicated(len, layout.align()) && os::ZERO_FILLED);
+    if !fresh {
+        // SAFETY: a run of at least `layout.size()` bytes, just allocated, ours alone.
+        unsafe { p.as_ptr().write_bytes(0, layout.size()) };
+    }
+    Some(p)
+}
+
+/// Whether a block of `old` bytes from [`allocate`] serves `new` bytes with the same alignment
+/// as it is: both round to the same pages (so the same run or mapping).
+pub(crate) fn same_run(old: usize, new: usize) -> bool {
+    page_bytes(old.max(1)) == page_bytes(new.max(1))
+}
+
+/// The bytes a block of `size` bytes from [`allocate`] holds: its size rounded up to pages.
+pub(crate) fn run_bytes(size: usize) -> usize {
+    page_bytes(size.max(1)).unwrap_or(usize::MAX)
+}
+
 /// Gives back a run of [`allocate`]; it merges with its free neighbours, ready for any pool.
 ///
 /// # Safety
@@ -236,6 +261,8 @@ pub(crate) unsafe fn deallocate(ptr: NonNull<u8>, layout: Layout) {
 /// free page of the heap back to the OS (see `Heap::trim`); returns the bytes given back to the
 /// OS meanwhile (chunks too large for a segment go back as soon as `release` frees them).
 pub(crate) fn give_back_after(release: impl FnOnce()) -> usize {
+    // The switch is read before the lock: reading it may allocate (see `huge_pages`).
+    huge_pages();
     let before = lock().returned;
     release();
     let mut heap = lock();
@@ -252,6 +279,8 @@ static HUGE_PAGES: AtomicU8 = AtomicU8::new(UNREAD);
 const UNREAD: u8 = 0;
 const OFF: u8 = 1;
 const ON: u8 = 2;
+/// The environment is being read (see [`huge_pages`]): off meanwhile.
+const READING: u8 = 3;
 
 /// Turns huge pages on or off for the segments the page heap maps from now on (and for how it
 /// gives pages back): on Linux, each 2 MiB segment is advised `MADV_HUGEPAGE`, so that the
@@ -261,8 +290,9 @@ const ON: u8 = 2;
 /// and does nothing.
 ///
 /// Off by default. The environment variable `ZOKIO_POOL_HUGE_PAGES=1` turns it on for a
-/// program that does not call this, read once, when the first segment is mapped; call this
-/// before the first pool is used for it to apply to every segment.
+/// program that does not call this, read once, at the first slow path of any pool (before the
+/// first segment is mapped); call this before the first pool is used for it to apply to every
+/// segment.
 ///
 /// Huge pages help a large working set touched at random (fewer TLB misses); they cost memory
 /// when a segment is mostly free (a segment is resident as a whole).
@@ -280,10 +310,21 @@ pub fn set_huge_pages(on: bool) {
 pub fn huge_pages() -> bool {
     match HUGE_PAGES.load(Relaxed) {
         UNREAD => {
+            // Reading the environment allocates, and with `PoolAlloc` as the global allocator
+            // that allocation comes back into the runtime: one thread reads, and every call
+            // meanwhile, that one's included, sees off. The runtime reads it where it holds no
+            // lock (the start of a thread cache's slow paths, `trim`); under a lock it only
+            // loads the switch, so the read never waits for a lock it holds.
+            if HUGE_PAGES
+                .compare_exchange(UNREAD, READING, Relaxed, Relaxed)
+                .is_err()
+            {
+                return HUGE_PAGES.load(Relaxed) == ON;
+            }
             let on = std::env::var_os("ZOKIO_POOL_HUGE_PAGES").is_some_and(|v| v == "1");
             // A call of `set_huge_pages` meanwhile wins.
             let _ =
-                HUGE_PAGES.compare_exchange(UNREAD, if on { ON } else { OFF }, Relaxed, Relaxed);
+                HUGE_PAGES.compare_exchange(READING, if on { ON } else { OFF }, Relaxed, Relaxed);
             HUGE_PAGES.load(Relaxed) == ON
         }
         v => v == ON,
@@ -448,7 +489,8 @@ impl Heap {
     /// Maps a segment; its usable pages become one free run.
     fn add_segment(&mut self) -> Option<()> {
         let seg = os::map(SEGMENT, SEGMENT)?.as_ptr();
-        if huge_pages() {
+        // Read where no lock was held (see `huge_pages`); unread counts as off.
+        if HUGE_PAGES.load(Relaxed) == ON {
             // Before any page of it is touched: a page faulted in first would make the kernel
             // map the whole 2 MiB with small pages.
             // SAFETY: the whole segment, just mapped.
@@ -476,7 +518,8 @@ impl Heap {
     /// the `std::alloc` OS layer (Miri, checking mode, non-unix) only whole segments go back.
     pub(crate) fn trim(&mut self) -> usize {
         let before = self.returned;
-        let huge = huge_pages();
+        // Read before the lock by whoever called this (see `huge_pages`).
+        let huge = HUGE_PAGES.load(Relaxed) == ON;
         // `link` is where the pointer to `seg` is stored: the head, or the previous header.
         let mut link: *mut *mut u8 = &raw mut self.segments;
         // SAFETY: `link` points at the heap's head or at the header of a segment of this

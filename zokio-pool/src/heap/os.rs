@@ -8,8 +8,9 @@
 //! take the `std::alloc` path too: LeakSanitizer does not scan `mmap`ed memory, so the buffers
 //! of objects kept in recycled slots would be reported as leaks.
 //!
-//! Both give memory the caller may read only after writing it (mmap's zero pages are not
-//! relied on: the `std::alloc` path gives uninitialized memory).
+//! The heap's runs are read only after they are written, except that the byte allocator's
+//! `alloc_zeroed` skips zeroing a dedicated mapping when [`ZERO_FILLED`] says a new mapping
+//! is zeroes (mmap's are; the `std::alloc` path's are not).
 
 /// Bytes per page: the unit of every run the heap hands out, and the largest alignment a run
 /// gets without a mapping of its own.
@@ -35,6 +36,9 @@ mod imp {
     /// Whether [`release`] gives pages back (it does: `madvise`).
     #[cfg(all(test, not(loom)))]
     pub(crate) const RELEASES: bool = true;
+
+    /// Whether a new mapping of [`map`] reads as zeroes (an anonymous mapping does).
+    pub(crate) const ZERO_FILLED: bool = true;
 
     /// Maps `len` fresh bytes aligned to `align`; `None` if the OS refuses.
     ///
@@ -129,7 +133,7 @@ mod imp {
 )))]
 mod imp {
     use core::ptr::NonNull;
-    use std::alloc::{self, Layout};
+    use std::alloc::{GlobalAlloc, Layout, System};
 
     use super::PAGE;
 
@@ -137,14 +141,18 @@ mod imp {
     #[cfg(all(test, not(loom)))]
     pub(crate) const RELEASES: bool = false;
 
-    /// Allocates `len` bytes aligned to `align` from `std::alloc`; `None` if it refuses.
+    /// Whether a new allocation of [`map`] reads as zeroes (it does not).
+    pub(crate) const ZERO_FILLED: bool = false;
+
+    /// Allocates `len` bytes aligned to `align` from the system allocator (never the global
+    /// one, which may be this crate's `PoolAlloc`); `None` if it refuses.
     ///
     /// `len` is a non-zero multiple of `PAGE`, `align` a power of two at least `PAGE`.
     pub(crate) fn map(len: usize, align: usize) -> Option<NonNull<u8>> {
         debug_assert!(len > 0 && len % PAGE == 0 && align.is_power_of_two() && align >= PAGE);
         let layout = Layout::from_size_align(len, align).ok()?;
         // SAFETY: the layout's size is non-zero.
-        NonNull::new(unsafe { alloc::alloc(layout) })
+        NonNull::new(unsafe { System.alloc(layout) })
     }
 
     /// Gives back an allocation of [`map`].
@@ -157,7 +165,7 @@ mod imp {
         let layout = unsafe { Layout::from_size_align_unchecked(len, align) };
         // SAFETY: allocated by `map` with this layout, unused and not freed (the caller's
         // contract).
-        unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
+        unsafe { System.dealloc(ptr.as_ptr(), layout) };
     }
 
     /// An allocator's block cannot be advised: does nothing.
@@ -180,7 +188,7 @@ mod imp {
 
 #[cfg(all(test, not(loom)))]
 pub(crate) use imp::RELEASES;
-pub(crate) use imp::{advise_huge, map, release, unmap};
+pub(crate) use imp::{advise_huge, map, release, unmap, ZERO_FILLED};
 
 #[cfg(all(test, not(loom)))]
 mod tests {

@@ -1,0 +1,611 @@
+//! The byte allocator: [`PoolAlloc`], the size classes as a general allocator.
+//!
+//! A layout's class comes from its size and alignment alone (Rust's `dealloc` passes the
+//! layout), so a free needs no header and no page lookup: a few arithmetic instructions pick
+//! the class, then the thread cache of that class pops or pushes, as for a typed pool. The
+//! classes are the ones [`ClassBox`](crate::ClassBox) uses (their depots, chunks and page heap);
+//! the byte allocator's thread caches are its own, one `thread_local!` array indexed by class,
+//! so that the run-time index costs one access to thread-local storage instead of a call
+//! through a key per class.
+//!
+//! Above the classes (32 KiB), and for alignments past a page, an object is a run of whole
+//! pages from the page heap, which splits larger free runs and merges neighbours on free;
+//! above a segment's usable pages (about 2 MiB) it is a mapping of its own, back to the OS
+//! when freed.
+//!
+//! Nothing here allocates through the global allocator: the runtime's metadata is on
+//! `System` (`sys.rs`), the heap maps its memory, and the thread-exit flush is registered with
+//! the platform's TLS destructors (on glibc, `__cxa_thread_atexit_impl`, which allocates with
+//! the C allocator).
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::fmt;
+use core::ptr::{self, NonNull};
+use std::alloc::System;
+
+use allocator_api2::alloc::{AllocError, Allocator};
+
+use crate::cache::{Home, LocalCache, Peek};
+use crate::class::{index_of, COUNT, DEPOTS, DIRECT_CONFIG, LISTING, SIZE_CLASSES};
+use crate::depot::Depot;
+use crate::heap;
+use crate::raw::CHECKING_MODE;
+use crate::stats::PoolStats;
+
+/// The largest size a class serves; above it an object is a page run.
+const SMALL_MAX: usize = 32 * 1024;
+const _: () = assert!(SIZE_CLASSES[COUNT - 1] == SMALL_MAX);
+
+std::thread_local! {
+    /// The byte allocator's thread cache of each class (see the module's docs).
+    static BYTE_CACHES: [LocalCache; COUNT] = const { [const { LocalCache::new() }; COUNT] };
+}
+
+/// The counts of the objects above the classes (page runs and mappings).
+static LARGE: Depot = Depot::new(DIRECT_CONFIG);
+
+/// Runs `f` on this thread's byte cache of class `i` if the thread's caches are still there;
+/// whether they were (the thread-exit flush, `cache::Home`).
+pub(crate) fn with_byte_cache(i: usize, f: impl FnOnce(&LocalCache)) -> bool {
+    BYTE_CACHES.try_with(|caches| f(&caches[i])).is_ok()
+}
+
+/// The class of `size` bytes, `1..=SMALL_MAX` (0 counts as 1), for an alignment of at most 8
+/// (every class is a multiple of 8): `first_at_least` of `class.rs` in a branch and a few
+/// shifts. Up to 128 B the classes are 8 B apart; above, for `2^k < size <= 2^(k+1)`, the
+/// eight classes `2^k + j * 2^(k-3)` are indices `8k - 48 + ((size - 1) >> (k - 3))`.
+#[inline(always)]
+fn small_index(size: usize) -> usize {
+    let s = size.saturating_sub(1);
+    if s < 128 {
+        return s >> 3;
+    }
+    let k = (usize::BITS - 1 - s.leading_zeros()) as usize;
+    8 * k - 48 + (s >> (k - 3))
+}
+
+/// The class of `layout`, or `None` if no class serves it (a page run does).
+#[inline(always)]
+fn class_of(layout: Layout) -> Option<usize> {
+    let (size, align) = (layout.size(), layout.align());
+    if size <= SMALL_MAX && align <= 8 {
+        return Some(small_index(size));
+    }
+    class_of_aligned(size, align)
+}
+
+/// [`class_of`] for an alignment above 8 or a size above the classes: the search of
+/// `class.rs` (a class whose size is a multiple of the alignment).
+#[inline(never)]
+fn class_of_aligned(size: usize, align: usize) -> Option<usize> {
+    let i = index_of(size.max(1), align);
+    (i < COUNT).then_some(i)
+}
+
+/// The depot of class `i`.
+#[inline(always)]
+fn depot(i: usize) -> &'static Depot {
+    debug_assert!(i < COUNT);
+    // SAFETY: every class index comes from `small_index` (at most `COUNT - 1` for a size up to
+    // `SMALL_MAX`, checked against the table in the tests) or from `class_of_aligned` (`< COUNT`).
+    unsafe { DEPOTS.get_unchecked(i) }
+}
+
+/// A slot of class `i` from this thread's byte cache; null if the OS refuses memory.
+#[inline(always)]
+fn take(i: usize) -> *mut u8 {
+    BYTE_CACHES.with(|caches| {
+        debug_assert!(i < COUNT);
+        // SAFETY: `i < COUNT` (see `depot`).
+        let cache = unsafe { caches.get_unchecked(i) };
+        match cache.peek() {
+            Peek::Hot(slot) => {
+                cache.commit_hot();
+                slot.as_ptr()
+            }
+            Peek::Array(slot, top) => {
+                cache.commit_array(top);
+                slot.as_ptr()
+            }
+            Peek::Empty => take_slow(cache, i),
+        }
+    })
+}
+
+/// [`take`] when the cache has no slot at hand: lists the class's pool, then the cache's slow
+/// path (a magazine from the depot, fresh slots, a chunk from the heap).
+#[inline(never)]
+fn take_slow(cache: &LocalCache, i: usize) -> *mut u8 {
+    let (name, release) = LISTING[i];
+    crate::registry::register(depot(i), name, release);
+    cache
+        .pop(Home::Bytes(i), depot(i))
+        .map_or(ptr::null_mut(), NonNull::as_ptr)
+}
+
+/// Gives a slot of class `i` back to this thread's byte cache.
+///
+/// # Safety
+/// `slot` is a slot of class `i` that nothing uses any more.
+#[inline(always)]
+unsafe fn give(slot: NonNull<u8>, i: usize) {
+    BYTE_CACHES.with(|caches| {
+        // SAFETY: `i < COUNT` (see `depot`).
+        let cache = unsafe { caches.get_unchecked(i) };
+        // SAFETY: a free slot of class `i` (the caller's contract), given to a cache of that
+        // class with that class's depot.
+        unsafe { cache.push(slot, Home::Bytes(i), depot(i)) }
+    })
+}
+
+/// A block above the classes: a page run (or mapping) from the heap, counted.
+#[cold]
+fn large_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+    crate::registry::register(&LARGE, large_name, no_release);
+    let block = if zeroed {
+        heap::allocate_zeroed(layout)
+    } else {
+        heap::allocate(layout)
+    };
+    match block {
+        Some(p) => {
+            LARGE.count_block_taken(heap::run_bytes(layout.size()));
+            p.as_ptr()
+        }
+        None => ptr::null_mut(),
+    }
+}
+
+/// Gives back a block of [`large_alloc`].
+///
+/// # Safety
+/// `ptr` came from `large_alloc(layout, _)` and nothing uses it any more.
+#[cold]
+unsafe fn large_dealloc(ptr: NonNull<u8>, layout: Layout) {
+    // SAFETY: allocated by `heap::allocate(layout)` (or `allocate_zeroed`), now unused.
+    unsafe { heap::deallocate(ptr, layout) };
+    LARGE.count_block_given(heap::run_bytes(layout.size()));
+}
+
+fn large_name() -> &'static str {
+    "zokio_pool::PoolAlloc<large>"
+}
+
+/// The large objects' part of `trim`: none (each goes back to the heap when freed).
+fn no_release(_all: bool) -> usize {
+    0
+}
+
+/// Checking mode: every object a block of its own from the system allocator, counted in its
+/// class (or as large), so that Miri and sanitizers see each object's lifetime.
+#[cold]
+fn checking_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+    // SAFETY: the layout's size is non-zero (`GlobalAlloc`'s contract).
+    let p = unsafe {
+        if zeroed {
+            System.alloc_zeroed(layout)
+        } else {
+            System.alloc(layout)
+        }
+    };
+    if !p.is_null() {
+        class_of(layout)
+            .map_or(&LARGE, depot)
+            .count_block_taken(layout.size());
+    }
+    p
+}
+
+/// Gives back a block of [`checking_alloc`].
+///
+/// # Safety
+/// `ptr` came from `checking_alloc(layout, _)` and nothing uses it any more.
+#[cold]
+unsafe fn checking_dealloc(ptr: *mut u8, layout: Layout) {
+    // SAFETY: allocated by `System` with this layout (the caller's contract).
+    unsafe { System.dealloc(ptr, layout) };
+    class_of(layout)
+        .map_or(&LARGE, depot)
+        .count_block_given(layout.size());
+}
+
+/// The tiered byte allocator: the size classes of [`ClassBox`](crate::ClassBox) as a general
+/// allocator, for a whole program or for one collection.
+///
+/// As the program's allocator, with one line:
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: zokio_pool::PoolAlloc = zokio_pool::PoolAlloc::new();
+///
+/// fn main() {
+///     let v: Vec<u64> = (0..1000).collect(); // 8,000 B: a slot of the 8 KiB class
+///     let s = String::from("hello");         // 5 B: a slot of the 8 B class
+///     assert_eq!(v.len() + s.len(), 1005);
+/// }
+/// ```
+///
+/// For one collection, through [`allocator_api2`](crate::allocator_api2) (re-exported, so the
+/// versions match; hashbrown's `HashMap::new_in` takes it too):
+///
+/// ```
+/// use zokio_pool::allocator_api2::vec::Vec as AVec;
+/// use zokio_pool::PoolAlloc;
+///
+/// let mut v = AVec::new_in(PoolAlloc::new());
+/// v.extend([1u32, 2, 3]);
+/// assert_eq!(v.iter().sum::<u32>(), 6);
+/// ```
+///
+/// # How it serves a layout
+/// - **Up to 32 KiB, aligned to at most a page**: the smallest of the [`SIZE_CLASSES`] that
+///   holds the size and is a multiple of the alignment ([`class_size`](crate::class_size)),
+///   picked by arithmetic from the layout (no header, no page lookup), then the thread
+///   cache's pop or push: no lock, no atomic read-modify-write. The classes waste 4.7% on
+///   average for sizes uniform in 1..1024 B.
+/// - **Above 32 KiB, or aligned past a page**: a run of whole pages from the page heap, split
+///   from a larger free run and merged with its free neighbours when freed (under the heap's
+///   lock); above about 2 MiB, a mapping of its own, unmapped when freed.
+/// - `realloc` stays in place when the new size is in the same class, or rounds to the same
+///   pages; `alloc_zeroed` does not write a fresh mapping, which the OS zeroed.
+///
+/// The classes are shared with `ClassBox` and with generic derives (their depots, chunks and
+/// statistics); each thread has its own caches for the byte allocator. Freeing on another
+/// thread gives the slot to that thread's cache, and full magazines flow back through the
+/// depot, as in a typed pool. A thread's caches go to the depots when it exits; allocations
+/// after that, in the thread's late TLS destructors, go to the depots directly.
+///
+/// In checking mode ([`CHECKING_MODE`](crate::CHECKING_MODE), the default under Miri) every
+/// object is a block of its own from the system allocator, counted in its class.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct PoolAlloc {
+    _private: (),
+}
+
+impl PoolAlloc {
+    /// The allocator (it has no state of its own: every `PoolAlloc` is the same one).
+    pub const fn new() -> PoolAlloc {
+        PoolAlloc { _private: () }
+    }
+
+    /// The statistics of the byte allocator's classes and of its large objects.
+    ///
+    /// The classes' counts include the `ClassBox`es and generic derives they serve (the same
+    /// pools); only classes used so far are listed.
+    ///
+    /// ```
+    /// use zokio_pool::{PoolAlloc, allocator_api2::boxed::Box as ABox};
+    ///
+    /// let b = ABox::new_in([0u8; 200], PoolAlloc::new()); // the 208 B class
+    /// let s = PoolAlloc::stats();
+    /// let class = s.classes.iter().find(|c| c.size == 208).expect("used");
+    /// assert!(class.stats.live >= 1);
+    /// assert!(s.total.live >= 1);
+    /// println!("{s}");
+    /// # drop(b);
+    /// ```
+    pub fn stats() -> AllocStats {
+        let mut classes = Vec::new();
+        let mut total = PoolStats::default();
+        for (i, &size) in SIZE_CLASSES.iter().enumerate() {
+            let stats = crate::cache::pool_stats(depot(i));
+            if stats.allocated + stats.reused + stats.capacity > 0 {
+                add(&mut total, &stats);
+                classes.push(ClassStats { size, stats });
+            }
+        }
+        let large = crate::cache::pool_stats(&LARGE);
+        add(&mut total, &large);
+        AllocStats {
+            total,
+            classes,
+            large,
+        }
+    }
+}
+
+/// Adds `b`'s counts to `a` (`high_water` too: the sum of the parts' high-water marks, at
+/// least the whole's).
+fn add(a: &mut PoolStats, b: &PoolStats) {
+    a.allocated += b.allocated;
+    a.reused += b.reused;
+    a.live += b.live;
+    a.high_water += b.high_water;
+    a.capacity += b.capacity;
+    a.reserved_bytes += b.reserved_bytes;
+    a.kept += b.kept;
+    a.kept_capacity += b.kept_capacity;
+    a.discarded += b.discarded;
+}
+
+/// What [`PoolAlloc::stats`] reads: each class used so far, the large objects, and the sum.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AllocStats {
+    /// The sum over the classes and the large objects (`high_water` is the sum of theirs).
+    pub total: PoolStats,
+    /// Each class used so far, smallest first.
+    pub classes: Vec<ClassStats>,
+    /// The objects above the classes: `capacity` counts blocks, `reserved_bytes` their pages.
+    pub large: PoolStats,
+}
+
+/// One size class in [`AllocStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ClassStats {
+    /// The class's slot size in bytes.
+    pub size: usize,
+    /// Its statistics (the class's pool, shared with `ClassBox`).
+    pub stats: PoolStats,
+}
+
+impl fmt::Display for AllocStats {
+    /// A table: one row per class used, one for the large objects and one for the total.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rows: Vec<(String, PoolStats)> = self
+            .classes
+            .iter()
+            .map(|c| (format!("{} B", c.size), c.stats))
+            .collect();
+        rows.push(("large".to_owned(), self.large));
+        rows.push(("total".to_owned(), self.total));
+        crate::registry::write_table(f, "class", &rows)
+    }
+}
+
+// SAFETY: `alloc` returns a block of at least `layout.size()` bytes aligned to `layout.align()`
+// or null: a class slot (the class holds the size and its slots are aligned to a multiple of
+// the alignment: `class.rs`), or a page run of the heap aligned to the layout (a page, or a
+// mapping of the alignment). `dealloc` with the same layout finds the same class (a function of
+// the layout) or the same heap run (the heap frees by layout). A block is owned by the caller
+// until `dealloc`: the cache hands a slot to one caller only and takes it back only from
+// `dealloc`. No method unwinds: they call no user code, and the runtime's invariant checks
+// abort through a panic in a function that cannot unwind.
+unsafe impl GlobalAlloc for PoolAlloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if CHECKING_MODE {
+            return checking_alloc(layout, false);
+        }
+        match class_of(layout) {
+            Some(i) => take(i),
+            None => large_alloc(layout, false),
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if CHECKING_MODE {
+            // SAFETY: from `alloc` with this layout, in checking mode (the caller's contract).
+            return unsafe { checking_dealloc(ptr, layout) };
+        }
+        // SAFETY: `GlobalAlloc`'s contract: `ptr` came from this allocator (not null).
+        let block = unsafe { NonNull::new_unchecked(ptr) };
+        match class_of(layout) {
+            // SAFETY: a slot of class `i` (the same function of the same layout chose it in
+            // `alloc`), which the caller no longer uses.
+            Some(i) => unsafe { give(block, i) },
+            // SAFETY: a large block of this layout, no longer used.
+            None => unsafe { large_dealloc(block, layout) },
+        }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if CHECKING_MODE {
+            return checking_alloc(layout, true);
+        }
+        match class_of(layout) {
+            Some(i) => {
+                let p = take(i);
+                if !p.is_null() {
+                    // SAFETY: a slot of at least `layout.size()` bytes, ours alone.
+                    unsafe { p.write_bytes(0, layout.size()) };
+                }
+                p
+            }
+            None => large_alloc(layout, true),
+        }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `GlobalAlloc::realloc`'s contract: `new_size`, rounded up to the alignment,
+        // does not overflow `isize`.
+        let new = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        if !CHECKING_MODE {
+            match (class_of(layout), class_of(new)) {
+                // The same class: the slot holds the new size.
+                (Some(a), Some(b)) if a == b => return ptr,
+                // The same pages (so the same run or mapping): the heap frees it by the new
+                // layout as by the old.
+                (None, None) if heap::same_run(layout.size(), new_size) => return ptr,
+                _ => {}
+            }
+        }
+        // SAFETY: `new` has a non-zero size (the caller's contract).
+        let moved = unsafe { self.alloc(new) };
+        if !moved.is_null() {
+            // SAFETY: both blocks hold at least the smaller size, and are distinct (`ptr` is
+            // still allocated); then the old block goes back, as the caller no longer uses it.
+            unsafe {
+                ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+        }
+        moved
+    }
+}
+
+/// The bytes a block of `layout` from [`PoolAlloc`] holds (what `allocate` reports): its class
+/// size, or its pages. Any size between the layout's and this one frees it.
+fn usable(layout: Layout) -> usize {
+    if CHECKING_MODE {
+        return layout.size();
+    }
+    match class_of(layout) {
+        Some(i) => SIZE_CLASSES[i],
+        None => heap::run_bytes(layout.size()),
+    }
+}
+
+/// A dangling pointer aligned to `layout`, for a zero-sized block.
+fn dangling(layout: Layout) -> NonNull<[u8]> {
+    // SAFETY: an alignment is not zero.
+    let p = unsafe { NonNull::new_unchecked(ptr::without_provenance_mut(layout.align())) };
+    NonNull::slice_from_raw_parts(p, 0)
+}
+
+// SAFETY: `allocate` returns a block of `usable(layout)` bytes (at least the layout's size,
+// aligned to it; see `GlobalAlloc` above) that stays valid until `deallocate`, or a dangling
+// aligned pointer for a zero size, which `deallocate` ignores. A block may be freed with any
+// size between the one asked and the one returned: every such size of that alignment has the
+// same class (no class of that alignment lies between the layout's size and its class's), or
+// the same pages. `PoolAlloc` has no state: its copies are the same allocator.
+unsafe impl Allocator for PoolAlloc {
+    #[inline]
+    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+        if layout.size() == 0 {
+            return Ok(dangling(layout));
+        }
+        // SAFETY: a non-zero size.
+        let p = unsafe { GlobalAlloc::alloc(self, layout) };
+        NonNull::new(p)
+            .map(|p| NonNull::slice_from_raw_parts(p, usable(layout)))
+            .ok_or(AllocError)
+    }
+
+    #[inline]
+    fn allocate_zeroed(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+        if layout.size() == 0 {
+            return Ok(dangling(layout));
+        }
+        // The whole usable block is zero: `usable` bytes, not only `layout.size()`.
+        let full =
+            Layout::from_size_align(usable(layout), layout.align()).map_err(|_| AllocError)?;
+        // SAFETY: a non-zero size.
+        let p = unsafe { GlobalAlloc::alloc_zeroed(self, full) };
+        NonNull::new(p)
+            .map(|p| NonNull::slice_from_raw_parts(p, full.size()))
+            .ok_or(AllocError)
+    }
+
+    #[inline]
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        if layout.size() != 0 {
+            // SAFETY: allocated by this allocator with a size that frees it as `layout` does
+            // (the caller's contract and the impl's note).
+            unsafe { GlobalAlloc::dealloc(self, ptr.as_ptr(), layout) }
+        }
+    }
+
+    unsafe fn grow(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        // SAFETY: forwarded from the caller (`new.size() >= old.size()`).
+        unsafe { self.resize(ptr, old, new, false) }
+    }
+
+    unsafe fn grow_zeroed(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.resize(ptr, old, new, true) }
+    }
+
+    unsafe fn shrink(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        // SAFETY: forwarded from the caller (`new.size() <= old.size()`).
+        unsafe { self.resize(ptr, old, new, false) }
+    }
+}
+
+impl PoolAlloc {
+    /// `grow`, `grow_zeroed` and `shrink` of `Allocator`: in place when `new` frees the block
+    /// as `old` does (same class or same pages, same alignment), else a new block, the bytes
+    /// copied, the old one freed. `zero` zeroes the bytes past `old.size()`.
+    ///
+    /// # Safety
+    /// `ptr` is a block of this allocator that `old` fits, and `new` is the layout asked for.
+    unsafe fn resize(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+        zero: bool,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        let same = old.size() != 0
+            && new.size() != 0
+            && old.align() == new.align()
+            && !CHECKING_MODE
+            && match (class_of(old), class_of(new)) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => heap::same_run(old.size(), new.size()),
+                _ => false,
+            };
+        if same {
+            if zero && new.size() > old.size() {
+                // SAFETY: the block holds `usable(new)` bytes (the same block serves `new`).
+                unsafe {
+                    ptr.as_ptr()
+                        .add(old.size())
+                        .write_bytes(0, new.size() - old.size())
+                };
+            }
+            return Ok(NonNull::slice_from_raw_parts(ptr, usable(new)));
+        }
+        let moved = if zero {
+            self.allocate_zeroed(new)?
+        } else {
+            self.allocate(new)?
+        };
+        // SAFETY: both blocks hold at least the smaller size and are distinct; the old block
+        // then goes back (the caller's contract: it fits `old`).
+        unsafe {
+            ptr::copy_nonoverlapping(
+                ptr.as_ptr(),
+                moved.cast::<u8>().as_ptr(),
+                old.size().min(new.size()),
+            );
+            self.deallocate(ptr, old);
+        }
+        Ok(moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_time_index_is_the_tables() {
+        let step = if cfg!(miri) { 61 } else { 1 };
+        for size in (0..=SMALL_MAX).step_by(step).chain([SMALL_MAX]) {
+            let layout = Layout::from_size_align(size, 8).unwrap();
+            let i = class_of(layout).expect("a class up to 32 KiB");
+            let want = SIZE_CLASSES.iter().position(|&c| c >= size.max(1)).unwrap();
+            assert_eq!(i, want, "size {size}");
+        }
+        for align in [16, 64, 4096] {
+            let i = class_of(Layout::from_size_align(24, align).unwrap()).unwrap();
+            assert_eq!(SIZE_CLASSES[i] % align, 0);
+            assert!(SIZE_CLASSES[i] >= 24);
+        }
+        assert_eq!(
+            class_of(Layout::from_size_align(SMALL_MAX + 1, 8).unwrap()),
+            None
+        );
+        assert_eq!(class_of(Layout::from_size_align(64, 8192).unwrap()), None);
+    }
+}
