@@ -1,7 +1,9 @@
 //! Tiered sizes, 8 to 256 B (the design report's "tiered mixed sizes" case): objects of 8, 16,
 //! 32, 48, 64, 96, 128, 192 and 256 bytes (`[u64; N]`, every word written), none of them with a
-//! pool of its own. `ClassBox::new` (each size served by its size class) against `Box::new`
-//! (glibc) and mimalloc's `alloc`, side by side in each group.
+//! pool of its own. `ClassBox::new` (each size served by its size class, chosen at compile
+//! time), zokio-pool's byte allocator `PoolAlloc` (the same classes, chosen from the layout at
+//! run time, through `GlobalAlloc`), mimalloc's `alloc` and `Box::new` (glibc), side by side in
+//! each group.
 //!
 //! - `pair`: a round of nine hot pairs, one of each size; per object.
 //! - `lifo_999`: 999 live objects, 111 of each size allocated in turn, then freed in exact
@@ -19,7 +21,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mimalloc::MiMalloc;
-use zokio_pool::ClassBox;
+use zokio_pool::{ClassBox, PoolAlloc};
 
 mod contenders;
 use contenders::{pick, XorShift64, STRESS_SEED};
@@ -66,34 +68,44 @@ impl Contender for Glibc {
     }
 }
 
-struct Mimalloc;
+/// An object in memory from a `GlobalAlloc`, called directly.
+struct RawPtr<const N: usize>(NonNull<[u64; N]>);
 
-/// An object in memory from mimalloc.
-struct MiPtr<const N: usize>(NonNull<[u64; N]>);
+/// A contender that is a general allocator, called through its `GlobalAlloc` implementation
+/// (the `Box` path of a program whose `#[global_allocator]` it is).
+macro_rules! global_alloc {
+    ($name:ident, $display:literal, $alloc:expr) => {
+        struct $name;
 
-impl Contender for Mimalloc {
-    const NAME: &'static str = "mimalloc";
-    type H<const N: usize> = MiPtr<N>;
+        impl Contender for $name {
+            const NAME: &'static str = $display;
+            type H<const N: usize> = RawPtr<N>;
 
-    #[inline(always)]
-    fn alloc<const N: usize>(i: u64) -> MiPtr<N> {
-        let layout = Layout::new::<[u64; N]>();
-        // SAFETY: the objects have a non-zero size.
-        let p = unsafe { MiMalloc.alloc(layout) }.cast::<[u64; N]>();
-        let Some(p) = NonNull::new(p) else {
-            handle_alloc_error(layout)
-        };
-        // SAFETY: `p` is fresh memory for a `[u64; N]`.
-        unsafe { p.as_ptr().write([i; N]) };
-        MiPtr(p)
-    }
+            #[inline(always)]
+            fn alloc<const N: usize>(i: u64) -> RawPtr<N> {
+                let layout = Layout::new::<[u64; N]>();
+                // SAFETY: the objects have a non-zero size.
+                let p = unsafe { $alloc.alloc(layout) }.cast::<[u64; N]>();
+                let Some(p) = NonNull::new(p) else {
+                    handle_alloc_error(layout)
+                };
+                // SAFETY: `p` is fresh memory for a `[u64; N]`.
+                unsafe { p.as_ptr().write([i; N]) };
+                RawPtr(p)
+            }
 
-    #[inline(always)]
-    fn free<const N: usize>(h: MiPtr<N>) {
-        // SAFETY: `h` came from `MiMalloc.alloc` with this layout and is freed once.
-        unsafe { MiMalloc.dealloc(h.0.as_ptr().cast(), Layout::new::<[u64; N]>()) }
-    }
+            #[inline(always)]
+            fn free<const N: usize>(h: RawPtr<N>) {
+                // SAFETY: `h` came from this allocator's `alloc` with this layout and is
+                // freed once.
+                unsafe { $alloc.dealloc(h.0.as_ptr().cast(), Layout::new::<[u64; N]>()) }
+            }
+        }
+    };
 }
+
+global_alloc!(Mimalloc, "mimalloc", MiMalloc);
+global_alloc!(PoolAllocator, "PoolAlloc", PoolAlloc::new());
 
 /// Calls `$m!(words, field, args)` for each of the nine sizes (in words, with its `Per` field).
 macro_rules! each_size {
@@ -219,6 +231,7 @@ fn classes(c: &mut Criterion) {
     macro_rules! contenders {
         ($f:ident) => {
             $f!(Class);
+            $f!(PoolAllocator);
             $f!(Mimalloc);
             $f!(Glibc);
         };

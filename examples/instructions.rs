@@ -8,17 +8,19 @@
 //! names of the pairs and batches. The contenders and scenarios are those of the benches and
 //! the report (`benches/contenders/`), the same code.
 //!
-//! Two contenders exist here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
+//! Three contenders exist here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
 //! 64 B object with a `max` (far above what the scenarios hold), to measure what a `max` costs;
-//! and `pool-class-<64|4096>[-lifo|-fifo]`, `ClassBox::new` (the object's size class), to
-//! compare a class pool's hot path with the derived pool's.
+//! `pool-class-<64|4096>[-lifo|-fifo]`, `ClassBox::new` (the object's size class), to
+//! compare a class pool's hot path with the derived pool's; and
+//! `poolalloc-<64|4096>[-lifo|-fifo]`, the byte allocator's `alloc` and `dealloc` (the class
+//! found from the layout at run time), as `mimalloc-*` calls mimalloc's.
 
 #[path = "../benches/contenders/mod.rs"]
 mod contenders;
 
 use contenders::{
-    batch, each, each_shared, pair, two_threads, Contender, Named, Object, Page, Small, Visit,
-    VisitShared, LIVE,
+    batch, each, each_shared, pair, two_threads, Contender, Named, Object, Page, PoolAllocator,
+    Small, Visit, VisitShared, LIVE,
 };
 use zokio_pool::{ClassBox, PoolBox};
 
@@ -210,6 +212,12 @@ fn main() {
         }
         ("4096", "" | "-lifo" | "-fifo") if key == ZokioClass::KEY => {
             Visit::<Page>::visit::<ZokioClass>(&mut job)
+        }
+        ("64", "" | "-lifo" | "-fifo") if key == PoolAllocator::KEY => {
+            Visit::<Small>::visit::<PoolAllocator>(&mut job)
+        }
+        ("4096", "" | "-lifo" | "-fifo") if key == PoolAllocator::KEY => {
+            Visit::<Page>::visit::<PoolAllocator>(&mut job)
         }
         ("64", "-two") => each_shared::<Small>(&mut job),
         ("4096", "-two") => each_shared::<Page>(&mut job),

@@ -42,7 +42,7 @@ mod zokio;
 
 pub use self::free_list::FreeList;
 pub use self::lockfree::Lockfree;
-pub use self::mimalloc::Mimalloc;
+pub use self::mimalloc::{Mimalloc, PoolAllocator};
 pub use self::object_pool::ObjectPool;
 pub(crate) use self::objects::plain_data;
 pub(crate) use self::objects::small_object;

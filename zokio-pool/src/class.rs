@@ -74,7 +74,7 @@ macro_rules! size_classes {
 
         /// The thread cache of each class, in the order of `DEPOTS`: one `thread_local!`
         /// each, used with that class's depot only.
-        static CACHES: [&LocalKey<LocalCache>; COUNT + 2] = [
+        pub(crate) static CACHES: [&LocalKey<LocalCache>; COUNT + 2] = [
             $(size_classes!(@cache $size),)*
             size_classes!(@cache),
             size_classes!(@cache),

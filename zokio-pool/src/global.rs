@@ -26,6 +26,8 @@ use std::alloc::System;
 use allocator_api2::alloc::{AllocError, Allocator};
 
 use crate::cache::{Home, LocalCache, Peek};
+#[cfg(miri)]
+use crate::class::CACHES;
 use crate::class::{index_of, COUNT, DEPOTS, DIRECT_CONFIG, LISTING, SIZE_CLASSES};
 use crate::depot::Depot;
 use crate::heap;
@@ -43,6 +45,10 @@ std::thread_local! {
 
 /// The counts of the objects above the classes (page runs and mappings).
 static LARGE: Depot = Depot::new(DIRECT_CONFIG);
+
+/// Whether the objects above the classes are page runs of the heap (else, in checking mode
+/// and under Miri, blocks of the system allocator: see `large_alloc`).
+const LARGE_FROM_HEAP: bool = !CHECKING_MODE && !cfg!(miri);
 
 /// Runs `f` on this thread's byte cache of class `i` if the thread's caches are still there;
 /// whether they were (the thread-exit flush, `cache::Home`).
@@ -91,35 +97,54 @@ fn depot(i: usize) -> &'static Depot {
     unsafe { DEPOTS.get_unchecked(i) }
 }
 
+/// Runs `f` on this thread's byte cache of class `i`, with where it lives.
+///
+/// Compiled, the cache is element `i` of [`BYTE_CACHES`]: one access to thread-local storage
+/// and an index. Under Miri it is the class's own `thread_local!` (`ClassBox`'s), reached
+/// through its key: a reference to the whole array (11 KiB) would make every allocation retag
+/// every byte of it under Stacked Borrows (minutes per test), and the only difference is how
+/// the `&LocalCache` is found; everything done with it is the same code.
+#[inline(always)]
+fn with_cache<R>(i: usize, f: impl FnOnce(&LocalCache, Home) -> R) -> R {
+    debug_assert!(i < COUNT);
+    #[cfg(not(miri))]
+    {
+        BYTE_CACHES.with(|caches| {
+            // SAFETY: `i < COUNT` (see `depot`).
+            f(unsafe { caches.get_unchecked(i) }, Home::Bytes(i))
+        })
+    }
+    #[cfg(miri)]
+    {
+        let key = CACHES[i];
+        key.with(|cache| f(cache, Home::Key(key)))
+    }
+}
+
 /// A slot of class `i` from this thread's byte cache; null if the OS refuses memory.
 #[inline(always)]
 fn take(i: usize) -> *mut u8 {
-    BYTE_CACHES.with(|caches| {
-        debug_assert!(i < COUNT);
-        // SAFETY: `i < COUNT` (see `depot`).
-        let cache = unsafe { caches.get_unchecked(i) };
-        match cache.peek() {
-            Peek::Hot(slot) => {
-                cache.commit_hot();
-                slot.as_ptr()
-            }
-            Peek::Array(slot, top) => {
-                cache.commit_array(top);
-                slot.as_ptr()
-            }
-            Peek::Empty => take_slow(cache, i),
+    with_cache(i, |cache, home| match cache.peek() {
+        Peek::Hot(slot) => {
+            cache.commit_hot();
+            slot.as_ptr()
         }
+        Peek::Array(slot, top) => {
+            cache.commit_array(top);
+            slot.as_ptr()
+        }
+        Peek::Empty => take_slow(cache, home, i),
     })
 }
 
 /// [`take`] when the cache has no slot at hand: lists the class's pool, then the cache's slow
 /// path (a magazine from the depot, fresh slots, a chunk from the heap).
 #[inline(never)]
-fn take_slow(cache: &LocalCache, i: usize) -> *mut u8 {
+fn take_slow(cache: &LocalCache, home: Home, i: usize) -> *mut u8 {
     let (name, release) = LISTING[i];
     crate::registry::register(depot(i), name, release);
     cache
-        .pop(Home::Bytes(i), depot(i))
+        .pop(home, depot(i))
         .map_or(ptr::null_mut(), NonNull::as_ptr)
 }
 
@@ -129,18 +154,29 @@ fn take_slow(cache: &LocalCache, i: usize) -> *mut u8 {
 /// `slot` is a slot of class `i` that nothing uses any more.
 #[inline(always)]
 unsafe fn give(slot: NonNull<u8>, i: usize) {
-    BYTE_CACHES.with(|caches| {
-        // SAFETY: `i < COUNT` (see `depot`).
-        let cache = unsafe { caches.get_unchecked(i) };
+    // Under Miri, the slot goes back with its chunk's provenance, not the caller's (see
+    // `Depot::chunk_pointer`). Compiled, a pointer is its address: the caller's is the slot's.
+    #[cfg(miri)]
+    let slot = depot(i)
+        .chunk_pointer(slot)
+        .expect("zokio-pool: a freed block is a slot of its class");
+    with_cache(i, |cache, home| {
         // SAFETY: a free slot of class `i` (the caller's contract), given to a cache of that
         // class with that class's depot.
-        unsafe { cache.push(slot, Home::Bytes(i), depot(i)) }
+        unsafe { cache.push(slot, home, depot(i)) }
     })
 }
 
 /// A block above the classes: a page run (or mapping) from the heap, counted.
+///
+/// Under Miri, from the system allocator instead: the heap finds a run's descriptors from the
+/// pointer it frees, and the caller's pointer (a `Box`'s, retagged for its type's bytes) does
+/// not cover them. The heap's own tests run it under Miri.
 #[cold]
 fn large_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+    if !LARGE_FROM_HEAP {
+        return checking_alloc(layout, zeroed);
+    }
     crate::registry::register(&LARGE, large_name, no_release);
     let block = if zeroed {
         heap::allocate_zeroed(layout)
@@ -162,6 +198,10 @@ fn large_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
 /// `ptr` came from `large_alloc(layout, _)` and nothing uses it any more.
 #[cold]
 unsafe fn large_dealloc(ptr: NonNull<u8>, layout: Layout) {
+    if !LARGE_FROM_HEAP {
+        // SAFETY: from `checking_alloc` under Miri (see `large_alloc`), now unused.
+        return unsafe { checking_dealloc(ptr.as_ptr(), layout) };
+    }
     // SAFETY: allocated by `heap::allocate(layout)` (or `allocate_zeroed`), now unused.
     unsafe { heap::deallocate(ptr, layout) };
     LARGE.count_block_given(heap::run_bytes(layout.size()));
@@ -420,7 +460,9 @@ unsafe impl GlobalAlloc for PoolAlloc {
                 (Some(a), Some(b)) if a == b => return ptr,
                 // The same pages (so the same run or mapping): the heap frees it by the new
                 // layout as by the old.
-                (None, None) if heap::same_run(layout.size(), new_size) => return ptr,
+                (None, None) if LARGE_FROM_HEAP && heap::same_run(layout.size(), new_size) => {
+                    return ptr
+                }
                 _ => {}
             }
         }
@@ -446,7 +488,8 @@ fn usable(layout: Layout) -> usize {
     }
     match class_of(layout) {
         Some(i) => SIZE_CLASSES[i],
-        None => heap::run_bytes(layout.size()),
+        None if LARGE_FROM_HEAP => heap::run_bytes(layout.size()),
+        None => layout.size(),
     }
 }
 
@@ -551,7 +594,7 @@ impl PoolAlloc {
             && !CHECKING_MODE
             && match (class_of(old), class_of(new)) {
                 (Some(a), Some(b)) => a == b,
-                (None, None) => heap::same_run(old.size(), new.size()),
+                (None, None) => LARGE_FROM_HEAP && heap::same_run(old.size(), new.size()),
                 _ => false,
             };
         if same {

@@ -134,6 +134,13 @@ pub mod __private {
     pub use std::thread_local;
 }
 
+/// With `--cfg zokio_pool_global_alloc`, this crate installs [`PoolAlloc`] as the global
+/// allocator of every program that links it: CI runs the test suite so, every allocation of
+/// the tests, the harness and std on the byte allocator (`.ci/run`, `TESTING.md`).
+#[cfg(all(zokio_pool_global_alloc, not(loom)))]
+#[global_allocator]
+static GLOBAL: PoolAlloc = PoolAlloc::new();
+
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -588,11 +588,23 @@ impl Depot {
     /// Whether `slot` is the start of a slot of one of this depot's chunks (a debug check of
     /// `PoolBox::from_raw`). Takes the lock and walks the chunks.
     pub(crate) fn owns(&self, slot: NonNull<u8>) -> bool {
-        let addr = slot.as_ptr() as usize;
+        self.chunk_pointer(slot).is_some()
+    }
+
+    /// `slot` as a pointer derived from its chunk's (the page heap's, covering the whole
+    /// chunk), if it is the start of a slot of one of this depot's chunks. Takes the lock and
+    /// walks the chunks.
+    ///
+    /// Under Miri the byte allocator gives back the pointer a caller freed with this
+    /// provenance, not the caller's: a `Box` retags its pointer for its own type's bytes, which
+    /// may be fewer than the slot's, and the slot's next owner may use all of them.
+    pub(crate) fn chunk_pointer(&self, slot: NonNull<u8>) -> Option<NonNull<u8>> {
+        let addr = slot.as_ptr().addr();
         let size = self.config.slot_size;
-        self.lock().chunks.iter().any(|&(start, slots)| {
-            let start = start.as_ptr() as usize;
-            addr >= start && addr < start + slots * size && (addr - start) % size == 0
+        self.lock().chunks.iter().find_map(|&(start, slots)| {
+            let base = start.as_ptr().addr();
+            (addr >= base && addr < base + slots * size && (addr - base) % size == 0)
+                .then(|| start.with_addr(slot.addr()))
         })
     }
 }
