@@ -10,8 +10,8 @@ use std::thread;
 use zokio_pool::allocator_api2::vec::Vec as AVec;
 use zokio_pool::{PoolAlloc, CHECKING_MODE, SIZE_CLASSES};
 
-// (Under `--cfg zokio_pool_global_alloc` the library installs it itself.)
-#[cfg_attr(not(zokio_pool_global_alloc), global_allocator)]
+// (With the runtime's `global-alloc-for-tests` feature it installs it itself.)
+#[cfg_attr(not(feature = "global-alloc-for-tests"), global_allocator)]
 static ALLOC: PoolAlloc = PoolAlloc::new();
 
 /// Scaled down under Miri, which runs each operation thousands of times slower.

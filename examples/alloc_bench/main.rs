@@ -10,7 +10,8 @@
 //! One binary serves every allocator: its global allocator is a switch that forwards every call
 //! to the allocator named by `ZOKIO_BENCH_ALLOC` (`glibc`, `mimalloc`, `pool`, `jemalloc`), read
 //! once, at the process's first allocation (before `main`, on one thread, with `getenv`, which
-//! does not allocate). The driver runs itself once per program, allocator and run, and reads
+//! does not allocate). `pool-thp` is the byte allocator with huge pages on
+//! (`ZOKIO_POOL_HUGE_PAGES=1`), as mimalloc has them by default. The driver runs itself once per program, allocator and run, and reads
 //! back the child's time and peak RSS (`getrusage`): each program runs in a fresh process, the
 //! same binary otherwise. The switch's branch is the same for every allocator.
 //!
@@ -35,6 +36,7 @@ const ALLOCATORS: &[&str] = &[
     #[cfg(feature = "jemalloc")]
     "jemalloc",
     "pool",
+    "pool-thp",
 ];
 
 const UNSET: u8 = 0;
@@ -193,7 +195,7 @@ fn main() {
     };
     let exe = std::env::current_exe().expect("the benchmark's own path");
     println!(
-        "{runs} runs per program and allocator, allocators interleaved; time: median, and over mimalloc's median; RSS: median peak"
+        "{runs} runs per program and allocator, allocators interleaved; time: median (over mimalloc's median; fastest-slowest run); RSS: median peak"
     );
     println!();
     let mut header = String::from("| program |");
@@ -211,9 +213,15 @@ fn main() {
         let mut rss = vec![Vec::new(); ALLOCATORS.len()];
         for _ in 0..runs {
             for (i, a) in ALLOCATORS.iter().enumerate() {
+                // `pool-thp`: the byte allocator with huge pages on (`ZOKIO_POOL_HUGE_PAGES`).
+                let (alloc, huge) = match *a {
+                    "pool-thp" => ("pool", "1"),
+                    other => (other, "0"),
+                };
                 let out = Command::new(&exe)
                     .args(["--child", program.name])
-                    .env("ZOKIO_BENCH_ALLOC", a)
+                    .env("ZOKIO_BENCH_ALLOC", alloc)
+                    .env("ZOKIO_POOL_HUGE_PAGES", huge)
                     .output()
                     .expect("the benchmark runs itself");
                 assert!(
@@ -235,6 +243,7 @@ fn main() {
             v[v.len() / 2]
         };
         let medians: Vec<f64> = times.iter_mut().map(median).collect();
+        // `median` sorted each allocator's times: the first and last are the spread.
         let mi = ALLOCATORS
             .iter()
             .position(|&a| a == "mimalloc")
@@ -243,10 +252,13 @@ fn main() {
         for (i, t) in medians.iter().enumerate() {
             let mut r: Vec<f64> = rss[i].iter().map(|&k| k as f64).collect();
             let r = median(&mut r);
+            let (lo, hi) = (times[i][0], times[i][times[i].len() - 1]);
             row += &format!(
-                " {:.3} s ({:.2}x), {:.0} MiB |",
+                " {:.3} s ({:.2}x; {:.3}-{:.3}), {:.0} MiB |",
                 t,
                 t / medians[mi],
+                lo,
+                hi,
                 r / 1024.0
             );
         }

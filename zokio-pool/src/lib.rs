@@ -134,10 +134,10 @@ pub mod __private {
     pub use std::thread_local;
 }
 
-/// With `--cfg zokio_pool_global_alloc`, this crate installs [`PoolAlloc`] as the global
+/// With the feature `global-alloc-for-tests`, this crate installs [`PoolAlloc`] as the global
 /// allocator of every program that links it: CI runs the test suite so, every allocation of
 /// the tests, the harness and std on the byte allocator (`.ci/run`, `TESTING.md`).
-#[cfg(all(zokio_pool_global_alloc, not(loom)))]
+#[cfg(all(feature = "global-alloc-for-tests", not(loom)))]
 #[global_allocator]
 static GLOBAL: PoolAlloc = PoolAlloc::new();
 
