@@ -237,6 +237,7 @@ fn stats_cells(s: &PoolStats) -> [String; 6] {
 
 /// A table of named statistics (the byte allocator's `AllocStats`): a column `first` with each
 /// row's name, then the statistics' columns.
+#[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
 pub(crate) fn write_table(
     f: &mut fmt::Formatter<'_>,
     first: &str,

@@ -21,6 +21,7 @@ use loom::thread;
 
 use crate::__private::{Config, Depot, LocalCache, Options};
 use crate::arc::{ArcInner, Count};
+use crate::cache::Home;
 use crate::depot::Refill;
 use crate::magazine::Magazine;
 use crate::stats::Folded;
@@ -211,13 +212,13 @@ fn a_thread_exit_flush_racing_with_another_thread_keeps_every_slot() {
         let exiting = thread::spawn(move || {
             let cache = LocalCache::new();
             cache.activate_for_model(depot);
-            let a = cache.pop(&UNUSED_KEY, depot).unwrap();
-            let b = cache.pop(&UNUSED_KEY, depot).unwrap();
+            let a = cache.pop(Home::Key(&UNUSED_KEY), depot).unwrap();
+            let b = cache.pop(Home::Key(&UNUSED_KEY), depot).unwrap();
             let held = [a.as_ptr() as usize, b.as_ptr() as usize];
             // SAFETY: slots of this depot, given back once.
             unsafe {
-                cache.push(a, &UNUSED_KEY, depot);
-                cache.push(b, &UNUSED_KEY, depot);
+                cache.push(a, Home::Key(&UNUSED_KEY), depot);
+                cache.push(b, Home::Key(&UNUSED_KEY), depot);
             }
             cache.close(depot); // what the thread-exit flush does
             held
@@ -277,12 +278,12 @@ fn a_reader_summing_a_live_cache_while_it_folds_sees_no_garbage() {
             cache.activate_for_model(depot); // listed in the depot from here
                                              // Two live at most; with M = 1 every other operation folds and moves a magazine.
             for _ in 0..2 {
-                let a = cache.pop(&UNUSED_KEY, depot).unwrap();
-                let b = cache.pop(&UNUSED_KEY, depot).unwrap();
+                let a = cache.pop(Home::Key(&UNUSED_KEY), depot).unwrap();
+                let b = cache.pop(Home::Key(&UNUSED_KEY), depot).unwrap();
                 // SAFETY: slots of this depot, given back once.
                 unsafe {
-                    cache.push(a, &UNUSED_KEY, depot);
-                    cache.push(b, &UNUSED_KEY, depot);
+                    cache.push(a, Home::Key(&UNUSED_KEY), depot);
+                    cache.push(b, Home::Key(&UNUSED_KEY), depot);
                 }
             }
             cache.close(depot); // unlisted

@@ -551,6 +551,7 @@ impl Depot {
 
     /// Counts a block of `bytes` handed out outside the slot machinery (by `direct_take`, or by
     /// the byte allocator for a large object): one object, one unit of capacity, its bytes.
+    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
     pub(crate) fn count_block_taken(&self, bytes: usize) {
         self.stats.hand_direct(usize::MAX);
         self.stats.grow(1);
@@ -558,6 +559,7 @@ impl Depot {
     }
 
     /// Counts the return of a block [`count_block_taken`](Self::count_block_taken) counted.
+    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
     pub(crate) fn count_block_given(&self, bytes: usize) {
         self.stats.count(0, 1, 0);
         self.stats.shrink(1);

@@ -225,6 +225,7 @@ pub(crate) fn allocate(layout: Layout) -> Option<NonNull<u8>> {
 /// [`allocate`], with every byte of `layout.size()` zero: a dedicated mapping fresh from the OS
 /// is zeroes already (when the OS layer says so), anything else is zeroed here, outside the
 /// lock.
+#[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
 pub(crate) fn allocate_zeroed(layout: Layout) -> Option<NonNull<u8>> {
     let p = lock().allocate(layout)?;
     let fresh = page_bytes(layout.size().max(1))
@@ -238,11 +239,13 @@ pub(crate) fn allocate_zeroed(layout: Layout) -> Option<NonNull<u8>> {
 
 /// Whether a block of `old` bytes from [`allocate`] serves `new` bytes with the same alignment
 /// as it is: both round to the same pages (so the same run or mapping).
+#[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
 pub(crate) fn same_run(old: usize, new: usize) -> bool {
     page_bytes(old.max(1)) == page_bytes(new.max(1))
 }
 
 /// The bytes a block of `size` bytes from [`allocate`] holds: its size rounded up to pages.
+#[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
 pub(crate) fn run_bytes(size: usize) -> usize {
     page_bytes(size.max(1)).unwrap_or(usize::MAX)
 }

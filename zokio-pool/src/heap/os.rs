@@ -38,6 +38,7 @@ mod imp {
     pub(crate) const RELEASES: bool = true;
 
     /// Whether a new mapping of [`map`] reads as zeroes (an anonymous mapping does).
+    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
     pub(crate) const ZERO_FILLED: bool = true;
 
     /// Maps `len` fresh bytes aligned to `align`; `None` if the OS refuses.
@@ -142,6 +143,7 @@ mod imp {
     pub(crate) const RELEASES: bool = false;
 
     /// Whether a new allocation of [`map`] reads as zeroes (it does not).
+    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
     pub(crate) const ZERO_FILLED: bool = false;
 
     /// Allocates `len` bytes aligned to `align` from the system allocator (never the global
