@@ -1,6 +1,7 @@
 //! AddressSanitizer's manual poisoning, for builds with `-Zsanitizer=address` and
-//! `--cfg zokio_pool_asan`: a free slot's object bytes are poisoned (`raw.rs`), so a use of an
-//! object after its box went back is reported; a chunk given back to the page heap is
+//! `--cfg zokio_pool_asan`: a free slot's object bytes are poisoned (`raw.rs`; the byte
+//! allocator's whole slot, `global.rs`), so a use of an object after its box went back, or of a
+//! block after `dealloc`, is reported; a chunk given back to the page heap is
 //! unpoisoned first (`depot/slab.rs`), since its pages may become any pool's memory.
 
 use core::ffi::c_void;

@@ -124,7 +124,7 @@ fn with_cache<R>(i: usize, f: impl FnOnce(&LocalCache, Home) -> R) -> R {
 /// A slot of class `i` from this thread's byte cache; null if the OS refuses memory.
 #[inline(always)]
 fn take(i: usize) -> *mut u8 {
-    with_cache(i, |cache, home| match cache.peek() {
+    let slot = with_cache(i, |cache, home| match cache.peek() {
         Peek::Hot(slot) => {
             cache.commit_hot();
             slot.as_ptr()
@@ -134,7 +134,14 @@ fn take(i: usize) -> *mut u8 {
             slot.as_ptr()
         }
         Peek::Empty => take_slow(cache, home, i),
-    })
+    });
+    #[cfg(zokio_pool_asan)]
+    if let Some(slot) = NonNull::new(slot) {
+        // SAFETY: a slot of class `i`, just taken: its bytes are the caller's now (poisoned
+        // when it was freed, by `give` or by a `ClassBox` of the class).
+        unsafe { crate::asan::unpoison(slot, SIZE_CLASSES[i]) };
+    }
+    slot
 }
 
 /// [`take`] when the cache has no slot at hand: lists the class's pool, then the cache's slow
@@ -160,6 +167,13 @@ unsafe fn give(slot: NonNull<u8>, i: usize) {
     let slot = depot(i)
         .chunk_pointer(slot)
         .expect("zokio-pool: a freed block is a slot of its class");
+    // Under ASan a free slot is poisoned, so a use after `dealloc` is reported as one.
+    #[cfg(zokio_pool_asan)]
+    // SAFETY: the slot's bytes, which nobody may touch until `take` hands it out again (and
+    // unpoisons them).
+    unsafe {
+        crate::asan::poison(slot, SIZE_CLASSES[i])
+    };
     with_cache(i, |cache, home| {
         // SAFETY: a free slot of class `i` (the caller's contract), given to a cache of that
         // class with that class's depot.
