@@ -47,6 +47,12 @@
 //! on [`trim`], and without a call by the working-set rule (every [`TRIM_INTERVAL`], on slow
 //! paths and on the thread [`spawn_trimmer`] starts).
 //!
+//! # Size classes and the byte allocator
+//! Types a derive cannot reach (generic types, `async` blocks, closures, other crates' types)
+//! go in [`ClassBox`], a box in the pool of their size class ([`SIZE_CLASSES`]: 80 classes, 8 B
+//! to 32 KiB). [`PoolAlloc`] puts the same classes behind `#[global_allocator]` or allocator-api2's
+//! `Allocator`, with page runs of the heap above 32 KiB.
+//!
 //! # Threads
 //! A `PoolBox` dropped on another thread gives its slot to that thread's cache; caches hand
 //! full magazines to the depot and take them from it, so memory flows back to the threads that
