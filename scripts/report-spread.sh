@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the report N times (default 5) and prints, for each row and each ratio (pool / system,
-# pool / mimalloc), the minimum, median and maximum of the best-run ratio across the runs, and
-# every run's value: the figures the README quotes, with their spread.
+# pool / mimalloc; in the byte table, whose rows start with "PoolAlloc", PoolAlloc over glibc,
+# mimalloc, and jemalloc if the report is built with it), the minimum, median and maximum of the
+# best-run ratio across the runs, and every run's value: the figures the README quotes, with
+# their spread. Options after N go to the report; FEATURES="--features jemalloc" builds it so.
 #
 #   scripts/report-spread.sh          # 5 full runs (about 1 min each on 2 cores)
 #   scripts/report-spread.sh 3 --quick
@@ -10,12 +12,12 @@ cd "$(dirname "$0")/.."
 
 runs=${1:-5}
 shift || true
-cargo build --release --example report --quiet
+cargo build --release ${FEATURES:-} --example report --quiet
 dir=${CARGO_TARGET_DIR:-target}/zokio-report
 out=$(mktemp -d)
 for i in $(seq 1 "$runs"); do
   echo "run $i of $runs..." >&2
-  cargo run --release --quiet --example report -- "$@" >"$out/run$i.txt"
+  cargo run --release ${FEATURES:-} --quiet --example report -- "$@" >"$out/run$i.txt"
   cp "$dir/report.tsv" "$out/run$i.tsv"
 done
 python3 - "$out" "$runs" <<'PY'
@@ -33,7 +35,7 @@ for i in range(1, runs + 1):
         rows[key].append(float(best))
 print(f"best-run ratio over {runs} runs of the report: min / median / max (every run)")
 print()
-print("| row | pool / | min | median | max | runs |")
+print("| row | over | min | median | max | runs |")
 print("|---|---|---:|---:|---:|---|")
 for name, against in order:
     v = rows[(name, against)]

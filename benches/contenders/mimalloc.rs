@@ -1,6 +1,7 @@
 //! General allocators called directly through their `GlobalAlloc` implementations: the `Box`
 //! path of a program whose `#[global_allocator]` is that allocator, in a binary whose other
-//! contenders use glibc. mimalloc, and zokio-pool's own byte allocator, `PoolAlloc`.
+//! contenders use glibc. glibc's malloc (`System`), mimalloc, jemalloc (with the root package's
+//! `jemalloc` feature) and zokio-pool's own byte allocator, `PoolAlloc`.
 
 use std::alloc::{handle_alloc_error, GlobalAlloc, Layout};
 use std::marker::PhantomData;
@@ -61,6 +62,18 @@ macro_rules! global_alloc {
 global_alloc!(
     /// mimalloc's `alloc` and `dealloc`.
     Mimalloc, "mimalloc", "mimalloc", MiMalloc
+);
+
+global_alloc!(
+    /// The system allocator's `alloc` and `dealloc` (glibc's malloc and free on Linux).
+    Glibc, "glibc malloc", "glibc", std::alloc::System
+);
+
+#[cfg(feature = "jemalloc")]
+global_alloc!(
+    /// jemalloc's `alloc` and `dealloc` (tikv-jemallocator, the root package's `jemalloc`
+    /// feature).
+    Jemalloc, "jemalloc", "jemalloc", tikv_jemallocator::Jemalloc
 );
 
 global_alloc!(

@@ -42,7 +42,9 @@ mod zokio;
 
 pub use self::free_list::FreeList;
 pub use self::lockfree::Lockfree;
-pub use self::mimalloc::{Mimalloc, PoolAllocator};
+#[cfg(feature = "jemalloc")]
+pub use self::mimalloc::Jemalloc;
+pub use self::mimalloc::{Glibc, Mimalloc, PoolAllocator};
 pub use self::object_pool::ObjectPool;
 pub(crate) use self::objects::plain_data;
 pub(crate) use self::objects::small_object;

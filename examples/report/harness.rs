@@ -110,8 +110,29 @@ pub struct Run {
     pub figures: Option<Figures>,
 }
 
-/// The contenders, in the order of the table's columns.
-pub const CONTENDERS: [&str; 3] = ["system allocator", "mimalloc", "zokio-pool"];
+/// A table of the report: its contenders, in the order of its columns. The first one calibrates
+/// each scenario, the second is mimalloc (the reference of the rounds' spread) and the last is
+/// the subject (the pool, or the byte allocator), whose ratios to every other the table gives.
+pub struct Table {
+    /// The contenders' names, as the columns and the chart's legend print them.
+    pub names: Vec<&'static str>,
+    /// Their short names, in the ratio columns ("pool / mimalloc").
+    pub short: Vec<&'static str>,
+    /// Their bars' colours in the chart.
+    pub colors: Vec<&'static str>,
+    /// Whether the subject keeps statistics (reuse rate and fragmentation columns).
+    pub figures: bool,
+}
+
+/// Which contender of a [`Table`] is mimalloc.
+pub const MIMALLOC: usize = 1;
+
+impl Table {
+    /// The subject's index: the last contender.
+    pub fn subject(&self) -> usize {
+        self.names.len() - 1
+    }
+}
 
 /// A scenario, instantiated for each contender. `n` is its unit of work (ops, steps, batches or
 /// rounds), the same for all.
@@ -119,8 +140,8 @@ pub struct Scenario {
     pub name: &'static str,
     /// The smallest `n` worth timing.
     pub min_n: u64,
-    /// One function per contender, in the order of [`CONTENDERS`].
-    pub runs: [fn(u64) -> Run; 3],
+    /// One function per contender, in the order of its [`Table`]'s names.
+    pub runs: Vec<fn(u64) -> Run>,
 }
 
 /// The `n` that makes one run of `run` take about `target`.
@@ -136,30 +157,25 @@ fn calibrate(run: fn(u64) -> Run, min_n: u64, target: Duration) -> u64 {
     }
 }
 
-/// A scenario's row of the table.
+/// A scenario's row of a table.
 pub struct Row {
     pub name: &'static str,
-    /// Best ops/s of each contender, in the order of [`CONTENDERS`].
-    pub rates: [f64; 3],
+    /// Best ops/s of each contender, in the order of the table's names.
+    pub rates: Vec<f64>,
     /// Every round's ops/s of each contender.
-    pub rounds: [Vec<f64>; 3],
+    pub rounds: Vec<Vec<f64>>,
     pub figures: Option<Figures>,
 }
 
 impl Row {
-    pub fn system(&self) -> f64 {
-        self.rates[0]
-    }
-    pub fn mimalloc(&self) -> f64 {
-        self.rates[1]
-    }
-    pub fn pool(&self) -> f64 {
-        self.rates[2]
+    /// The subject's best ops/s (the last contender's).
+    pub fn subject(&self) -> f64 {
+        self.rates[self.rates.len() - 1]
     }
 
-    /// The ratios of the pool's run to contender `c`'s run of the same round, sorted.
+    /// The ratios of the subject's run to contender `c`'s run of the same round, sorted.
     pub fn round_ratios(&self, c: usize) -> Vec<f64> {
-        let mut r: Vec<f64> = self.rounds[2]
+        let mut r: Vec<f64> = self.rounds[self.rounds.len() - 1]
             .iter()
             .zip(&self.rounds[c])
             .map(|(pool, other)| pool / other)
@@ -175,39 +191,41 @@ impl Row {
     }
 
     /// The contenders whose fastest run was more than 20% faster than their slowest.
-    pub fn unsteady(&self) -> Vec<(&'static str, f64)> {
-        (0..3)
+    pub fn unsteady(&self, table: &Table) -> Vec<(&'static str, f64)> {
+        (0..self.rounds.len())
             .filter_map(|c| {
                 let lo = self.rounds[c].iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = self.rounds[c].iter().copied().fold(0.0, f64::max);
                 let spread = hi / lo - 1.0;
-                (spread > 0.2).then_some((CONTENDERS[c], spread))
+                (spread > 0.2).then_some((table.names[c], spread))
             })
             .collect()
     }
 }
 
-/// Calibrates `s`, warms mimalloc and the pool up, then times every contender [`RUNS`] times,
-/// rotating which goes first, and keeps the best rate of each.
+/// Calibrates `s` on its first contender, warms the others up, then times every contender
+/// [`RUNS`] times, rotating which goes first, and keeps the best rate of each.
 pub fn measure(s: &Scenario, target: Duration) -> Row {
+    let k = s.runs.len();
     let n = calibrate(s.runs[0], s.min_n, target);
     // Warm-up: mimalloc sets up its thread heap, the pool reserves its chunks and registers its
     // thread cache.
-    (s.runs[1])(n);
-    (s.runs[2])(n);
-    let mut best = [0.0f64; 3];
-    let mut rounds: [Vec<f64>; 3] = Default::default();
-    let mut ops = [0u64; 3];
+    for run in &s.runs[1..] {
+        run(n);
+    }
+    let mut best = vec![0.0f64; k];
+    let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut ops = vec![0u64; k];
     let mut figures = None;
     for i in 0..RUNS {
-        for k in 0..3 {
-            let which = (i + k) % 3;
+        for j in 0..k {
+            let which = (i + j) % k;
             let run = s.runs[which](n);
             let rate = run.ops as f64 / run.elapsed.as_secs_f64();
             best[which] = best[which].max(rate);
             rounds[which].push(rate);
             ops[which] = run.ops;
-            if which == 2 {
+            if which == k - 1 {
                 figures = run.figures;
             }
         }

@@ -1,11 +1,12 @@
-//! The report: `PoolBox` against the system allocator and mimalloc, side by side, on this
-//! machine, now.
+//! The report: `PoolBox` against the system allocator and mimalloc, and the byte allocator
+//! `PoolAlloc` against glibc's malloc, mimalloc and jemalloc, side by side, on this machine, now.
 //!
 //! `cargo run --release --example report` (add `-- --quick` for a run about ten times shorter,
-//! for CI; its figures are noisier). Besides the table it prints, it writes
-//! `target/zokio-report/report.md` (the same tables with the machine) and
-//! `target/zokio-report/report.svg` (a bar chart of ops/s, log scale, and under it the memory
-//! scenario's); `target` is `$CARGO_TARGET_DIR` when that is set.
+//! for CI; its figures are noisier; add `--features jemalloc` before `--example` for jemalloc's
+//! column, whose C library takes about two minutes to build). Besides the tables it prints, it
+//! writes `target/zokio-report/report.md` (the same tables with the machine) and
+//! `target/zokio-report/report.svg` (a bar chart of ops/s per table, log scale, and under them
+//! the memory scenario's); `target` is `$CARGO_TARGET_DIR` when that is set.
 //!
 //! The design report this project comes from set a Zig runtime's pool (600M ops/s) against a
 //! "standard allocator" (189K ops/s), figures taken apart. This example reruns its scenarios
@@ -60,10 +61,24 @@
 //!    remote free kept the consumer awake), and the ratio moved between 0.6x and 2x from one
 //!    machine and run to the next. With polling, each thread needs a core of its own.
 //!
+//! # The byte allocators' table
+//! The same five scenarios and a sixth, with general allocators instead of typed pools: glibc's
+//! malloc (`System`), mimalloc, jemalloc (`tikv_jemallocator::Jemalloc`, with the `jemalloc`
+//! feature) and zokio-pool's `PoolAlloc`, each called through its `GlobalAlloc` implementation
+//! on the object's layout, which is what `Box` does in a program whose `#[global_allocator]` it
+//! is (the contenders of `benches/contenders/mimalloc.rs`). glibc calibrates; `PoolAlloc`'s
+//! ratios are given to each other contender. The sixth row is the design report's **tiered
+//! mixed sizes**: batches of 999 live objects, 111 of each of nine sizes (8, 16, 32, 48, 64, 96,
+//! 128, 192, 256 B) allocated in turn and freed in exactly the reverse order, every byte
+//! written; every size is served by the one allocator, its class found from the layout at run
+//! time. The byte allocators have no per-type statistics; the memory scenario below has a row
+//! for each of them.
+//!
 //! Then one scenario that is not timed, **memory: burst and trim** (`memory.rs`): each
-//! contender's resident memory, in a child process of its own, before, at and after a burst of
-//! 1,000,000 live 64 B objects, after the contender's trim call, and at a second burst of
-//! 500,000 live 128 B objects. It has a table of its own and the chart's second panel.
+//! contender's resident memory (the typed table's three, jemalloc and `PoolAlloc`), in a child
+//! process of its own, before, at and after a burst of 1,000,000 live 64 B objects, after the
+//! contender's trim call, and at a second burst of 500,000 live 128 B objects. It has a table
+//! of its own and the chart's third panel.
 //!
 //! Each scenario is calibrated once on the system allocator to take about 250 ms a run (25 ms
 //! with `--quick`); then each contender does that same number of ops in 7 rounds, the three
@@ -99,13 +114,15 @@ use std::hint::black_box;
 use std::thread;
 use std::time::Instant;
 
+#[cfg(feature = "jemalloc")]
+use contenders::Jemalloc;
 use contenders::{
-    batch, clear_slots, empty, fill, handoff, pairs, rounds, Contender, Kib1, Kib2, Kib3, Kib4,
-    Kib5, Lanes, Mimalloc, Mixed, Object, Pools, SystemBox, XorShift64, Zokio, BUFFERS, HANDOFF,
-    LIVE, STRESS_SEED, STRESS_SLOTS,
+    batch, clear_slots, empty, fill, handoff, pairs, rounds, Contender, Glibc, Kib1, Kib2, Kib3,
+    Kib4, Kib5, Lanes, Mimalloc, Mixed, Object, PoolAllocator, Pools, SystemBox, XorShift64, Zokio,
+    BUFFERS, HANDOFF, LIVE, STRESS_SEED, STRESS_SLOTS,
 };
 use harness::{
-    measure, Figures, Row, Run, Scenario, Stopwatch, QUICK_RUN_TARGET, RUNS, RUN_TARGET,
+    measure, Figures, Row, Run, Scenario, Stopwatch, Table, QUICK_RUN_TARGET, RUNS, RUN_TARGET,
 };
 
 /// Each scenario has its own 64 B type, so its own pools and statistics.
@@ -126,19 +143,99 @@ mod objects {
         /// The cross-thread scenario's object.
         Cross64 in cross64_pools
     );
+    // The byte table's tiered sizes, 8 to 256 B (the design report's "tiered mixed sizes").
+    crate::contenders::small_object!(Tier8 = 8, in tier8_pools);
+    crate::contenders::small_object!(Tier16 = 16, in tier16_pools);
+    crate::contenders::small_object!(Tier32 = 32, in tier32_pools);
+    crate::contenders::small_object!(Tier48 = 48, in tier48_pools);
+    crate::contenders::small_object!(Tier64 = 64, in tier64_pools);
+    crate::contenders::small_object!(Tier96 = 96, in tier96_pools);
+    crate::contenders::small_object!(Tier128 = 128, in tier128_pools);
+    crate::contenders::small_object!(Tier192 = 192, in tier192_pools);
+    crate::contenders::small_object!(Tier256 = 256, in tier256_pools);
 }
-use objects::{Cross64, Hot64, Reuse64, Stress64};
+use objects::{
+    Cross64, Hot64, Reuse64, Stress64, Tier128, Tier16, Tier192, Tier256, Tier32, Tier48, Tier64,
+    Tier8, Tier96,
+};
 
-/// A scenario's three functions, one per contender in the order of [`harness::CONTENDERS`]:
-/// the system allocator, mimalloc, the pool.
+/// The typed table: the system allocator (`Box`), mimalloc, `PoolBox`.
+fn typed_table() -> Table {
+    Table {
+        names: vec!["system allocator", "mimalloc", "zokio-pool"],
+        short: vec!["system", "mimalloc", "pool"],
+        colors: vec!["#8c8c8c", "#4c78a8", "#e45756"],
+        figures: true,
+    }
+}
+
+/// A typed scenario's functions, one per contender of [`typed_table`].
 macro_rules! runs {
     ($f:ident $(::<$t:ty>)?) => {
-        [
+        vec![
             $f::<$($t,)? SystemBox>,
             $f::<$($t,)? Mimalloc>,
             $f::<$($t,)? Zokio>,
         ]
     };
+}
+
+/// The byte allocators' table: glibc's malloc, mimalloc, jemalloc (with the `jemalloc`
+/// feature), `PoolAlloc`, each called through its `GlobalAlloc` implementation.
+fn byte_table() -> Table {
+    let mut t = Table {
+        names: vec!["glibc malloc", "mimalloc"],
+        short: vec!["glibc", "mimalloc"],
+        colors: vec!["#8c8c8c", "#4c78a8"],
+        figures: false,
+    };
+    if cfg!(feature = "jemalloc") {
+        t.names.push("jemalloc");
+        t.short.push("jemalloc");
+        t.colors.push("#54a24b");
+    }
+    t.names.push("zokio-pool PoolAlloc");
+    t.short.push("PoolAlloc");
+    t.colors.push("#f58518");
+    t
+}
+
+/// A byte scenario's functions, one per contender of [`byte_table`].
+macro_rules! byte_runs {
+    ($f:ident $(::<$t:ty>)?) => {{
+        let mut v: Vec<fn(u64) -> Run> = vec![$f::<$($t,)? Glibc>, $f::<$($t,)? Mimalloc>];
+        #[cfg(feature = "jemalloc")]
+        v.push($f::<$($t,)? Jemalloc>);
+        v.push($f::<$($t,)? PoolAllocator>);
+        v
+    }};
+}
+
+/// A contender for every size of the tiered scenario.
+trait Tiered:
+    Contender<Tier8>
+    + Contender<Tier16>
+    + Contender<Tier32>
+    + Contender<Tier48>
+    + Contender<Tier64>
+    + Contender<Tier96>
+    + Contender<Tier128>
+    + Contender<Tier192>
+    + Contender<Tier256>
+{
+}
+
+impl<C> Tiered for C where
+    C: Contender<Tier8>
+        + Contender<Tier16>
+        + Contender<Tier32>
+        + Contender<Tier48>
+        + Contender<Tier64>
+        + Contender<Tier96>
+        + Contender<Tier128>
+        + Contender<Tier192>
+        + Contender<Tier256>
+{
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +360,90 @@ where
     }
 }
 
+/// Objects of each size per batch of the tiered scenario: 111 of each of nine, 999 live.
+const PER_TIER: u64 = 111;
+
+/// The tiered scenario: `batches` batches of 999 live objects, 111 of each of nine sizes from
+/// 8 to 256 B allocated in turn (8, 16, .., 256, 8, 16, ..), then freed in exactly the reverse
+/// order. The byte allocators only: every size is served by one allocator, found from the
+/// layout at run time.
+fn tiered<C: Tiered>(batches: u64) -> Run {
+    /// The handles of one size, with its pool.
+    struct Tier<'p, T: Object, C: Contender<T>> {
+        pool: &'p C::Pool,
+        live: Vec<C::Handle<'p>>,
+    }
+    impl<'p, T: Object, C: Contender<T>> Tier<'p, T, C> {
+        #[inline(always)]
+        fn alloc(&mut self, i: u64) {
+            self.live.push(C::alloc(self.pool, i));
+        }
+        #[inline(always)]
+        fn free(&mut self) {
+            let h = self.live.pop().expect("as many frees as allocations");
+            C::free(self.pool, h);
+        }
+    }
+    macro_rules! tiers {
+        ($($name:ident: $t:ty),*) => {
+            $(
+                let pool = <C as Contender<$t>>::pool();
+                let mut $name = Tier::<$t, C> {
+                    pool: &pool,
+                    live: Vec::with_capacity(PER_TIER as usize),
+                };
+            )*
+            let clock = Stopwatch::start();
+            for _ in 0..batches {
+                for i in 0..PER_TIER {
+                    $($name.alloc(i);)*
+                }
+                black_box(($(&$name.live,)*));
+                for _ in 0..PER_TIER {
+                    tiers!(@rev [$($name)*]);
+                }
+            }
+            return Run {
+                elapsed: clock.stop(),
+                ops: batches * PER_TIER * 9,
+                figures: None,
+            };
+        };
+        (@rev [$first:ident $($rest:ident)*]) => {
+            tiers!(@rev [$($rest)*]);
+            $first.free();
+        };
+        (@rev []) => {};
+    }
+    tiers!(
+        t8: Tier8, t16: Tier16, t32: Tier32, t48: Tier48, t64: Tier64, t96: Tier96,
+        t128: Tier128, t192: Tier192, t256: Tier256
+    );
+}
+
+/// The note under a table: the rows whose runs of one contender differ by more than 20%.
+fn unsteady_note(rows: &[Row], table: &Table) -> String {
+    let mut unsteady = String::new();
+    for row in rows {
+        for (contender, spread) in row.unsteady(table) {
+            let _ = writeln!(
+                unsteady,
+                "- {}: {contender}'s fastest run was {:.0}% faster than its slowest",
+                row.name,
+                spread * 100.0
+            );
+        }
+    }
+    if !unsteady.is_empty() {
+        unsteady.insert_str(
+            0,
+            "Rows whose runs disagree by more than 20% (the machine was busy, or the scenario \
+             is bimodal):\n",
+        );
+    }
+    unsteady
+}
+
 fn main() {
     let mut quick = false;
     let mut args = std::env::args().skip(1);
@@ -315,6 +496,17 @@ fn main() {
             "mimalloc",
             "MiMalloc.alloc + dealloc (GlobalAlloc), the same work".to_string(),
         ),
+        (
+            "bytes",
+            format!(
+                "the byte table: System, MiMalloc, {}PoolAlloc, each through GlobalAlloc",
+                if cfg!(feature = "jemalloc") {
+                    "Jemalloc, "
+                } else {
+                    ""
+                }
+            ),
+        ),
         ("date", format!("{date} (UTC)")),
         (
             "method",
@@ -325,7 +517,8 @@ fn main() {
             ),
         ),
     ];
-    let title = "zokio-pool report: PoolBox against the system allocator and mimalloc, same machine, same run";
+    let title =
+        "zokio-pool report: PoolBox and PoolAlloc against the allocators, same machine, same run";
     println!("{title}");
     println!();
     for (key, value) in &machine {
@@ -365,29 +558,13 @@ fn main() {
             runs: runs!(cross_thread::<Cross64>),
         },
     ];
+    let typed = typed_table();
     let rows: Vec<Row> = scenarios.iter().map(|s| measure(s, target)).collect();
-    let table = render::table(&rows);
+    let table = render::table(&rows, &typed);
     let notes = "An op is one allocation and one free. Reuse rate and fragmentation: the pool's \
                  statistics at the peak of each scenario's working set (see the top of \
                  examples/report/main.rs).";
-    let mut unsteady = String::new();
-    for row in &rows {
-        for (contender, spread) in row.unsteady() {
-            let _ = writeln!(
-                unsteady,
-                "- {}: {contender}'s fastest run was {:.0}% faster than its slowest",
-                row.name,
-                spread * 100.0
-            );
-        }
-    }
-    if !unsteady.is_empty() {
-        unsteady.insert_str(
-            0,
-            "Rows whose runs disagree by more than 20% (the machine was busy, or the scenario \
-             is bimodal):\n",
-        );
-    }
+    let unsteady = unsteady_note(&rows, &typed);
     print!("{table}");
     println!();
     println!("{notes}");
@@ -395,6 +572,70 @@ fn main() {
         println!();
         print!("{unsteady}");
     }
+
+    // The byte allocators on the same scenarios, and the tiered sizes.
+    let bytes = byte_table();
+    let byte_scenarios = [
+        Scenario {
+            name: "1. fixed-size allocation (64 B)",
+            min_n: 10_000,
+            runs: byte_runs!(hot_pair::<Hot64>),
+        },
+        Scenario {
+            name: "2. high-frequency stress (10,000 slots)",
+            min_n: 10_000,
+            runs: byte_runs!(stress::<Stress64>),
+        },
+        Scenario {
+            name: "3. object reuse (1,000 live, LIFO)",
+            min_n: 10,
+            runs: byte_runs!(reuse::<Reuse64>),
+        },
+        Scenario {
+            name: "4. large objects (1-5 KiB)",
+            min_n: 2_000,
+            runs: byte_runs!(large_objects),
+        },
+        Scenario {
+            name: "5. cross-thread (64 B, batches of 64, polled)",
+            min_n: 4 * (BUFFERS * HANDOFF) as u64,
+            runs: byte_runs!(cross_thread::<Cross64>),
+        },
+        Scenario {
+            name: "6. tiered sizes (8-256 B, 999 live, LIFO)",
+            min_n: 10,
+            runs: byte_runs!(tiered),
+        },
+    ];
+    let byte_rows: Vec<Row> = byte_scenarios.iter().map(|s| measure(s, target)).collect();
+    let byte_table_md = render::table(&byte_rows, &bytes);
+    let byte_notes = format!(
+        "Each allocator called through its `GlobalAlloc` implementation (`alloc` + `dealloc` of \
+         the object's layout: the `Box` path of a program whose `#[global_allocator]` it is), \
+         in this process, the same work per contender.{}",
+        if cfg!(feature = "jemalloc") {
+            ""
+        } else {
+            " jemalloc is left out of this build: run the report with `--features jemalloc` \
+             (its C library takes about two minutes to build)."
+        }
+    );
+    let byte_unsteady = unsteady_note(&byte_rows, &bytes);
+    println!();
+    println!("{}", render::BYTES_HEADING);
+    println!();
+    print!("{byte_table_md}");
+    println!();
+    println!("{byte_notes}");
+    if !byte_unsteady.is_empty() {
+        println!();
+        print!("{byte_unsteady}");
+    }
+    let byte_section = format!(
+        "{byte_table_md}\n{byte_notes}\n{}{byte_unsteady}",
+        if byte_unsteady.is_empty() { "" } else { "\n" }
+    );
+    println!();
 
     // The memory scenario, each contender in a child process of its own.
     let memory = memory::measure();
@@ -413,14 +654,37 @@ fn main() {
         std::env::consts::ARCH,
         if quick { "; --quick" } else { "" }
     );
-    let md = render::markdown(title, &machine, &table, notes, &unsteady, &memory_section);
-    let tsv = render::tsv(&rows);
+    let md = render::markdown(
+        title,
+        &machine,
+        &table,
+        notes,
+        &unsteady,
+        &byte_section,
+        &memory_section,
+    );
+    let tsv = render::tsv(&rows, &typed, "") + &render::tsv(&byte_rows, &bytes, "PoolAlloc ");
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
         std::fs::write(dir.join("report.md"), md)?;
         std::fs::write(dir.join("report.tsv"), tsv)?;
         std::fs::write(
             dir.join("report.svg"),
-            render::svg(&rows, &subtitle, &memory),
+            render::svg(
+                &[
+                    (
+                        &rows,
+                        &typed,
+                        "PoolBox against the allocators (typed pools)",
+                    ),
+                    (
+                        &byte_rows,
+                        &bytes,
+                        "PoolAlloc against the allocators (the byte allocator)",
+                    ),
+                ],
+                &subtitle,
+                &memory,
+            ),
         )
     });
     if let Err(e) = written {

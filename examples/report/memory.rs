@@ -4,7 +4,8 @@
 //!
 //! Resident memory is shared by everything in a process, so each contender runs in a fresh
 //! child process of its own: the report starts its own executable again with the hidden
-//! argument `--burst <key>` (`box`, `mimalloc` or `pool`), the child measures and prints one line
+//! argument `--burst <key>` (`box`, `mimalloc`, `jemalloc`, `pool` or `poolalloc`), the child
+//! measures and prints one line
 //! (`burst <key>` and five byte counts), and the parent parses it. A reading is the RSS of
 //! `/proc/self/statm` (its second field, in pages, times the page size), so Linux only.
 //!
@@ -13,12 +14,15 @@
 //! before; (2) peak, with 1,000,000 live 64 B objects, one per slot (`small_object!`, as in the
 //! other scenarios, a type of its own); (3) after dropping them all, in allocation order, the
 //! free memory still in the contender's hands; (4) after the contender's trim
-//! (`malloc_trim(0)`, `mi_collect(true)`, `zokio_pool::trim()`); (5) a second burst of 500,000
+//! (`malloc_trim(0)`, `mi_collect(true)`, `zokio_pool::trim()`; jemalloc has none here: its
+//! `mallctl` purge is not in the crate the report links); (5) a second burst of 500,000
 //! live objects of a 128 B type, the same bytes, at its peak: whether memory freed by the first
 //! type serves the second. The pool's target is a second peak of at most its first peak + 10%.
 //! A child takes well under a second; it runs once per report, `--quick` or not.
 
-use crate::contenders::{Mimalloc, Named, SystemBox, Zokio};
+#[cfg(feature = "jemalloc")]
+use crate::contenders::Jemalloc;
+use crate::contenders::{Mimalloc, Named, PoolAllocator, SystemBox, Zokio};
 
 /// Objects live at the first peak.
 pub const FIRST: usize = 1_000_000;
@@ -37,21 +41,53 @@ pub const READINGS: [&str; 5] = [
 /// Most the pool's second peak may exceed its first: 10%.
 pub const SECOND_PEAK_TARGET: f64 = 1.10;
 
-/// The contenders' keys (for `--burst`) and trim calls, in the order of
-/// [`crate::harness::CONTENDERS`].
-pub const TRIMS: [(&str, &str); 3] = [
-    (<SystemBox as Named>::KEY, <SystemBox as Trim>::CALL),
-    (<Mimalloc as Named>::KEY, <Mimalloc as Trim>::CALL),
-    (<Zokio as Named>::KEY, <Zokio as Trim>::CALL),
+/// A contender of the memory scenario: the typed table's three (the system allocator through
+/// `Box`, mimalloc, `PoolBox`) and the byte allocators (jemalloc with the `jemalloc` feature,
+/// `PoolAlloc`).
+#[derive(Clone, Copy)]
+pub struct Member {
+    /// Its name in the table and the chart.
+    pub name: &'static str,
+    /// Its key for `--burst`.
+    pub key: &'static str,
+    /// Its trim call, as the report names it ([`Trim::CALL`]).
+    pub trim: &'static str,
+}
+
+/// The member of contender `C`, named `name`.
+const fn member<C: Named + Trim>(name: &'static str) -> Member {
+    Member {
+        name,
+        key: C::KEY,
+        trim: C::CALL,
+    }
+}
+
+/// The members, in the order of the table's rows.
+pub const MEMBERS: &[Member] = &[
+    member::<SystemBox>("system allocator"),
+    member::<Mimalloc>("mimalloc"),
+    #[cfg(feature = "jemalloc")]
+    member::<Jemalloc>("jemalloc"),
+    member::<Zokio>("zokio-pool PoolBox"),
+    member::<PoolAllocator>("zokio-pool PoolAlloc"),
 ];
+
+/// The index of `PoolBox` in [`MEMBERS`], whose second peak has a target.
+pub fn pool_member() -> usize {
+    MEMBERS
+        .iter()
+        .position(|m| m.key == <Zokio as Named>::KEY)
+        .expect("PoolBox is a member")
+}
 
 /// One contender's outcome: its five readings in bytes, in the order of [`READINGS`], or why
 /// there are none.
 pub type Readings = Result<[u64; 5], String>;
 
-/// The scenario's outcome: one [`Readings`] per contender, in the order of
-/// [`crate::harness::CONTENDERS`], or why it was not measured at all.
-pub type Memory = Result<[Readings; 3], String>;
+/// The scenario's outcome: one [`Readings`] per member, in the order of [`MEMBERS`], or why it
+/// was not measured at all.
+pub type Memory = Result<Vec<Readings>, String>;
 
 /// [`Trim::CALL`] of a contender with no trim call.
 pub const NO_TRIM: &str = "no trim call";
@@ -108,11 +144,26 @@ impl Trim for Zokio {
     }
 }
 
+impl Trim for PoolAllocator {
+    const CALL: &'static str = "zokio_pool::trim()";
+
+    fn trim() {
+        zokio_pool::trim();
+    }
+}
+
+#[cfg(feature = "jemalloc")]
+impl Trim for Jemalloc {
+    const CALL: &'static str = NO_TRIM;
+
+    fn trim() {}
+}
+
 /// Runs the scenario: one child process per contender, one after the other.
 #[cfg(target_os = "linux")]
 pub fn measure() -> Memory {
     let exe = std::env::current_exe().map_err(|e| format!("no path to this executable: {e}"))?;
-    Ok(TRIMS.map(|(key, _)| run_child(&exe, key)))
+    Ok(MEMBERS.iter().map(|m| run_child(&exe, m.key)).collect())
 }
 
 /// Not on this OS: the readings come from Linux's `/proc/self/statm`.
@@ -165,6 +216,9 @@ pub fn child(key: &str) -> i32 {
         k if k == <SystemBox as Named>::KEY => burst::readings::<SystemBox>(),
         k if k == <Mimalloc as Named>::KEY => burst::readings::<Mimalloc>(),
         k if k == <Zokio as Named>::KEY => burst::readings::<Zokio>(),
+        k if k == <PoolAllocator as Named>::KEY => burst::readings::<PoolAllocator>(),
+        #[cfg(feature = "jemalloc")]
+        k if k == <Jemalloc as Named>::KEY => burst::readings::<Jemalloc>(),
         _ => {
             eprintln!("{ARG}: unknown contender {key:?}");
             return 2;

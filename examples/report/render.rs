@@ -4,8 +4,10 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::harness::{Row, CONTENDERS, RUNS};
-use crate::memory::{Memory, FIRST, NO_TRIM, READINGS, SECOND, SECOND_PEAK_TARGET, TRIMS};
+use crate::harness::{Row, Table, MIMALLOC, RUNS};
+use crate::memory::{
+    pool_member, Memory, FIRST, MEMBERS, NO_TRIM, READINGS, SECOND, SECOND_PEAK_TARGET,
+};
 
 /// Ops per second with an SI suffix, 3 or 4 significant digits.
 pub fn rate(ops: f64) -> String {
@@ -90,42 +92,40 @@ fn padded_table<R: AsRef<[String]>>(header: &[&str], cells: &[R]) -> String {
     out
 }
 
-/// The table, in Markdown, its columns padded so that it reads as well in a terminal.
-pub fn table(rows: &[Row]) -> String {
-    let header = [
-        "scenario",
-        "system allocator ops/s",
-        "mimalloc ops/s",
-        "zokio-pool ops/s",
-        "pool / system",
-        "pool / mimalloc",
-        "pool / mimalloc, rounds: median [min-max]",
-        "reuse rate",
-        "fragmentation",
-    ];
-    let cells: Vec<[String; 9]> = rows
+/// A table, in Markdown, its columns padded so that it reads as well in a terminal: each
+/// contender's best ops/s, the subject's ratio to each other contender, the rounds' spread of its
+/// ratio to mimalloc, and (if the subject keeps statistics) its reuse rate and fragmentation.
+pub fn table(rows: &[Row], table: &Table) -> String {
+    let subject = table.subject();
+    let short = &table.short;
+    let mut header: Vec<String> = vec!["scenario".to_string()];
+    header.extend(table.names.iter().map(|n| format!("{n} ops/s")));
+    header.extend((0..subject).map(|c| format!("{} / {}", short[subject], short[c])));
+    header.push(format!(
+        "{} / {}, rounds: median [min-max]",
+        short[subject], short[MIMALLOC]
+    ));
+    if table.figures {
+        header.extend(["reuse rate".to_string(), "fragmentation".to_string()]);
+    }
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let (reuse, frag) = match r.figures {
-                Some(f) => (reuse_percent(f.reuse), percent(f.fragmentation)),
-                None => ("n/a".to_string(), "n/a".to_string()),
-            };
-            [
-                r.name.to_string(),
-                rate(r.system()),
-                rate(r.mimalloc()),
-                rate(r.pool()),
-                format!("{:.2}x", r.pool() / r.system()),
-                format!("{:.2}x", r.pool() / r.mimalloc()),
-                {
-                    let (lo, mid, hi) = r.ratio_spread(1);
-                    format!("{mid:.2}x [{lo:.2}-{hi:.2}]")
-                },
-                reuse,
-                frag,
-            ]
+            let mut cells = vec![r.name.to_string()];
+            cells.extend(r.rates.iter().map(|&v| rate(v)));
+            cells.extend((0..subject).map(|c| format!("{:.2}x", r.subject() / r.rates[c])));
+            let (lo, mid, hi) = r.ratio_spread(MIMALLOC);
+            cells.push(format!("{mid:.2}x [{lo:.2}-{hi:.2}]"));
+            if table.figures {
+                match r.figures {
+                    Some(f) => cells.extend([reuse_percent(f.reuse), percent(f.fragmentation)]),
+                    None => cells.extend(["n/a".to_string(), "n/a".to_string()]),
+                }
+            }
+            cells
         })
         .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     padded_table(&header, &cells)
 }
 
@@ -145,21 +145,18 @@ fn xml(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The charts, as an SVG document: ops/s of each contender per scenario on a log scale, and
-/// under it the memory scenario's panel ([`memory_panel`]).
-pub fn svg(rows: &[Row], subtitle: &str, memory: &Memory) -> String {
-    const WIDTH: f64 = 960.0;
-    const HEIGHT: f64 = 540.0;
+/// One of the report's ops/s tables as a chart panel (`heading` above it): ops/s of each
+/// contender per scenario on a log scale, in a group per scenario. The panel and its height.
+fn ops_panel(rows: &[Row], table: &Table, heading: &str, width: f64) -> (String, f64) {
     const LEFT: f64 = 90.0;
     const RIGHT: f64 = 20.0;
-    const TOP: f64 = 100.0;
-    const BOTTOM: f64 = 80.0;
-    const COLORS: [&str; 3] = ["#8c8c8c", "#4c78a8", "#e45756"];
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
+    const TOP: f64 = 80.0;
+    const PLOT_H: f64 = 340.0;
+    const HEIGHT: f64 = 500.0;
+    let plot_w = width - LEFT - RIGHT;
 
     // The axis runs over whole decades around every rate.
-    let rates = rows.iter().flat_map(|r| r.rates);
+    let rates = rows.iter().flat_map(|r| r.rates.iter().copied());
     let lo = rates
         .clone()
         .fold(f64::INFINITY, f64::min)
@@ -167,30 +164,25 @@ pub fn svg(rows: &[Row], subtitle: &str, memory: &Memory) -> String {
         .log10()
         .floor();
     let hi = rates.fold(1.0, f64::max).log10().ceil().max(lo + 1.0);
-    let y = |v: f64| TOP + plot_h * (1.0 - (v.max(1.0).log10() - lo) / (hi - lo));
+    let y = |v: f64| TOP + PLOT_H * (1.0 - (v.max(1.0).log10() - lo) / (hi - lo));
 
-    let (panel, panel_h) = memory_panel(memory, WIDTH);
-    let total_h = HEIGHT + panel_h;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total_h}" viewBox="0 0 {WIDTH} {total_h}" font-family="Helvetica, Arial, sans-serif">
-<rect width="100%" height="100%" fill="white"/>
-<text x="{cx}" y="30" font-size="20" font-weight="bold" text-anchor="middle">zokio-pool report: operations per second (log scale, higher is better)</text>
-<text x="{cx}" y="54" font-size="12" text-anchor="middle" fill="#444">{sub}</text>"##,
-        cx = WIDTH / 2.0,
-        sub = xml(subtitle),
+        r##"<line x1="20" y1="0.5" x2="{x2}" y2="0.5" stroke="#bbb"/>
+<text x="{cx}" y="30" font-size="17" font-weight="bold" text-anchor="middle">{h}</text>"##,
+        x2 = width - 20.0,
+        cx = width / 2.0,
+        h = xml(heading),
     );
     // Grid lines and labels, one per decade.
     for d in lo as i32..=hi as i32 {
-        let v = 10f64.powi(d);
-        let gy = y(v);
+        let gy = y(10f64.powi(d));
         let _ = writeln!(
             out,
             r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{x2}" y2="{gy:.1}" stroke="#ddd"/>
 <text x="{tx}" y="{ty:.1}" font-size="12" text-anchor="end">{label}</text>"##,
-            x2 = WIDTH - RIGHT,
+            x2 = width - RIGHT,
             tx = LEFT - 8.0,
             ty = gy + 4.0,
             label = decade(d),
@@ -201,13 +193,14 @@ pub fn svg(rows: &[Row], subtitle: &str, memory: &Memory) -> String {
         r#"<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{yb}" stroke="black"/>
 <line x1="{LEFT}" y1="{yb}" x2="{xr}" y2="{yb}" stroke="black"/>
 <text transform="translate(24 {ym}) rotate(-90)" font-size="14" text-anchor="middle">ops/s (one allocation + one free), log scale</text>"#,
-        yb = TOP + plot_h,
-        xr = WIDTH - RIGHT,
-        ym = TOP + plot_h / 2.0,
+        yb = TOP + PLOT_H,
+        xr = width - RIGHT,
+        ym = TOP + PLOT_H / 2.0,
     );
     // The bars, grouped by scenario, each with its value above it.
     let group_w = plot_w / rows.len().max(1) as f64;
-    let bar_w = group_w * 0.8 / 3.0;
+    let bar_w = group_w * 0.8 / table.names.len() as f64;
+    let font = if table.names.len() > 3 { 9 } else { 11 };
     for (g, row) in rows.iter().enumerate() {
         let x0 = LEFT + group_w * g as f64 + group_w * 0.1;
         for (k, &v) in row.rates.iter().enumerate() {
@@ -216,11 +209,11 @@ pub fn svg(rows: &[Row], subtitle: &str, memory: &Memory) -> String {
             let _ = writeln!(
                 out,
                 r#"<rect x="{x:.1}" y="{top:.1}" width="{w:.1}" height="{h:.1}" fill="{c}"><title>{who}: {r} ops/s</title></rect>
-<text x="{tx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle">{r}</text>"#,
+<text x="{tx:.1}" y="{ty:.1}" font-size="{font}" text-anchor="middle">{r}</text>"#,
                 w = bar_w - 2.0,
-                h = TOP + plot_h - top,
-                c = COLORS[k],
-                who = CONTENDERS[k],
+                h = TOP + PLOT_H - top,
+                c = table.colors[k],
+                who = xml(table.names[k]),
                 r = rate(v),
                 tx = x + (bar_w - 2.0) / 2.0,
                 ty = top - 4.0,
@@ -235,34 +228,66 @@ pub fn svg(rows: &[Row], subtitle: &str, memory: &Memory) -> String {
         let cx = LEFT + group_w * (g as f64 + 0.5);
         let _ = writeln!(
             out,
-            r#"<text x="{cx:.1}" y="{y1:.1}" font-size="12" text-anchor="middle">{a}</text>
-<text x="{cx:.1}" y="{y2:.1}" font-size="12" text-anchor="middle">{b}</text>"#,
-            y1 = TOP + plot_h + 20.0,
-            y2 = TOP + plot_h + 36.0,
+            r#"<text x="{cx:.1}" y="{y1:.1}" font-size="{label}" text-anchor="middle">{a}</text>
+<text x="{cx:.1}" y="{y2:.1}" font-size="{label}" text-anchor="middle">{b}</text>"#,
+            label = if rows.len() > 5 { 10 } else { 12 },
+            y1 = TOP + PLOT_H + 20.0,
+            y2 = TOP + PLOT_H + 36.0,
             a = xml(&first),
             b = xml(&second),
         );
     }
-    // The legend, in a row under the subtitle.
-    for (k, who) in CONTENDERS.iter().enumerate() {
-        let x = LEFT + 200.0 * k as f64;
+    // The legend, in a row under the heading.
+    for (k, who) in table.names.iter().enumerate() {
+        let x = LEFT + 180.0 * k as f64;
         let _ = writeln!(
             out,
-            r#"<rect x="{x}" y="70" width="14" height="14" fill="{c}"/>
-<text x="{tx}" y="81" font-size="13">{who}</text>"#,
-            c = COLORS[k],
+            r#"<rect x="{x}" y="46" width="14" height="14" fill="{c}"/>
+<text x="{tx}" y="57" font-size="13">{who}</text>"#,
+            c = table.colors[k],
             tx = x + 20.0,
+            who = xml(who),
         );
     }
     let _ = writeln!(
         out,
-        r##"<text x="{cx}" y="{fy}" font-size="11" text-anchor="middle" fill="#444">Each bar: the best of {RUNS} runs in one process, same work per contender (examples/report).</text>
-<g transform="translate(0 {HEIGHT})">
-{panel}</g>
-</svg>"##,
-        cx = WIDTH / 2.0,
-        fy = HEIGHT - 12.0,
+        r##"<text x="{cx}" y="{fy}" font-size="11" text-anchor="middle" fill="#444">Each bar: the best of {RUNS} runs in one process, same work per contender (examples/report).</text>"##,
+        cx = width / 2.0,
+        fy = HEIGHT - 14.0,
     );
+    (out, HEIGHT)
+}
+
+/// The charts, as an SVG document: a panel per ops/s table ([`ops_panel`]: `(rows, table,
+/// heading)`), then the memory scenario's panel ([`memory_panel`]).
+pub fn svg(tables: &[(&[Row], &Table, &str)], subtitle: &str, memory: &Memory) -> String {
+    const WIDTH: f64 = 960.0;
+    const HEAD: f64 = 70.0;
+    let mut panels = Vec::new();
+    let mut height = HEAD;
+    for &(rows, table, heading) in tables {
+        let (panel, h) = ops_panel(rows, table, heading, WIDTH);
+        panels.push((panel, height));
+        height += h;
+    }
+    let (panel, h) = memory_panel(memory, WIDTH);
+    panels.push((panel, height));
+    height += h;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="Helvetica, Arial, sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{cx}" y="30" font-size="20" font-weight="bold" text-anchor="middle">zokio-pool report: operations per second (log scale, higher is better)</text>
+<text x="{cx}" y="54" font-size="12" text-anchor="middle" fill="#444">{sub}</text>"##,
+        cx = WIDTH / 2.0,
+        sub = xml(subtitle),
+    );
+    for (panel, at) in panels {
+        let _ = writeln!(out, "<g transform=\"translate(0 {at})\">\n{panel}</g>");
+    }
+    out.push_str("</svg>\n");
     out
 }
 
@@ -284,6 +309,9 @@ fn mib(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / (1u64 << 20) as f64)
 }
 
+/// How the report names the byte allocators' table (a heading in `report.md`).
+pub const BYTES_HEADING: &str = "The byte allocator: PoolAlloc against general allocators";
+
 /// How the report names the memory scenario (a heading in `report.md`).
 pub const MEMORY_HEADING: &str = "Memory: burst and trim";
 
@@ -296,11 +324,11 @@ pub fn memory_section(memory: &Memory) -> String {
     };
     let mut header = vec!["RSS, MiB"];
     header.extend(READINGS);
-    let cells: Vec<Vec<String>> = CONTENDERS
+    let cells: Vec<Vec<String>> = MEMBERS
         .iter()
         .zip(readings)
-        .map(|(who, r)| {
-            let mut row = vec![who.to_string()];
+        .map(|(m, r)| {
+            let mut row = vec![m.name.to_string()];
             match r {
                 Ok(bytes) => row.extend(bytes.iter().map(|&b| mib(b))),
                 Err(_) => row.extend(READINGS.iter().map(|_| "failed".to_string())),
@@ -309,14 +337,13 @@ pub fn memory_section(memory: &Memory) -> String {
         })
         .collect();
     let mut out = padded_table(&header, &cells);
-    let trims: Vec<String> = CONTENDERS
+    let trims: Vec<String> = MEMBERS
         .iter()
-        .zip(TRIMS)
-        .map(|(who, (_, call))| {
-            if call == NO_TRIM {
-                format!("{who}: none")
+        .map(|m| {
+            if m.trim == NO_TRIM {
+                format!("{}: none", m.name)
             } else {
-                format!("{who} `{call}`")
+                format!("{} `{}`", m.name, m.trim)
             }
         })
         .collect();
@@ -330,7 +357,7 @@ pub fn memory_section(memory: &Memory) -> String {
         thousands(SECOND),
         trims.join(", ")
     );
-    if let Ok(pool) = &readings[2] {
+    if let Ok(pool) = &readings[pool_member()] {
         let share = pool[4] as f64 / pool[1] as f64;
         let _ = writeln!(
             out,
@@ -344,9 +371,9 @@ pub fn memory_section(memory: &Memory) -> String {
             }
         );
     }
-    for (who, r) in CONTENDERS.iter().zip(readings) {
+    for (m, r) in MEMBERS.iter().zip(readings) {
         if let Err(why) = r {
-            let _ = writeln!(out, "\n{who}: not measured: {why}");
+            let _ = writeln!(out, "\n{}: not measured: {why}", m.name);
         }
     }
     out
@@ -421,9 +448,9 @@ fn memory_panel(memory: &Memory, width: f64) -> (String, f64) {
         ym = TOP + PLOT_H / 2.0,
     );
     // The bars, grouped by contender, each with its value above it.
-    let group_w = plot_w / CONTENDERS.len() as f64;
+    let group_w = plot_w / MEMBERS.len() as f64;
     let bar_w = group_w * 0.8 / READINGS.len() as f64;
-    for (g, (who, r)) in CONTENDERS.iter().zip(readings).enumerate() {
+    for (g, (who, r)) in MEMBERS.iter().map(|m| m.name).zip(readings).enumerate() {
         let x0 = LEFT + group_w * g as f64 + group_w * 0.1;
         let cx = LEFT + group_w * (g as f64 + 0.5);
         match r {
@@ -471,10 +498,9 @@ fn memory_panel(memory: &Memory, width: f64) -> (String, f64) {
             tx = x + 20.0,
         );
     }
-    let trims: Vec<String> = CONTENDERS
+    let trims: Vec<String> = MEMBERS
         .iter()
-        .zip(TRIMS)
-        .map(|(who, (_, call))| format!("{who}: {call}"))
+        .map(|m| format!("{}: {}", m.name, m.trim))
         .collect();
     let _ = writeln!(
         out,
@@ -500,14 +526,15 @@ pub fn report_dir() -> PathBuf {
     target.join("zokio-report")
 }
 
-/// `report.md`: the title, the machine, the table, its notes, the chart and the memory
-/// scenario's section ([`memory_section`]).
+/// `report.md`: the title, the machine, the table, its notes, the chart, the byte allocators'
+/// section (its table and notes) and the memory scenario's section ([`memory_section`]).
 pub fn markdown(
     title: &str,
     machine: &[(&str, String)],
     table: &str,
     notes: &str,
     unsteady: &str,
+    bytes: &str,
     memory: &str,
 ) -> String {
     let mut md = format!("# {title}\n\n");
@@ -520,18 +547,23 @@ pub fn markdown(
     );
     let _ = write!(
         md,
-        "\n## {MEMORY_HEADING}\n\n{memory}\nIts chart is the second panel of report.svg.\n"
+        "\n## {BYTES_HEADING}\n\n{bytes}\nIts chart is the second panel of report.svg.\n"
+    );
+    let _ = write!(
+        md,
+        "\n## {MEMORY_HEADING}\n\n{memory}\nIts chart is the third panel of report.svg.\n"
     );
     md
 }
 
-/// `report.tsv`, for `scripts/report-spread.sh`: one line per row and ratio, the best-run ratio,
-/// then the rounds' ratios.
-pub fn tsv(rows: &[Row]) -> String {
+/// `report.tsv`, for `scripts/report-spread.sh`: one line per row and ratio (the subject's to
+/// each other contender), the best-run ratio, then the rounds' ratios. `prefix` goes before
+/// each row's name (the byte table's rows have the typed table's names).
+pub fn tsv(rows: &[Row], table: &Table, prefix: &str) -> String {
     let mut tsv = String::new();
     for row in rows {
-        for (c, against) in [(0, "system"), (1, "mimalloc")] {
-            let best = row.pool() / row.rates[c];
+        for c in 0..table.subject() {
+            let best = row.subject() / row.rates[c];
             let rounds: Vec<String> = row
                 .round_ratios(c)
                 .iter()
@@ -539,8 +571,9 @@ pub fn tsv(rows: &[Row]) -> String {
                 .collect();
             let _ = writeln!(
                 tsv,
-                "{}\t{against}\t{best:.4}\t{}",
+                "{prefix}{}\t{}\t{best:.4}\t{}",
                 row.name,
+                table.short[c],
                 rounds.join("\t")
             );
         }
