@@ -1,7 +1,8 @@
 //! General allocators called directly through their `GlobalAlloc` implementations: the `Box`
 //! path of a program whose `#[global_allocator]` is that allocator, in a binary whose other
-//! contenders use glibc. glibc's malloc (`System`), mimalloc, jemalloc (with the root package's
-//! `jemalloc` feature) and zokio-pool's own byte allocator, `PoolAlloc`.
+//! contenders use glibc. glibc's malloc (`System`), mimalloc, jemalloc and snmalloc (with the
+//! root package's `jemalloc` and `snmalloc` features) and zokio-pool's own byte allocator,
+//! `PoolAlloc`.
 
 use std::alloc::{handle_alloc_error, GlobalAlloc, Layout};
 use std::marker::PhantomData;
@@ -74,6 +75,12 @@ global_alloc!(
     /// jemalloc's `alloc` and `dealloc` (tikv-jemallocator, the root package's `jemalloc`
     /// feature).
     Jemalloc, "jemalloc", "jemalloc", tikv_jemallocator::Jemalloc
+);
+
+#[cfg(feature = "snmalloc")]
+global_alloc!(
+    /// snmalloc's `alloc` and `dealloc` (snmalloc-rs, the root package's `snmalloc` feature).
+    Snmalloc, "snmalloc", "snmalloc", snmalloc_rs::SnMalloc
 );
 
 global_alloc!(

@@ -44,6 +44,8 @@ pub use self::free_list::FreeList;
 pub use self::lockfree::Lockfree;
 #[cfg(feature = "jemalloc")]
 pub use self::mimalloc::Jemalloc;
+#[cfg(feature = "snmalloc")]
+pub use self::mimalloc::Snmalloc;
 pub use self::mimalloc::{Glibc, Mimalloc, PoolAllocator};
 pub use self::object_pool::ObjectPool;
 pub(crate) use self::objects::plain_data;

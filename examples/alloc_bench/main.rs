@@ -5,10 +5,12 @@
 //! cargo run --release --example alloc_bench                     # every program, 3 runs each
 //! cargo run --release --example alloc_bench -- --runs 5 larson  # some programs
 //! cargo run --release --features jemalloc --example alloc_bench # with jemalloc
+//! cargo run --release --features jemalloc,snmalloc --example alloc_bench # and snmalloc
 //! ```
 //!
 //! One binary serves every allocator: its global allocator is a switch that forwards every call
-//! to the allocator named by `ZOKIO_BENCH_ALLOC` (`glibc`, `mimalloc`, `pool`, `jemalloc`), read
+//! to the allocator named by `ZOKIO_BENCH_ALLOC` (`glibc`, `mimalloc`, `pool`, `jemalloc`,
+//! `snmalloc`), read
 //! once, at the process's first allocation (before `main`, on one thread, with `getenv`, which
 //! does not allocate). `pool-thp` is the byte allocator with huge pages on
 //! (`ZOKIO_POOL_HUGE_PAGES=1`), as mimalloc has them by default. The driver runs itself once per program, allocator and run, and reads
@@ -35,6 +37,8 @@ const ALLOCATORS: &[&str] = &[
     "mimalloc",
     #[cfg(feature = "jemalloc")]
     "jemalloc",
+    #[cfg(feature = "snmalloc")]
+    "snmalloc",
     "pool",
     "pool-thp",
 ];
@@ -45,6 +49,8 @@ const MIMALLOC: u8 = 2;
 const POOL: u8 = 3;
 #[cfg(feature = "jemalloc")]
 const JEMALLOC: u8 = 4;
+#[cfg(feature = "snmalloc")]
+const SNMALLOC: u8 = 5;
 
 static WHICH: AtomicU8 = AtomicU8::new(UNSET);
 
@@ -75,6 +81,8 @@ fn choose() -> u8 {
         b"pool" => POOL,
         #[cfg(feature = "jemalloc")]
         b"jemalloc" => JEMALLOC,
+        #[cfg(feature = "snmalloc")]
+        b"snmalloc" => SNMALLOC,
         _ => GLIBC,
     };
     WHICH.store(w, Relaxed);
@@ -94,6 +102,8 @@ macro_rules! forward {
             POOL => PoolAlloc::new().$method($($arg),*),
             #[cfg(feature = "jemalloc")]
             JEMALLOC => JEMALLOC_ALLOC.$method($($arg),*),
+            #[cfg(feature = "snmalloc")]
+            SNMALLOC => snmalloc_rs::SnMalloc.$method($($arg),*),
             _ => System.$method($($arg),*),
         }
     };

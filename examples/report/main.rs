@@ -2,8 +2,8 @@
 //! `PoolAlloc` against glibc's malloc, mimalloc and jemalloc, side by side, on this machine, now.
 //!
 //! `cargo run --release --example report` (add `-- --quick` for a run about ten times shorter,
-//! for CI; its figures are noisier; add `--features jemalloc` before `--example` for jemalloc's
-//! column, whose C library takes about two minutes to build). Besides the tables it prints, it
+//! for CI; its figures are noisier; add `--features jemalloc,snmalloc` before `--example` for
+//! the jemalloc and snmalloc columns, whose C and C++ libraries take a few minutes to build). Besides the tables it prints, it
 //! writes `target/zokio-report/report.md` (the same tables with the machine) and
 //! `target/zokio-report/report.svg` (a bar chart of ops/s per table, log scale, and under them
 //! the memory scenario's); `target` is `$CARGO_TARGET_DIR` when that is set.
@@ -64,7 +64,8 @@
 //! # The byte allocators' table
 //! The same five scenarios and a sixth, with general allocators instead of typed pools: glibc's
 //! malloc (`System`), mimalloc, jemalloc (`tikv_jemallocator::Jemalloc`, with the `jemalloc`
-//! feature) and zokio-pool's `PoolAlloc`, each called through its `GlobalAlloc` implementation
+//! feature), snmalloc (`snmalloc_rs::SnMalloc`, with the `snmalloc` feature) and zokio-pool's
+//! `PoolAlloc`, each called through its `GlobalAlloc` implementation
 //! on the object's layout, which is what `Box` does in a program whose `#[global_allocator]` it
 //! is (the contenders of `benches/contenders/mimalloc.rs`). glibc calibrates; `PoolAlloc`'s
 //! ratios are given to each other contender. The sixth row is the design report's **tiered
@@ -75,7 +76,7 @@
 //! for each of them.
 //!
 //! Then one scenario that is not timed, **memory: burst and trim** (`memory.rs`): each
-//! contender's resident memory (the typed table's three, jemalloc and `PoolAlloc`), in a child
+//! contender's resident memory (the typed table's three, jemalloc, snmalloc and `PoolAlloc`), in a child
 //! process of its own, before, at and after a burst of 1,000,000 live 64 B objects, after the
 //! contender's trim call, and at a second burst of 500,000 live 128 B objects. It has a table
 //! of its own and the chart's third panel.
@@ -116,6 +117,8 @@ use std::time::Instant;
 
 #[cfg(feature = "jemalloc")]
 use contenders::Jemalloc;
+#[cfg(feature = "snmalloc")]
+use contenders::Snmalloc;
 use contenders::{
     batch, clear_slots, empty, fill, handoff, pairs, rounds, Contender, Glibc, Kib1, Kib2, Kib3,
     Kib4, Kib5, Lanes, Mimalloc, Mixed, Object, PoolAllocator, Pools, SystemBox, XorShift64, Zokio,
@@ -180,8 +183,9 @@ macro_rules! runs {
     };
 }
 
-/// The byte allocators' table: glibc's malloc, mimalloc, jemalloc (with the `jemalloc`
-/// feature), `PoolAlloc`, each called through its `GlobalAlloc` implementation.
+/// The byte allocators' table: glibc's malloc, mimalloc, jemalloc and snmalloc (with the
+/// `jemalloc` and `snmalloc` features), `PoolAlloc`, each called through its `GlobalAlloc`
+/// implementation.
 fn byte_table() -> Table {
     let mut t = Table {
         names: vec!["glibc malloc", "mimalloc"],
@@ -193,6 +197,11 @@ fn byte_table() -> Table {
         t.names.push("jemalloc");
         t.short.push("jemalloc");
         t.colors.push("#54a24b");
+    }
+    if cfg!(feature = "snmalloc") {
+        t.names.push("snmalloc");
+        t.short.push("snmalloc");
+        t.colors.push("#b279a2");
     }
     t.names.push("zokio-pool PoolAlloc");
     t.short.push("PoolAlloc");
@@ -206,6 +215,8 @@ macro_rules! byte_runs {
         let mut v: Vec<fn(u64) -> Run> = vec![$f::<$($t,)? Glibc>, $f::<$($t,)? Mimalloc>];
         #[cfg(feature = "jemalloc")]
         v.push($f::<$($t,)? Jemalloc>);
+        #[cfg(feature = "snmalloc")]
+        v.push($f::<$($t,)? Snmalloc>);
         v.push($f::<$($t,)? PoolAllocator>);
         v
     }};
@@ -499,9 +510,14 @@ fn main() {
         (
             "bytes",
             format!(
-                "the byte table: System, MiMalloc, {}PoolAlloc, each through GlobalAlloc",
+                "the byte table: System, MiMalloc, {}{}PoolAlloc, each through GlobalAlloc",
                 if cfg!(feature = "jemalloc") {
                     "Jemalloc, "
+                } else {
+                    ""
+                },
+                if cfg!(feature = "snmalloc") {
+                    "SnMalloc, "
                 } else {
                     ""
                 }
@@ -609,15 +625,27 @@ fn main() {
     ];
     let byte_rows: Vec<Row> = byte_scenarios.iter().map(|s| measure(s, target)).collect();
     let byte_table_md = render::table(&byte_rows, &bytes);
+    let left_out: Vec<&str> = [
+        ("jemalloc", cfg!(feature = "jemalloc")),
+        ("snmalloc", cfg!(feature = "snmalloc")),
+    ]
+    .iter()
+    .filter(|(_, built)| !built)
+    .map(|(name, _)| *name)
+    .collect();
     let byte_notes = format!(
         "Each allocator called through its `GlobalAlloc` implementation (`alloc` + `dealloc` of \
          the object's layout: the `Box` path of a program whose `#[global_allocator]` it is), \
          in this process, the same work per contender.{}",
-        if cfg!(feature = "jemalloc") {
-            ""
+        if left_out.is_empty() {
+            String::new()
         } else {
-            " jemalloc is left out of this build: run the report with `--features jemalloc` \
-             (its C library takes about two minutes to build)."
+            format!(
+                " Left out of this build: {} (run the report with `--features {}`; jemalloc's C \
+                 library takes about two minutes to build).",
+                left_out.join(" and "),
+                left_out.join(",")
+            )
         }
     );
     let byte_unsteady = unsteady_note(&byte_rows, &bytes);

@@ -4,7 +4,7 @@
 //!
 //! Resident memory is shared by everything in a process, so each contender runs in a fresh
 //! child process of its own: the report starts its own executable again with the hidden
-//! argument `--burst <key>` (`box`, `mimalloc`, `jemalloc`, `pool` or `poolalloc`), the child
+//! argument `--burst <key>` (`box`, `mimalloc`, `jemalloc`, `snmalloc`, `pool` or `poolalloc`), the child
 //! measures and prints one line
 //! (`burst <key>` and five byte counts), and the parent parses it. A reading is the RSS of
 //! `/proc/self/statm` (its second field, in pages, times the page size), so Linux only.
@@ -14,14 +14,17 @@
 //! before; (2) peak, with 1,000,000 live 64 B objects, one per slot (`small_object!`, as in the
 //! other scenarios, a type of its own); (3) after dropping them all, in allocation order, the
 //! free memory still in the contender's hands; (4) after the contender's trim
-//! (`malloc_trim(0)`, `mi_collect(true)`, `zokio_pool::trim()`; jemalloc has none here: its
-//! `mallctl` purge is not in the crate the report links); (5) a second burst of 500,000
+//! (`malloc_trim(0)`, `mi_collect(true)`, `zokio_pool::trim()`; jemalloc and snmalloc have none
+//! here: jemalloc's `mallctl` purge is not in the crate the report links, and snmalloc-rs has
+//! no such call); (5) a second burst of 500,000
 //! live objects of a 128 B type, the same bytes, at its peak: whether memory freed by the first
 //! type serves the second. The pool's target is a second peak of at most its first peak + 10%.
 //! A child takes well under a second; it runs once per report, `--quick` or not.
 
 #[cfg(feature = "jemalloc")]
 use crate::contenders::Jemalloc;
+#[cfg(feature = "snmalloc")]
+use crate::contenders::Snmalloc;
 use crate::contenders::{Mimalloc, Named, PoolAllocator, SystemBox, Zokio};
 
 /// Objects live at the first peak.
@@ -42,8 +45,8 @@ pub const READINGS: [&str; 5] = [
 pub const SECOND_PEAK_TARGET: f64 = 1.10;
 
 /// A contender of the memory scenario: the typed table's three (the system allocator through
-/// `Box`, mimalloc, `PoolBox`) and the byte allocators (jemalloc with the `jemalloc` feature,
-/// `PoolAlloc`).
+/// `Box`, mimalloc, `PoolBox`) and the byte allocators (jemalloc and snmalloc with their
+/// features, `PoolAlloc`).
 #[derive(Clone, Copy)]
 pub struct Member {
     /// Its name in the table and the chart.
@@ -69,6 +72,8 @@ pub const MEMBERS: &[Member] = &[
     member::<Mimalloc>("mimalloc"),
     #[cfg(feature = "jemalloc")]
     member::<Jemalloc>("jemalloc"),
+    #[cfg(feature = "snmalloc")]
+    member::<Snmalloc>("snmalloc"),
     member::<Zokio>("zokio-pool PoolBox"),
     member::<PoolAllocator>("zokio-pool PoolAlloc"),
 ];
@@ -159,6 +164,13 @@ impl Trim for Jemalloc {
     fn trim() {}
 }
 
+#[cfg(feature = "snmalloc")]
+impl Trim for Snmalloc {
+    const CALL: &'static str = NO_TRIM;
+
+    fn trim() {}
+}
+
 /// Runs the scenario: one child process per contender, one after the other.
 #[cfg(target_os = "linux")]
 pub fn measure() -> Memory {
@@ -219,6 +231,8 @@ pub fn child(key: &str) -> i32 {
         k if k == <PoolAllocator as Named>::KEY => burst::readings::<PoolAllocator>(),
         #[cfg(feature = "jemalloc")]
         k if k == <Jemalloc as Named>::KEY => burst::readings::<Jemalloc>(),
+        #[cfg(feature = "snmalloc")]
+        k if k == <Snmalloc as Named>::KEY => burst::readings::<Snmalloc>(),
         _ => {
             eprintln!("{ARG}: unknown contender {key:?}");
             return 2;
