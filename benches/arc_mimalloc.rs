@@ -6,7 +6,9 @@ use std::time::Duration;
 use criterion::{criterion_group, Criterion};
 use mimalloc::MiMalloc;
 
-#[global_allocator]
+// (With the `global-alloc-for-tests` feature, the runtime installs PoolAlloc instead: CI checks
+// the benches once each on it, `cargo test --benches`.)
+#[cfg_attr(not(feature = "global-alloc-for-tests"), global_allocator)]
 static GLOBAL: MiMalloc = MiMalloc;
 
 #[path = "arc_kernel/mod.rs"]
