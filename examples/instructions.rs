@@ -2,10 +2,11 @@
 //! `scripts/instructions.sh` runs it with `N` and with 0 and divides the difference by `N`.
 //!
 //! `cargo run --release --example instructions -- <name> <N>`, where name is
-//! `<contender>-<64|4096>[-lifo|-fifo|-two]`: a hot pair, one object of a batch of 1,000 live
-//! objects freed LIFO or FIFO, or one object of the two-thread scenario (allocated on a
-//! producer thread, freed on this one; for the contenders that can do it). `list` prints the
-//! names of the pairs and batches. The contenders and scenarios are those of the benches and
+//! `<contender>-<64|4096>[-lifo|-fifo|-two|-fresh]`: a hot pair, one object of a batch of 1,000
+//! live objects freed LIFO or FIFO, one object of the two-thread scenario (allocated on a
+//! producer thread, freed on this one; for the contenders that can do it), or one fresh
+//! allocation (`N` objects allocated and kept, never freed: each is memory the contender has
+//! not handed out before). `list` prints the names of the pairs and batches. The contenders and scenarios are those of the benches and
 //! the report (`benches/contenders/`), the same code.
 //!
 //! Three contenders exist here only: `pool-max-64[-lifo|-fifo]`, `PoolBox::new` on a pool of the
@@ -22,6 +23,8 @@ use contenders::{
     batch, each, each_shared, pair, two_threads, Contender, Named, Object, Page, PoolAllocator,
     Small, Visit, VisitShared, LIVE,
 };
+use std::hint::black_box;
+
 use zokio_pool::{ClassBox, PoolBox};
 
 zokio_pool::pool!(
@@ -140,6 +143,16 @@ impl<T: Object> Visit<T> for Job<'_> {
                     batch::<T, C>(&pool, &mut v, LIVE, lifo);
                 }
             }
+            "-fresh" => {
+                pair::<T, C>(&pool, 0); // first use: registers caches, reserves memory
+                let mut v = Vec::with_capacity(self.n as usize);
+                for i in 0..self.n {
+                    v.push(C::alloc(&pool, i));
+                }
+                black_box(&v);
+                // Never freed: the process ends here, and freeing would add a push per object.
+                std::mem::forget(v);
+            }
             _ => usage(),
         }
     }
@@ -170,7 +183,7 @@ impl Visit<Small> for Keys {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: instructions <contender>-<64|4096>[-lifo|-fifo|-two] <N>, or `list` for the names"
+        "usage: instructions <contender>-<64|4096>[-lifo|-fifo|-two|-fresh] <N>, or `list` for the names"
     );
     std::process::exit(2)
 }
@@ -194,7 +207,7 @@ fn main() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| usage());
-    let (rest, shape) = ["-lifo", "-fifo", "-two"]
+    let (rest, shape) = ["-lifo", "-fifo", "-two", "-fresh"]
         .iter()
         .find_map(|s| name.strip_suffix(s).map(|r| (r, *s)))
         .unwrap_or((&name, ""));
@@ -207,13 +220,13 @@ fn main() {
     };
     match (size, shape) {
         ("64", _) if key == ZokioMax::KEY => Visit::<Small>::visit::<ZokioMax>(&mut job),
-        ("64", "" | "-lifo" | "-fifo") if key == ZokioClass::KEY => {
+        ("64", "" | "-lifo" | "-fifo" | "-fresh") if key == ZokioClass::KEY => {
             Visit::<Small>::visit::<ZokioClass>(&mut job)
         }
         ("4096", "" | "-lifo" | "-fifo") if key == ZokioClass::KEY => {
             Visit::<Page>::visit::<ZokioClass>(&mut job)
         }
-        ("64", "" | "-lifo" | "-fifo") if key == PoolAllocator::KEY => {
+        ("64", "" | "-lifo" | "-fifo" | "-fresh") if key == PoolAllocator::KEY => {
             Visit::<Small>::visit::<PoolAllocator>(&mut job)
         }
         ("4096", "" | "-lifo" | "-fifo") if key == PoolAllocator::KEY => {
