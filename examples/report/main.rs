@@ -222,6 +222,40 @@ macro_rules! byte_runs {
     }};
 }
 
+/// The design report's five scenarios, each with its functions from `$runs!` (one per
+/// contender of a table: [`runs!`] or [`byte_runs!`]).
+macro_rules! design_scenarios {
+    ($runs:ident) => {
+        vec![
+            Scenario {
+                name: "1. fixed-size allocation (64 B)",
+                min_n: 10_000,
+                runs: $runs!(hot_pair::<Hot64>),
+            },
+            Scenario {
+                name: "2. high-frequency stress (10,000 slots)",
+                min_n: 10_000,
+                runs: $runs!(stress::<Stress64>),
+            },
+            Scenario {
+                name: "3. object reuse (1,000 live, LIFO)",
+                min_n: 10,
+                runs: $runs!(reuse::<Reuse64>),
+            },
+            Scenario {
+                name: "4. large objects (1-5 KiB)",
+                min_n: 2_000,
+                runs: $runs!(large_objects),
+            },
+            Scenario {
+                name: "5. cross-thread (64 B, batches of 64, polled)",
+                min_n: 4 * (BUFFERS * HANDOFF) as u64,
+                runs: $runs!(cross_thread::<Cross64>),
+            },
+        ]
+    };
+}
+
 /// A contender for every size of the tiered scenario.
 trait Tiered:
     Contender<Tier8>
@@ -547,33 +581,7 @@ fn main() {
     }
     println!();
 
-    let scenarios = [
-        Scenario {
-            name: "1. fixed-size allocation (64 B)",
-            min_n: 10_000,
-            runs: runs!(hot_pair::<Hot64>),
-        },
-        Scenario {
-            name: "2. high-frequency stress (10,000 slots)",
-            min_n: 10_000,
-            runs: runs!(stress::<Stress64>),
-        },
-        Scenario {
-            name: "3. object reuse (1,000 live, LIFO)",
-            min_n: 10,
-            runs: runs!(reuse::<Reuse64>),
-        },
-        Scenario {
-            name: "4. large objects (1-5 KiB)",
-            min_n: 2_000,
-            runs: runs!(large_objects),
-        },
-        Scenario {
-            name: "5. cross-thread (64 B, batches of 64, polled)",
-            min_n: 4 * (BUFFERS * HANDOFF) as u64,
-            runs: runs!(cross_thread::<Cross64>),
-        },
-    ];
+    let scenarios = design_scenarios!(runs);
     let typed = typed_table();
     let rows: Vec<Row> = scenarios.iter().map(|s| measure(s, target)).collect();
     let table = render::table(&rows, &typed);
@@ -591,38 +599,12 @@ fn main() {
 
     // The byte allocators on the same scenarios, and the tiered sizes.
     let bytes = byte_table();
-    let byte_scenarios = [
-        Scenario {
-            name: "1. fixed-size allocation (64 B)",
-            min_n: 10_000,
-            runs: byte_runs!(hot_pair::<Hot64>),
-        },
-        Scenario {
-            name: "2. high-frequency stress (10,000 slots)",
-            min_n: 10_000,
-            runs: byte_runs!(stress::<Stress64>),
-        },
-        Scenario {
-            name: "3. object reuse (1,000 live, LIFO)",
-            min_n: 10,
-            runs: byte_runs!(reuse::<Reuse64>),
-        },
-        Scenario {
-            name: "4. large objects (1-5 KiB)",
-            min_n: 2_000,
-            runs: byte_runs!(large_objects),
-        },
-        Scenario {
-            name: "5. cross-thread (64 B, batches of 64, polled)",
-            min_n: 4 * (BUFFERS * HANDOFF) as u64,
-            runs: byte_runs!(cross_thread::<Cross64>),
-        },
-        Scenario {
-            name: "6. tiered sizes (8-256 B, 999 live, LIFO)",
-            min_n: 10,
-            runs: byte_runs!(tiered),
-        },
-    ];
+    let mut byte_scenarios = design_scenarios!(byte_runs);
+    byte_scenarios.push(Scenario {
+        name: "6. tiered sizes (8-256 B, 999 live, LIFO)",
+        min_n: 10,
+        runs: byte_runs!(tiered),
+    });
     let byte_rows: Vec<Row> = byte_scenarios.iter().map(|s| measure(s, target)).collect();
     let byte_table_md = render::table(&byte_rows, &bytes);
     let left_out: Vec<&str> = [
