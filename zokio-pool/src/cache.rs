@@ -369,9 +369,61 @@ impl LocalCache {
         }
     }
 
+    /// The next never-used slot of the cache's run, when a take whose hot slot and loaded
+    /// array are empty (a `peek` found [`Peek::Empty`]) has nothing to take before it: no
+    /// previous magazine and no free slot in the depot. `None` otherwise, and then the caller
+    /// goes on to [`pop_slow`](Self::pop_slow).
+    ///
+    /// Inlined into the callers' out-of-line paths, ahead of everything else they do: it is
+    /// how a growing pool takes each object after the first of a run (one in M goes further),
+    /// so it skips what the rest of the slow path needs and this case does not (the
+    /// huge-page switch, the state, the pool's registration, a second `peek`). Each condition
+    /// it checks is one the slow path checks before it carves (`pop_slow`'s last lines), and
+    /// a run (`fresh_left > 0`) only exists in an active cache of a registered pool: it comes
+    /// from a refill, after both, and `close` gives it back.
+    #[inline(always)]
+    pub(crate) fn carve_next(&self, depot: &Depot) -> Option<NonNull<u8>> {
+        if self.fresh_left.get() == 0 || self.prev_len.get() > 0 || depot.free_slots() > 0 {
+            return None;
+        }
+        Some(self.carve(depot))
+    }
+
+    /// Hands out the next slot of the never-used run (`fresh_left > 0`) of an active cache
+    /// whose hot slot, loaded array and previous array are empty, and counts it.
+    #[inline(always)]
+    fn carve(&self, depot: &Depot) -> NonNull<u8> {
+        debug_assert!(self.fresh_left.get() > 0 && self.held() == 0);
+        let slot = self.fresh_next.get();
+        // SAFETY: `fresh_left > 0`, so `slot` is a never-used slot of a chunk and the next one
+        // (possibly one past the run's end) is in or one past the same chunk.
+        self.fresh_next
+            .set(unsafe { slot.add(depot.config().slot_size) });
+        self.fresh_left.set(self.fresh_left.get() - 1);
+        self.fresh.set(self.fresh.get() + 1);
+        let handed = self.handed.get().wrapping_add(1);
+        self.handed.set(handed);
+        // A fresh slot enters the cache's accounts as if it had been moved in and popped.
+        let baseline = self.held_baseline.get().wrapping_add(1);
+        self.held_baseline.set(baseline);
+        // `unfolded().returned` is `handed + held - held_baseline`, and `held` is 0: the
+        // cache's arrays and hot slot were empty (the caller's contract) and still are.
+        depot
+            .stats()
+            .observe_live(handed, handed.wrapping_sub(baseline));
+        // SAFETY: slots are carved from non-null chunks.
+        unsafe { NonNull::new_unchecked(slot) }
+    }
+
+    /// A take's slow path: the hot slot and the loaded array are empty (a `peek` found
+    /// [`Peek::Empty`]). Loads the previous array, a magazine from the depot or a run of
+    /// never-used slots (growing the pool if it must), registers the cache first if it is not
+    /// yet, and takes from what it loaded; `None` when the pool cannot grow.
+    ///
+    /// `home` must be where this cache lives and `depot` the depot of its pool.
     #[cold]
     #[inline(never)]
-    fn pop_slow(&self, home: Home, depot: &'static Depot) -> Option<NonNull<u8>> {
+    pub(crate) fn pop_slow(&self, home: Home, depot: &'static Depot) -> Option<NonNull<u8>> {
         // No lock is held here, so the huge-page switch may read the environment (`huge_pages`).
         crate::heap::huge_pages();
         match self.state.get() {
@@ -428,21 +480,9 @@ impl LocalCache {
                 Refill::Exhausted => {}
             }
         }
-        let slot = self.fresh_next.get();
-        // SAFETY: `fresh_left > 0`, so `slot` is a never-used slot of a chunk and the next one
-        // (possibly one past the run's end) is in or one past the same chunk.
-        self.fresh_next
-            .set(unsafe { slot.add(depot.config().slot_size) });
-        self.fresh_left.set(self.fresh_left.get() - 1);
-        self.fresh.set(self.fresh.get() + 1);
-        self.handed.bump();
-        // A fresh slot enters the cache's accounts as if it had been moved in and popped.
-        self.held_baseline
-            .set(self.held_baseline.get().wrapping_add(1));
-        let u = self.unfolded();
-        depot.stats().observe_live(u.handed, u.returned);
-        // SAFETY: slots are carved from non-null chunks.
-        Some(unsafe { NonNull::new_unchecked(slot) })
+        // `fresh_left > 0` (a run was at hand, or the refill brought one), and the loaded
+        // array, the hot slot and the previous array are empty.
+        Some(self.carve(depot))
     }
 
     /// # Safety

@@ -144,14 +144,19 @@ fn take(i: usize) -> *mut u8 {
     slot
 }
 
-/// [`take`] when the cache has no slot at hand: lists the class's pool, then the cache's slow
-/// path (a magazine from the depot, fresh slots, a chunk from the heap).
+/// [`take`] when the cache has no slot at hand: the next slot of its never-used run if nothing
+/// comes before it (`carve_next`), else lists the class's pool and takes the cache's slow path
+/// (a magazine from the depot, fresh slots, a chunk from the heap).
 #[inline(never)]
 fn take_slow(cache: &LocalCache, home: Home, i: usize) -> *mut u8 {
+    let depot = depot(i);
+    if let Some(slot) = cache.carve_next(depot) {
+        return slot.as_ptr();
+    }
     let (name, release) = LISTING[i];
-    crate::registry::register(depot(i), name, release);
+    crate::registry::register(depot, name, release);
     cache
-        .pop(home, depot(i))
+        .pop_slow(home, depot)
         .map_or(ptr::null_mut(), NonNull::as_ptr)
 }
 

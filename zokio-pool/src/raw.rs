@@ -140,13 +140,21 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 }
 
 /// A slot from `P`'s thread cache when neither its hot slot nor its loaded array has one (the
-/// slow path). Out of line, and with no arguments (it finds its own cache and depot), so that
-/// the call costs the caller little.
+/// slow path): the next slot of the cache's never-used run if nothing comes before it
+/// (`carve_next`), else lists the pool and takes the cache's slow path. Out of line, and with
+/// no arguments (it finds its own cache and depot), so that the call costs the caller little.
 #[inline(never)]
 fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
-    crate::registry::register(P::__depot(), P::__name, release_pool::<P>);
     let key = P::__cache();
-    key.with(|cache| cache.pop(Home::Key(key), P::__depot()))
+    let depot = P::__depot();
+    key.with(|cache| {
+        if let Some(slot) = cache.carve_next(depot) {
+            return Some(slot);
+        }
+        // Listing runs no user code and takes no slot, so it may run with the cache at hand.
+        crate::registry::register(depot, P::__name, release_pool::<P>);
+        cache.pop_slow(Home::Key(key), depot)
+    })
 }
 
 /// `trim`'s work on pool `P` (its calling thread's cache already drained), `all` true: drops
