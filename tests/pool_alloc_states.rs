@@ -10,13 +10,20 @@
 //!   joins a thread that does the same, and exits with a status the parent checks. The
 //!   parent's blocks are intact after the child is done, and freed by the parent.
 //!
-//! Under Miri (no `fork`, no constructors) it says so and passes without running either part.
+//! - **a thread whose first act is to free another thread's block** (Hoard's cache-scratch):
+//!   the main thread allocates two blocks of a class nothing else here uses, next to each
+//!   other; two threads, running at once, each free one and then allocate and free a block of
+//!   that class a hundred times. Neither works on the block it freed nor on the other's: a
+//!   foreign block goes to the class's depot, and the thread starts from never-used slots
+//!   (no passive false sharing). Skipped in checking mode, where blocks are the system's.
+//!
+//! Under Miri (no `fork`, no constructors) it says so and passes without running any part.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
-use zokio_pool::PoolAlloc;
+use zokio_pool::{PoolAlloc, CHECKING_MODE};
 
 // (With the runtime's `global-alloc-for-tests` feature it installs it itself.)
 #[cfg_attr(not(feature = "global-alloc-for-tests"), global_allocator)]
@@ -230,13 +237,73 @@ fn check_fork() -> Result<(), String> {
     Ok(())
 }
 
+/// See "a thread whose first act is to free another thread's block" at the top of this file.
+fn check_foreign_first() -> Result<(), String> {
+    if CHECKING_MODE {
+        println!("foreign first: skipped in checking mode (every block is the system's)");
+        return Ok(());
+    }
+    // 712 B: a class of its own (704 < 712 <= 768) that thread start-up does not use.
+    let layout = Layout::from_size_align(712, 8).expect("a layout");
+    // SAFETY: a non-zero size.
+    let firsts: Vec<usize> = (0..2)
+        .map(|_| unsafe { ALLOC.alloc(layout) } as usize)
+        .collect();
+    if firsts.contains(&0) {
+        return Err("out of memory".into());
+    }
+    let both_running = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let workers: Vec<_> = firsts
+        .iter()
+        .map(|&first| {
+            let both_running = both_running.clone();
+            std::thread::spawn(move || {
+                both_running.wait();
+                // SAFETY: allocated above with `layout`, given to this thread alone.
+                unsafe { ALLOC.dealloc(first as *mut u8, layout) };
+                let mut used = Vec::new();
+                for _ in 0..100 {
+                    // SAFETY: a non-zero size; the block is freed at once with its layout.
+                    unsafe {
+                        let p = ALLOC.alloc(layout);
+                        used.push(p as usize);
+                        ALLOC.dealloc(p, layout);
+                    }
+                }
+                // Both threads alive until here: neither cache has gone back to the depot.
+                both_running.wait();
+                used
+            })
+        })
+        .collect();
+    let used: Vec<Vec<usize>> = workers
+        .into_iter()
+        .map(|w| w.join().expect("a worker"))
+        .collect();
+    let worked: Vec<usize> = used.iter().map(|u| u[0]).collect();
+    if used.iter().any(|u| u.iter().any(|&p| p != u[0])) || worked.contains(&0) {
+        return Err(format!("each thread should work on one block: {used:?}"));
+    }
+    if worked[0] == worked[1] || worked.iter().any(|w| firsts.contains(w)) {
+        return Err(format!(
+            "the threads work on blocks {worked:?}; the main thread's were {firsts:?}"
+        ));
+    }
+    println!("foreign first: ok");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     if cfg!(miri) {
         println!("pool_alloc_states: skipped under Miri (no constructors, no fork)");
         return ExitCode::SUCCESS;
     }
     // The fork first, while this process has a single thread.
-    let results = [("fork", check_fork()), ("before main", check_before_main())];
+    let results = [
+        ("fork", check_fork()),
+        ("before main", check_before_main()),
+        ("foreign first", check_foreign_first()),
+    ];
     let mut code = ExitCode::SUCCESS;
     for (name, result) in results {
         if let Err(e) = result {

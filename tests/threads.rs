@@ -173,3 +173,56 @@ fn two_threads_exchanging_boxes_both_ways_keep_every_slot() {
         "{s:?}"
     );
 }
+
+/// Passive false sharing (Hoard's cache-scratch): the main thread allocates one small object
+/// per thread, next to each other in memory; each thread frees its object and then, while the
+/// others run, takes and gives back objects of its own, one at a time. A thread whose first
+/// act on a pool is to give back another thread's slot sends it to the depot and starts from
+/// never-used slots, so the object it works on shares no cache line with the main thread's
+/// objects nor with the other thread's.
+#[test]
+fn a_thread_that_frees_a_foreign_object_first_works_on_a_line_of_its_own() {
+    #[derive(Pooled)]
+    struct Word(u64);
+
+    if CHECKING_MODE {
+        return; // every object is a block of the system allocator
+    }
+    const LINE: usize = 64;
+    let line = |p: &PoolBox<Word>| (&**p as *const Word as usize) / LINE;
+    let firsts: Vec<PoolBox<Word>> = (0..2).map(|i| PoolBox::new(Word(i))).collect();
+    let main_lines: Vec<usize> = firsts.iter().map(line).collect();
+    let both_running = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let workers: Vec<_> = firsts
+        .into_iter()
+        .map(|first| {
+            let both_running = both_running.clone();
+            thread::spawn(move || {
+                both_running.wait();
+                drop(first);
+                let mut lines = Vec::new();
+                for i in 0..100 {
+                    let mine = PoolBox::new(Word(i));
+                    lines.push(line(&mine));
+                }
+                // Both threads still alive: neither cache has gone back to the depot.
+                both_running.wait();
+                lines
+            })
+        })
+        .collect();
+    let lines: Vec<Vec<usize>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    for (t, mine) in lines.iter().enumerate() {
+        assert!(
+            mine.iter().all(|l| *l == mine[0]),
+            "thread {t} took its objects from one slot: lines {mine:?}"
+        );
+    }
+    let worked: Vec<usize> = lines.iter().map(|mine| mine[0]).collect();
+    assert!(
+        worked[0] != worked[1] && worked.iter().all(|l| !main_lines.contains(l)),
+        "the threads work on lines {worked:?}, the main thread's objects are on {main_lines:?}"
+    );
+    let s = Word::pool_stats();
+    assert_eq!(s.live, 0, "{s:?}");
+}

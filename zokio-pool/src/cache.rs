@@ -220,6 +220,9 @@ pub struct LocalCache {
     /// Whether the thread is taken for a freer (see "Freers" at the top of this file):
     /// `freed` exceeded the pool's recent peak of live objects at the last exchange.
     freer: Cell<bool>,
+    /// Whether the cache's first operation gave a slot back, and the cache has not refilled
+    /// since (see "Foreign slots" in [`push_slow`](Self::push_slow)).
+    foreign_first: Cell<bool>,
     /// This cache's magazine size now: how many slots the loaded array takes before a push
     /// goes to the slow path, and the most it takes from the depot as never-used slots.
     /// Adapts between [`MAGAZINE_MIN`] (or the pool's M, if smaller) and the pool's M: see
@@ -272,6 +275,7 @@ impl LocalCache {
             size: PubUsize::new(0),
             freed: Cell::new(0),
             freer: Cell::new(false),
+            foreign_first: Cell::new(false),
             state: Cell::new(State::Unregistered),
             fresh_next: Cell::new(null_mut()),
             fresh_left: Cell::new(0),
@@ -381,19 +385,31 @@ impl LocalCache {
     /// it checks is one the slow path checks before it carves (`pop_slow`'s last lines), and
     /// a run (`fresh_left > 0`) only exists in an active cache of a registered pool: it comes
     /// from a refill, after both, and `close` gives it back.
+    ///
+    /// The caller calls it right after the `peek` that found the cache empty, with nothing run
+    /// in between (in particular no allocation, which may come back to this cache).
     #[inline(always)]
     pub(crate) fn carve_next(&self, depot: &Depot) -> Option<NonNull<u8>> {
         if self.fresh_left.get() == 0 || self.prev_len.get() > 0 || depot.free_slots() > 0 {
             return None;
         }
-        Some(self.carve(depot))
+        debug_assert!(self.held() == 0, "the caller's peek found the cache empty");
+        let slot = self.carve(depot);
+        // `unfolded().returned` is `handed + held - held_baseline`, and `held` is 0: the hot
+        // slot and the loaded array were empty at the caller's `peek`, nothing ran since, and
+        // `prev_len` is 0.
+        let handed = self.handed.get();
+        depot
+            .stats()
+            .observe_live(handed, handed.wrapping_sub(self.held_baseline.get()));
+        Some(slot)
     }
 
-    /// Hands out the next slot of the never-used run (`fresh_left > 0`) of an active cache
-    /// whose hot slot, loaded array and previous array are empty, and counts it.
+    /// Hands out the next slot of the cache's never-used run (`fresh_left > 0`) and counts it
+    /// in the unfolded counters; the caller records the new live count (`observe_live`).
     #[inline(always)]
     fn carve(&self, depot: &Depot) -> NonNull<u8> {
-        debug_assert!(self.fresh_left.get() > 0 && self.held() == 0);
+        debug_assert!(self.fresh_left.get() > 0);
         let slot = self.fresh_next.get();
         // SAFETY: `fresh_left > 0`, so `slot` is a never-used slot of a chunk and the next one
         // (possibly one past the run's end) is in or one past the same chunk.
@@ -401,16 +417,10 @@ impl LocalCache {
             .set(unsafe { slot.add(depot.config().slot_size) });
         self.fresh_left.set(self.fresh_left.get() - 1);
         self.fresh.set(self.fresh.get() + 1);
-        let handed = self.handed.get().wrapping_add(1);
-        self.handed.set(handed);
+        self.handed.bump();
         // A fresh slot enters the cache's accounts as if it had been moved in and popped.
-        let baseline = self.held_baseline.get().wrapping_add(1);
-        self.held_baseline.set(baseline);
-        // `unfolded().returned` is `handed + held - held_baseline`, and `held` is 0: the
-        // cache's arrays and hot slot were empty (the caller's contract) and still are.
-        depot
-            .stats()
-            .observe_live(handed, handed.wrapping_sub(baseline));
+        self.held_baseline
+            .set(self.held_baseline.get().wrapping_add(1));
         // SAFETY: slots are carved from non-null chunks.
         unsafe { NonNull::new_unchecked(slot) }
     }
@@ -454,8 +464,22 @@ impl LocalCache {
             self.adapt(since, contended, depot.config().magazine_size);
             depot.stats().observe_live(0, 0);
             let mut array = self.loaded_array();
+            let foreign_first = self.foreign_first.replace(false);
             let refill = if self.fresh_left.get() == 0 {
-                depot.refill_locked(&mut inner, &mut array, self.size.get())
+                // The first refill of a cache that started by giving back a foreign slot (see
+                // `push_slow`): never-used slots rather than a partial magazine of slots other
+                // threads gave back (that slot among them), growing the pool if it must (a
+                // pool with a `max` keeps to its free slots). At most a magazine of the
+                // cache's size, which it holds while it runs and gives back when it exits.
+                let unused = (foreign_first
+                    && depot.free_slots() < self.size.get()
+                    && depot.config().max == usize::MAX)
+                    .then(|| depot.take_fresh_locked(&mut inner, self.size.get()))
+                    .flatten();
+                match unused {
+                    Some((start, n)) => Refill::Fresh(start, n),
+                    None => depot.refill_locked(&mut inner, &mut array, self.size.get()),
+                }
             } else {
                 // Never a fresh run: the one at hand would be lost.
                 depot
@@ -480,9 +504,13 @@ impl LocalCache {
                 Refill::Exhausted => {}
             }
         }
-        // `fresh_left > 0` (a run was at hand, or the refill brought one), and the loaded
-        // array, the hot slot and the previous array are empty.
-        Some(self.carve(depot))
+        // `fresh_left > 0`: a run was at hand, or the refill brought one. The cache may hold
+        // slots again: the huge-page switch's first read allocates, and with `PoolAlloc` as
+        // the global allocator that allocation's free may come back to this cache.
+        let slot = self.carve(depot);
+        let u = self.unfolded();
+        depot.stats().observe_live(u.handed, u.returned);
+        Some(slot)
     }
 
     /// # Safety
@@ -495,9 +523,26 @@ impl LocalCache {
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
+                // Foreign slots: a thread that gives a slot back before it ever took one from
+                // this pool holds no slot of its own, so this one was taken on another thread.
+                // Cached here, it would be this thread's next object, next in memory to the
+                // objects of the thread that took it (passive false sharing: Hoard's
+                // cache-scratch, where each thread frees an object the main thread allocated
+                // next to the others' and then writes its own objects). It goes to the depot
+                // instead, and the cache's first refill starts from never-used slots when the
+                // depot holds less than a magazine (see `pop_slow`). One lock per thread and
+                // pool; every later give-back takes the fast path. Not in recycle mode: there
+                // the slot keeps its object (a `Vec`'s buffer, say), and taking that object
+                // again on this thread saves an allocation, which is worth more than a line of
+                // its own.
                 self.register(home, depot);
+                if depot.config().recycle || self.state.get() != State::Active {
+                    // SAFETY: forwarded from the caller.
+                    return unsafe { self.push(slot, home, depot) };
+                }
+                self.foreign_first.set(true);
                 // SAFETY: forwarded from the caller.
-                return unsafe { self.push(slot, home, depot) };
+                return unsafe { depot.give_one(slot) };
             }
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },

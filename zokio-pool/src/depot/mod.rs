@@ -349,6 +349,16 @@ impl Depot {
         take_array(self.config.magazine_size, &mut inner.spare)
     }
 
+    /// Takes up to `max` never-used slots, even while the depot holds free ones, growing the
+    /// pool by a chunk if the regions have none; `None` if the heap refuses memory.
+    pub(crate) fn take_fresh_locked(
+        &self,
+        inner: &mut Inner,
+        max: usize,
+    ) -> Option<(NonNull<u8>, usize)> {
+        self.take_region(inner, max)
+    }
+
     /// Takes up to `max` fresh slots from the regions, growing the pool by a chunk if needed.
     fn take_region(&self, inner: &mut Inner, max: usize) -> Option<(NonNull<u8>, usize)> {
         if inner.regions.is_empty() && !self.grow(inner) {
