@@ -203,6 +203,7 @@ fn a_thread_that_frees_a_foreign_object_first_works_on_a_line_of_its_own() {
                 let mut lines = Vec::new();
                 for i in 0..100 {
                     let mine = PoolBox::new(Word(i));
+                    assert_eq!(mine.0, i);
                     lines.push(line(&mine));
                 }
                 // Both threads still alive: neither cache has gone back to the depot.
