@@ -129,9 +129,18 @@ fn take(i: usize) -> *mut u8 {
             cache.commit_hot();
             slot.as_ptr()
         }
-        Peek::Array(slot, top) => {
+        // The slot is read again as a raw pointer (the load of `peek` is then dead): LLVM,
+        // knowing this path's slot is not null (a `NonNull` read from memory), threads it past
+        // the caller's null check of `alloc`'s result, and the caller's write of the object,
+        // reached by two paths, then goes through a stack copy. Callgrind, a 64 B object
+        // written and freed (`instructions poolalloc-64`): 42 instructions a pair that way,
+        // 34 this way; a batch of 1,000 (`-lifo`) 46.2 and 41.2 per object.
+        Peek::Array(_, top) => {
             cache.commit_array(top);
-            slot.as_ptr()
+            // SAFETY: `top` is the round `peek` found (not taken by anyone else since: the
+            // cache is this thread's), an initialized `NonNull<u8>`, which has the layout of a
+            // `*mut u8`.
+            unsafe { top.cast::<*mut u8>().read() }
         }
         Peek::Empty => take_slow(cache, home, i),
     });
