@@ -25,7 +25,7 @@ use std::alloc::System;
 
 use allocator_api2::alloc::{AllocError, Allocator};
 
-use crate::cache::{Home, LocalCache, Peek};
+use crate::cache::{Home, LocalCache};
 #[cfg(miri)]
 use crate::class::CACHES;
 use crate::class::{index_of, COUNT, DEPOTS, DIRECT_CONFIG, LISTING, SIZE_CLASSES};
@@ -40,7 +40,8 @@ const _: () = assert!(SIZE_CLASSES[COUNT - 1] == SMALL_MAX);
 
 std::thread_local! {
     /// The byte allocator's thread cache of each class (see the module's docs).
-    static BYTE_CACHES: [LocalCache; COUNT] = const { [const { LocalCache::new() }; COUNT] };
+    static BYTE_CACHES: [LocalCache; COUNT] =
+        const { [const { LocalCache::without_hot_slot() }; COUNT] };
 }
 
 /// The counts of the objects above the classes (page runs and mappings).
@@ -124,25 +125,21 @@ fn with_cache<R>(i: usize, f: impl FnOnce(&LocalCache, Home) -> R) -> R {
 /// A slot of class `i` from this thread's byte cache; null if the OS refuses memory.
 #[inline(always)]
 fn take(i: usize) -> *mut u8 {
-    let slot = with_cache(i, |cache, home| match cache.peek() {
-        Peek::Hot(slot) => {
-            cache.commit_hot();
-            slot.as_ptr()
-        }
-        // The slot is read again as a raw pointer (the load of `peek` is then dead): LLVM,
-        // knowing this path's slot is not null (a `NonNull` read from memory), threads it past
-        // the caller's null check of `alloc`'s result, and the caller's write of the object,
-        // reached by two paths, then goes through a stack copy. Callgrind, a 64 B object
-        // written and freed (`instructions poolalloc-64`): 42 instructions a pair that way,
-        // 34 this way; a batch of 1,000 (`-lifo`) 46.2 and 41.2 per object.
-        Peek::Array(_, top) => {
+    let slot = with_cache(i, |cache, home| match cache.peek_array() {
+        // The slot is read as a raw pointer: LLVM, knowing a `NonNull` read from memory is not
+        // null, threaded that path past the caller's null check of `alloc`'s result, and the
+        // caller's write of the object, reached by two paths, then went through a stack copy.
+        // Callgrind, a 64 B object written and freed (`instructions poolalloc-64`): 42
+        // instructions a pair that way, 34 this way (with the hot slot then); a batch of 1,000
+        // (`-lifo`) 46.2 and 41.2 per object.
+        Some(top) => {
             cache.commit_array(top);
-            // SAFETY: `top` is the round `peek` found (not taken by anyone else since: the
-            // cache is this thread's), an initialized `NonNull<u8>`, which has the layout of a
-            // `*mut u8`.
+            // SAFETY: `top` is the round `peek_array` found (not taken by anyone else since:
+            // the cache is this thread's), an initialized `NonNull<u8>`, which has the layout
+            // of a `*mut u8`.
             unsafe { top.cast::<*mut u8>().read() }
         }
-        Peek::Empty => take_slow(cache, home, i),
+        None => take_slow(cache, home, i),
     });
     #[cfg(zokio_pool_asan)]
     if let Some(slot) = NonNull::new(slot) {
@@ -191,7 +188,7 @@ unsafe fn give(slot: NonNull<u8>, i: usize) {
     with_cache(i, |cache, home| {
         // SAFETY: a free slot of class `i` (the caller's contract), given to a cache of that
         // class with that class's depot.
-        unsafe { cache.push(slot, home, depot(i)) }
+        unsafe { cache.push_array(slot, home, depot(i)) }
     })
 }
 
@@ -678,5 +675,45 @@ mod tests {
             None
         );
         assert_eq!(class_of(Layout::from_size_align(64, 8192).unwrap()), None);
+    }
+
+    /// The byte caches have no hot slot (see `LocalCache::without_hot_slot`): a freed block
+    /// goes onto the array, also when the give back takes the slow path (a full array), and
+    /// takes come from there. Compiled only: under Miri the byte caches are `ClassBox`'s,
+    /// which have one.
+    #[test]
+    #[cfg(not(miri))]
+    fn a_byte_cache_keeps_its_slots_on_the_array() {
+        if CHECKING_MODE {
+            return; // Blocks of the system allocator: no cache.
+        }
+        // A class of its own in this test binary: 1,536 B blocks (no other test frees one on
+        // this thread). More blocks than a magazine, so the slow paths run.
+        let layout = Layout::from_size_align(1500, 8).unwrap();
+        let i = class_of(layout).unwrap();
+        let a = PoolAlloc::new();
+        let n = 200;
+        // SAFETY: a non-zero size; each block is freed once with its layout.
+        unsafe {
+            let blocks: std::vec::Vec<*mut u8> = (0..n).map(|_| a.alloc(layout)).collect();
+            assert!(blocks.iter().all(|b| !b.is_null()));
+            for &b in &blocks {
+                a.dealloc(b, layout);
+                assert!(
+                    !with_cache(i, |c, _| c.holds_hot_slot()),
+                    "a byte cache filled its hot slot"
+                );
+            }
+            let held = with_cache(i, |c, _| c.held());
+            assert!(held >= 1, "freed blocks are in the cache");
+            // The cache's blocks come back first, the last freed first (LIFO from the array).
+            let again: std::vec::Vec<*mut u8> = (0..held).map(|_| a.alloc(layout)).collect();
+            assert_eq!(again[0], blocks[n - 1]);
+            assert!(again.iter().all(|b| blocks.contains(b)));
+            assert!(!with_cache(i, |c, _| c.holds_hot_slot()));
+            for b in again {
+                a.dealloc(b, layout);
+            }
+        }
     }
 }
