@@ -8,20 +8,25 @@
 //!   returned to the pool from another thread than the one that took it). Handed over in batches
 //!   of 64 through a channel, so the transport costs little per object. Per object. The free list
 //!   and opool's `LocalPool` cannot return objects across threads and are left out (see
-//!   `contenders::NOT_SHARED`).
+//!   `contenders::NOT_SHARED`). The channel is std's `sync_channel`, whose receiver sleeps:
+//!   this group measures the allocators and the scheduler's wake-ups together.
+//! - `handoff` (scenario 4, polled, as the report's cross-thread row): the same producer and
+//!   consumer, with batches of 64 through queues that neither thread sleeps on (16 buffers in
+//!   flight, `contenders::handoff`), so the time is the allocator's and the transport's. Per
+//!   object.
 //!
 //! Each for a 64 B object written in full and a 4 KiB object built in place.
 //! `cargo bench --bench stress`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
 mod contenders;
 use contenders::{
-    clear_slots, each, each_shared, stress, two_threads, Contender, Object, Page, Small, Visit,
-    VisitShared, XorShift64, STRESS_SEED, STRESS_SLOTS,
+    clear_slots, each, each_shared, handoff, stress, two_threads, Contender, Lanes, Object, Page,
+    Small, Visit, VisitShared, XorShift64, BUFFERS, HANDOFF, STRESS_SEED, STRESS_SLOTS,
 };
 
 /// Steps per criterion iteration.
@@ -61,6 +66,31 @@ impl<T: Object> VisitShared<T> for TwoThreads<'_, '_> {
     }
 }
 
+/// Scenario 4, polled.
+struct Handoffs<'a, 'c>(&'a mut BenchmarkGroup<'c, WallTime>);
+
+impl<T: Object> VisitShared<T> for Handoffs<'_, '_> {
+    fn visit<C: Contender<T>>(&mut self)
+    where
+        C::Pool: Sync,
+        for<'p> C::Handle<'p>: Send,
+    {
+        let pool = C::pool();
+        // `n` objects: whole batches, at least enough to fill the buffers; the time is scaled
+        // to `n` objects.
+        let run = |n: u64| {
+            let batches = n.div_ceil(HANDOFF as u64).max(2 * BUFFERS as u64);
+            let lanes = Lanes::new();
+            let start = Instant::now();
+            handoff::<T, C>(&pool, &lanes, batches, || {});
+            let objects = batches * HANDOFF as u64;
+            start.elapsed().mul_f64(n as f64 / objects as f64)
+        };
+        run(100_000); // warm-up
+        self.0.bench_function(C::NAME, |b| b.iter_custom(run));
+    }
+}
+
 fn groups<T: Object>(c: &mut Criterion, size: &str) {
     let mut g = c.benchmark_group(format!("stress_{STRESS_SLOTS}/{size}"));
     g.throughput(Throughput::Elements(STEPS));
@@ -70,6 +100,11 @@ fn groups<T: Object>(c: &mut Criterion, size: &str) {
     let mut g = c.benchmark_group(format!("two_threads/{size}"));
     g.throughput(Throughput::Elements(1));
     each_shared::<T>(&mut TwoThreads(&mut g));
+    g.finish();
+
+    let mut g = c.benchmark_group(format!("handoff/{size}"));
+    g.throughput(Throughput::Elements(1));
+    each_shared::<T>(&mut Handoffs(&mut g));
     g.finish();
 }
 
