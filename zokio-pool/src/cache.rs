@@ -353,15 +353,11 @@ impl LocalCache {
         if let Some(hot) = self.peek_hot() {
             return Peek::Hot(hot);
         }
-        let top = self.top.get();
-        if top == self.low.get() {
-            return Peek::Empty;
-        }
-        // SAFETY: `low < top <= high`: the cache is active (else both are null) and its loaded
-        // array is not empty, so `top - 1` is in the array and holds an initialized round.
-        unsafe {
-            let top = top.sub(1);
-            Peek::Array(top.read(), top)
+        match self.peek_array() {
+            // SAFETY: `peek_array` returns a round of the loaded array that holds an
+            // initialized free slot.
+            Some(top) => Peek::Array(unsafe { top.read() }, top),
+            None => Peek::Empty,
         }
     }
 
@@ -380,37 +376,36 @@ impl LocalCache {
         self.handed.bump();
     }
 
-    /// The slot on top of the loaded array and where it is, left in place
+    /// Where the slot on top of the loaded array is, left in place
     /// ([`commit_array`](Self::commit_array) takes it), or `None` if the array is empty; never
-    /// the hot slot. For a cache without a hot slot (see
-    /// [`without_hot_slot`](Self::without_hot_slot)); on another cache it is correct too, and
-    /// leaves the hot slot where it is.
+    /// the hot slot. The array half of [`peek`](Self::peek), and all of a take for a cache
+    /// without a hot slot (see [`without_hot_slot`](Self::without_hot_slot)).
     #[inline(always)]
-    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (not in the loom models)
     pub(crate) fn peek_array(&self) -> Option<*mut Round> {
         let top = self.top.get();
         if top == self.low.get() {
             return None;
         }
-        // SAFETY: as in `peek`: `low < top <= high`, so `top - 1` is a round of the array that
-        // holds a free slot.
+        // SAFETY: `low < top <= high`: the cache is active (else both are null) and its loaded
+        // array is not empty, so `top - 1` is in the array and holds an initialized round.
         Some(unsafe { top.sub(1) })
     }
 
-    /// Gives back a slot onto the loaded array, never into the hot slot. For a cache without a
-    /// hot slot; on another cache it is correct too (its hot slot stays as it is).
+    /// Gives back a slot onto the loaded array (the slow path when it is full), never into the
+    /// hot slot. The array half of [`push`](Self::push), and all of a give back for a cache
+    /// without a hot slot (see [`without_hot_slot`](Self::without_hot_slot)).
     ///
     /// # Safety
     /// As for [`push`](Self::push).
     #[inline(always)]
-    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (not in the loom models)
     pub(crate) unsafe fn push_array(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
         let top = self.top.get();
         if top == self.high.get() {
             // SAFETY: forwarded from the caller.
             return unsafe { self.push_slow(slot, home, depot) };
         }
-        // SAFETY: as in `push`: `low <= top < high`, so `top` is a round of the array.
+        // SAFETY: `low <= top < high`: the cache is active (else both are null) and its loaded
+        // array is not full, so `top` is a round of the array and `top + 1` at most its end.
         unsafe {
             top.write(slot);
             self.top.set(top.add(1));
@@ -430,17 +425,8 @@ impl LocalCache {
             self.hot.set(slot.as_ptr());
             return;
         }
-        let top = self.top.get();
-        if top == self.high.get() {
-            // SAFETY: forwarded from the caller.
-            return unsafe { self.push_slow(slot, home, depot) };
-        }
-        // SAFETY: `low <= top < high`: the cache is active (else both are null) and its loaded
-        // array is not full, so `top` is a round of the array and `top + 1` at most its end.
-        unsafe {
-            top.write(slot);
-            self.top.set(top.add(1));
-        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.push_array(slot, home, depot) }
     }
 
     /// The next never-used slot of the cache's run, when a take whose hot slot and loaded
