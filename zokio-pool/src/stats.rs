@@ -124,6 +124,10 @@ pub(crate) struct Unfolded {
     pub(crate) kept: usize,
     /// The same for their `kept_capacity` (wrapping).
     pub(crate) kept_capacity: usize,
+    /// The largest `live` the cache computed when it handed out a fresh slot since its last
+    /// fold (0 if none): a peak that [`Counters::fold`] and [`Counters::sum`] raise
+    /// `high_water` to (see `LocalCache::note_peak`).
+    pub(crate) peak: usize,
 }
 
 impl Unfolded {
@@ -134,6 +138,7 @@ impl Unfolded {
         self.fresh = self.fresh.wrapping_add(other.fresh);
         self.kept = self.kept.wrapping_add(other.kept);
         self.kept_capacity = self.kept_capacity.wrapping_add(other.kept_capacity);
+        self.peak = self.peak.max(other.peak);
     }
 }
 
@@ -212,6 +217,7 @@ impl Counters {
     pub(crate) fn fold(&self, u: Unfolded) {
         self.count(u.handed, u.returned, u.fresh);
         self.count_kept(u.kept, u.kept_capacity);
+        self.raise(u.peak);
     }
 
     /// Adds `handed`, `returned` and `fresh` counts, in the order [`fold`](Self::fold) explains.
@@ -324,17 +330,31 @@ impl Counters {
     /// that `live`.
     #[inline]
     pub(crate) fn observe_live(&self, local_handed: usize, local_returned: usize) -> usize {
+        let live = self.live_with(local_handed, local_returned);
+        self.raise(live);
+        live
+    }
+
+    /// The live objects from the folded counters plus a thread's own unfolded ones, read
+    /// only: nothing is written, so threads that call this at once share the counters' cache
+    /// line instead of taking it from each other (see `LocalCache::note_peak`).
+    #[inline]
+    pub(crate) fn live_with(&self, local_handed: usize, local_returned: usize) -> usize {
         // `handed` first, with Acquire: see `fold`.
         let handed = self.handed.load(Acquire).wrapping_add(local_handed);
         let returned = self.returned.load(Relaxed).wrapping_add(local_returned);
-        let live = live_from(handed, returned);
-        if live > self.high_water.load(Relaxed) {
-            self.high_water.fetch_max(live, Relaxed);
+        live_from(handed, returned)
+    }
+
+    /// Raises the high-water mark, and the one since the working-set rule last ran, to `peak`.
+    #[inline]
+    pub(crate) fn raise(&self, peak: usize) {
+        if peak > self.high_water.load(Relaxed) {
+            self.high_water.fetch_max(peak, Relaxed);
         }
-        if live > self.recent_high.load(Relaxed) {
-            self.recent_high.fetch_max(live, Relaxed);
+        if peak > self.recent_high.load(Relaxed) {
+            self.recent_high.fetch_max(peak, Relaxed);
         }
-        live
     }
 
     /// The high-water mark observed since the last `take_recent_high`, without resetting it.
@@ -355,6 +375,11 @@ impl Counters {
     /// `slot_size` bytes. Records the `live` it computes in `high_water`; a zero-sized item
     /// (`slot_size` 0) has its kept objects counted apart.
     pub(crate) fn sum(&self, caches: Unfolded, slot_size: usize) -> PoolStats {
+        // The caches' peaks since their last folds (they raise the marks at their next fold;
+        // raising the all-time mark now too changes nothing then).
+        if caches.peak > self.high_water.load(Relaxed) {
+            self.high_water.fetch_max(caches.peak, Relaxed);
+        }
         let live = self.observe_live(caches.handed, caches.returned);
         let f = self.folded();
         let kept = self.kept.load(Relaxed).wrapping_add(caches.kept);
