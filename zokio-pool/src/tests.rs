@@ -535,3 +535,69 @@ fn from_raw_of_a_pointer_of_another_pool_is_caught_in_debug_builds() {
     let msg = *r.unwrap_err().downcast::<String>().unwrap();
     assert!(msg.contains("not an object of the pool"), "{msg}");
 }
+
+#[derive(Debug)]
+struct Peaked(#[allow(dead_code)] u64);
+test_pool!(Peaked);
+
+#[derive(Debug)]
+struct PeakRead(#[allow(dead_code)] u64);
+test_pool!(PeakRead);
+
+/// Takes five fresh slots of `P` on a new thread and runs `check` while that thread holds
+/// them; the thread exits after `check`. The first take refills the thread's cache with a run
+/// of fresh slots (a fold, with nothing to fold yet), the next four come from that run without
+/// one.
+fn five_fresh_on_a_thread<P: crate::Pool<Item = P>>(make: fn(u64) -> P, check: impl FnOnce()) {
+    let (took, done) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    thread::scope(|s| {
+        let holder = s.spawn(|| {
+            let boxes: Vec<PoolBox<P>> = (0..5).map(|i| PoolBox::new(make(i))).collect();
+            took.wait();
+            done.wait();
+            drop(boxes);
+        });
+        took.wait();
+        // The other thread waits for this one: release it before a failed check unwinds.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+        done.wait();
+        // A join waits for the thread's TLS destructors (its caches' flush); the end of the
+        // scope only for its closure.
+        holder.join().unwrap();
+        if let Err(panic) = checked {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+#[test]
+fn a_cache_keeps_its_peak_until_it_folds() {
+    use crate::Pool;
+    let folded_high = || Peaked::__depot().stats().folded().high_water;
+    five_fresh_on_a_thread(Peaked, || {
+        // The pool's shared counter was not written at each fresh slot (see
+        // `LocalCache::note_peak`).
+        assert!(
+            folded_high() < 5,
+            "each fresh slot wrote the pool's counter"
+        );
+    });
+    // The thread's exit folded its counters, its peak with them (no `pool_stats` call came
+    // in between).
+    assert_eq!(folded_high(), 5);
+}
+
+#[test]
+fn pool_stats_reads_the_peaks_the_caches_keep() {
+    use crate::Pool;
+    five_fresh_on_a_thread(PeakRead, || {
+        assert!(PeakRead::__depot().stats().folded().high_water < 5);
+        let s = PeakRead::pool_stats();
+        assert_eq!(
+            (s.live, s.high_water),
+            (5, 5),
+            "the peak is in the other thread's cache"
+        );
+    });
+    assert_eq!(PeakRead::pool_stats().high_water, 5);
+}
