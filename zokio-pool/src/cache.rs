@@ -830,6 +830,11 @@ impl LocalCache {
     /// Moves the unfolded counters to the depot; `_locked` is the depot's lock, held so that a
     /// reader sees the counters either here or there, never in both places or in neither.
     /// Returns what it folded: the operations since the last fold.
+    ///
+    /// Inlined into its three callers, all slow paths: out of line, with `Unfolded` returned
+    /// through memory, the magazine exchanges of a 1,000-object batch of 4 KiB objects cost 0.4
+    /// more instructions per object (callgrind, `pool-4096-lifo`).
+    #[inline(always)]
     fn fold(&self, depot: &Depot, _locked: &mut Inner) -> Unfolded {
         let u = self.unfolded();
         depot.stats().fold(u);

@@ -217,7 +217,9 @@ impl Counters {
     pub(crate) fn fold(&self, u: Unfolded) {
         self.count(u.handed, u.returned, u.fresh);
         self.count_kept(u.kept, u.kept_capacity);
-        self.raise(u.peak);
+        if u.peak != 0 {
+            self.raise(u.peak);
+        }
     }
 
     /// Adds `handed`, `returned` and `fresh` counts, in the order [`fold`](Self::fold) explains.
