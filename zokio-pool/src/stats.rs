@@ -351,11 +351,18 @@ impl Counters {
     /// Raises the high-water mark, and the one since the working-set rule last ran, to `peak`.
     #[inline]
     pub(crate) fn raise(&self, peak: usize) {
-        if peak > self.high_water.load(Relaxed) {
-            self.high_water.fetch_max(peak, Relaxed);
-        }
+        self.raise_high_water(peak);
         if peak > self.recent_high.load(Relaxed) {
             self.recent_high.fetch_max(peak, Relaxed);
+        }
+    }
+
+    /// Raises the all-time high-water mark to `peak` (a load, and a read-modify-write only
+    /// when `peak` is above it).
+    #[inline]
+    fn raise_high_water(&self, peak: usize) {
+        if peak > self.high_water.load(Relaxed) {
+            self.high_water.fetch_max(peak, Relaxed);
         }
     }
 
@@ -377,11 +384,9 @@ impl Counters {
     /// `slot_size` bytes. Records the `live` it computes in `high_water`; a zero-sized item
     /// (`slot_size` 0) has its kept objects counted apart.
     pub(crate) fn sum(&self, caches: Unfolded, slot_size: usize) -> PoolStats {
-        // The caches' peaks since their last folds (they raise the marks at their next fold;
+        // The caches' peaks since their last folds (they raise both marks at their next fold;
         // raising the all-time mark now too changes nothing then).
-        if caches.peak > self.high_water.load(Relaxed) {
-            self.high_water.fetch_max(caches.peak, Relaxed);
-        }
+        self.raise_high_water(caches.peak);
         let live = self.observe_live(caches.handed, caches.returned);
         let f = self.folded();
         let kept = self.kept.load(Relaxed).wrapping_add(caches.kept);
