@@ -563,7 +563,7 @@ impl LocalCache {
             } else {
                 // Never a fresh run: the one at hand would be lost.
                 depot
-                    .take_magazine_locked(&mut inner, &mut array)
+                    .take_magazine_locked(&mut inner, &mut array, self.size.get())
                     .map_or(Refill::Exhausted, Refill::Magazine)
             };
             match refill {
