@@ -368,6 +368,33 @@ fn trim_gives_a_class_pool_its_memory_back() {
 }
 
 #[test]
+fn a_class_grown_by_a_thread_gives_its_memory_back_when_the_thread_exits() {
+    // The 7168 B class, which no other test here uses.
+    struct Wide(#[allow(dead_code)] [u8; 7000]);
+    let stats = PoolStats::of::<SizeClass<Wide>>;
+    let grown = std::thread::spawn(move || {
+        let boxes: Vec<_> = (0..64).map(|_| ClassBox::new(Wide([1; 7000]))).collect();
+        let grown = stats().capacity;
+        drop(boxes);
+        grown
+    })
+    .join()
+    .unwrap();
+    let after = stats();
+    assert_eq!(after.live, 0);
+    if !CHECKING_MODE {
+        // Every chunk was free when the thread's cache closed: all of them went to the page
+        // heap, for any pool to use.
+        assert!(grown >= 64);
+        assert_eq!(after.capacity, 0, "{grown} -> {}", after.capacity);
+    }
+    // The class grows again when it is used again.
+    let b = ClassBox::new(Wide([2; 7000]));
+    assert_eq!(b.0[6999], 2);
+    assert_eq!(stats().live, 1);
+}
+
+#[test]
 fn uninit_slots_are_written_in_place_and_stay_in_their_class() {
     let before = PoolStats::of::<SizeClass<[u64; 600]>>().live;
     let mut u = ClassBox::<[u64; 600]>::new_uninit();

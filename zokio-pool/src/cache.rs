@@ -892,6 +892,7 @@ impl LocalCache {
         self.high.set(null_mut());
         self.prev.set(null_mut());
         depot.absorb_locked(&mut inner, [None, None], spare, None, None);
+        depot.settle_locked(&mut inner);
     }
 
     /// Gives every free slot the cache holds to the depot (for `trim`): its magazines, its hot

