@@ -134,7 +134,7 @@ pub struct Config {
     pub direct: bool,
     /// A thread cache that closes (its thread exits) makes the depot give the page heap its
     /// wholly free chunks, under a growth rule (`Depot::settle_locked`): the size classes of
-    /// `PoolAlloc` and `ClassBox`, so that memory moves between classes as a general
+    /// `PoolAlloc` and `ClassBox` (not the direct pool, which has no chunks), so that memory moves between classes as a general
     /// allocator's does. A derived type's pool keeps its chunks until `trim` (its freed
     /// slots stay its own, for its next objects).
     pub settle: bool,
@@ -356,6 +356,8 @@ impl Config {
     #[cfg_attr(loom, allow(dead_code))] // used by the size classes, which loom builds leave out
     pub(crate) const fn into_direct(mut self) -> Config {
         self.direct = true;
+        // No chunks to give back.
+        self.settle = false;
         self
     }
 

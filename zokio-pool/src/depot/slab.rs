@@ -36,6 +36,13 @@ use crate::sys::sys_vec;
 /// 1/`SETTLE_GROWTH` of its capacity since the last time (see `Depot::settle_locked`).
 const SETTLE_GROWTH: usize = 8;
 
+impl Inner {
+    /// Slots in the never-used runs, free without being in a magazine.
+    fn never_used(&self) -> usize {
+        self.regions.iter().map(|&(_, n)| n).sum()
+    }
+}
+
 impl Depot {
     /// The layout a chunk of `slots` slots was allocated with.
     fn chunk_layout(&self, slots: usize) -> Layout {
@@ -142,14 +149,14 @@ impl Depot {
     /// it again. Only the size classes do this ([`Config::settle`]).
     pub(crate) fn settle_locked(&self, inner: &mut Inner) {
         let c = &self.config;
-        if !c.settle || c.direct || crate::raw::CHECKING_MODE {
+        if !c.settle || crate::raw::CHECKING_MODE {
             return;
         }
         let capacity = self.stats.capacity();
         if capacity <= inner.settled + inner.settled / SETTLE_GROWTH {
             return;
         }
-        let free = self.free.load(Relaxed) + inner.regions.iter().map(|&(_, n)| n).sum::<usize>();
+        let free = self.free.load(Relaxed) + inner.never_used();
         if 2 * free < capacity {
             return;
         }
@@ -164,7 +171,7 @@ impl Depot {
     /// stays; a pool that was not used for an interval gives back every free chunk.
     pub(crate) fn reap(&self) -> usize {
         let mut inner = self.lock();
-        let idle = inner.low_free + inner.regions.iter().map(|&(_, n)| n).sum::<usize>();
+        let idle = inner.low_free + inner.never_used();
         let bytes = self.release_locked(&mut inner, idle);
         inner.low_free = self.free.load(Relaxed);
         self.read_window(&mut inner);
