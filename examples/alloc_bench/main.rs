@@ -6,6 +6,8 @@
 //! cargo run --release --example alloc_bench -- --runs 5 larson  # some programs
 //! cargo run --release --features jemalloc --example alloc_bench # with jemalloc
 //! cargo run --release --features jemalloc,snmalloc --example alloc_bench # and snmalloc
+//! # some allocators only, many runs: peak RSS quartiles of a program whose RSS is close
+//! cargo run --release --features jemalloc --example alloc_bench -- --runs 60 --allocators pool,jemalloc mstress
 //! ```
 //!
 //! One binary serves every allocator: its global allocator is a switch that forwards every call
@@ -153,7 +155,7 @@ fn peak_rss_kib() -> u64 {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: alloc_bench [--runs N] [program ...]\n       alloc_bench --child <program>\nprograms: {}",
+        "usage: alloc_bench [--runs N] [--allocators a,b,...] [program ...]\n       alloc_bench --child <program>\nprograms: {}",
         programs::ALL
             .iter()
             .map(|p| p.name)
@@ -178,6 +180,7 @@ fn main() {
         return;
     }
     let mut runs = 3;
+    let mut allocators: Vec<&str> = ALLOCATORS.to_vec();
     let mut names = Vec::new();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -186,6 +189,17 @@ fn main() {
                 .next()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| usage());
+        } else if a == "--allocators" {
+            let list = it.next().unwrap_or_else(|| usage());
+            allocators = list
+                .split(',')
+                .map(|n| {
+                    *ALLOCATORS
+                        .iter()
+                        .find(|&&a| a == n)
+                        .unwrap_or_else(|| usage())
+                })
+                .collect();
         } else {
             names.push(a);
         }
@@ -204,25 +218,32 @@ fn main() {
             .collect()
     };
     let exe = std::env::current_exe().expect("the benchmark's own path");
+    // Times are over mimalloc's, or over the first allocator's when mimalloc is left out.
+    let base = allocators
+        .iter()
+        .position(|&a| a == "mimalloc")
+        .unwrap_or(0);
     println!(
-        "{runs} runs per program and allocator, allocators interleaved; time: median (over mimalloc's median; fastest-slowest run); RSS: median peak"
+        "{runs} runs per program and allocator, allocators interleaved; time: median (over {}'s median; fastest-slowest run); RSS: median peak",
+        allocators[base]
     );
     println!();
     let mut header = String::from("| program |");
     let mut rule = String::from("|---|");
-    for a in ALLOCATORS {
+    for a in &allocators {
         header += &format!(" {a} |");
         rule += "---:|";
     }
     println!("{header}");
     println!("{rule}");
+    let mut rss_rows = Vec::new();
     for program in chosen {
         // Interleaved: run k of every allocator, then run k + 1, so that a slow phase of the
         // machine lands on all of them.
-        let mut times = vec![Vec::new(); ALLOCATORS.len()];
-        let mut rss = vec![Vec::new(); ALLOCATORS.len()];
+        let mut times = vec![Vec::new(); allocators.len()];
+        let mut rss = vec![Vec::new(); allocators.len()];
         for _ in 0..runs {
-            for (i, a) in ALLOCATORS.iter().enumerate() {
+            for (i, a) in allocators.iter().enumerate() {
                 // `pool-thp`: the byte allocator with huge pages on (`ZOKIO_POOL_HUGE_PAGES`).
                 let (alloc, huge) = match *a {
                     "pool-thp" => ("pool", "1"),
@@ -254,24 +275,36 @@ fn main() {
         };
         let medians: Vec<f64> = times.iter_mut().map(median).collect();
         // `median` sorted each allocator's times: the first and last are the spread.
-        let mi = ALLOCATORS
-            .iter()
-            .position(|&a| a == "mimalloc")
-            .expect("mimalloc is a contender");
         let mut row = format!("| {} |", program.name);
+        let mut rss_row = format!("| {} |", program.name);
         for (i, t) in medians.iter().enumerate() {
-            let mut r: Vec<f64> = rss[i].iter().map(|&k| k as f64).collect();
+            let mut r: Vec<f64> = rss[i].iter().map(|&k| k as f64 / 1024.0).collect();
             let r = median(&mut r);
+            // `median` sorted `r`; quartiles by the same rank rule as the median.
+            let n = rss[i].len();
+            let mut sorted = rss[i].clone();
+            sorted.sort_unstable();
+            let q = |k: usize| sorted[k * n / 4] as f64 / 1024.0;
+            rss_row += &format!(" {r:.2} [{:.2}-{:.2}] |", q(1), q(3));
             let (lo, hi) = (times[i][0], times[i][times[i].len() - 1]);
             row += &format!(
                 " {:.3} s ({:.2}x; {:.3}-{:.3}), {:.0} MiB |",
                 t,
-                t / medians[mi],
+                t / medians[base],
                 lo,
                 hi,
-                r / 1024.0
+                r
             );
         }
+        println!("{row}");
+        rss_rows.push(rss_row);
+    }
+    println!();
+    println!("Peak RSS in MiB: median [first-third quartile] of the {runs} runs");
+    println!();
+    println!("{header}");
+    println!("{rule}");
+    for row in rss_rows {
         println!("{row}");
     }
     println!();
