@@ -59,10 +59,11 @@ fn a_freed_slot_is_the_next_one_handed_out_on_that_thread() {
     assert_eq!(PoolBox::as_ptr(&c), pa);
     drop(b);
     drop(c);
-    // Freed slots are handed out last in, first out: `c`'s (which was `a`'s), then `b`'s.
+    // The first slot freed fills the cache's hot slot and is handed out first; the slots freed
+    // after it are handed out last in, first out.
     let d = PoolBox::new(Reused(4));
     let e = PoolBox::new(Reused(5));
-    assert_eq!((PoolBox::as_ptr(&d), PoolBox::as_ptr(&e)), (pa, pb));
+    assert_eq!((PoolBox::as_ptr(&d), PoolBox::as_ptr(&e)), (pb, pa));
     assert_eq!(d.0 + e.0, 9);
 }
 

@@ -67,8 +67,8 @@ impl Options {
         self
     }
 
-    /// `cache = n`: the largest magazine size M; a thread caches up to 2M free slots (two
-    /// magazines), and its own magazine size adapts up to M.
+    /// `cache = n`: the largest magazine size M; a thread caches up to 2M + 1 free slots (two
+    /// magazines and the hot slot), and its own magazine size adapts up to M.
     pub const fn cache(mut self, n: usize) -> Options {
         self.cache = n;
         self
