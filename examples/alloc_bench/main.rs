@@ -278,13 +278,10 @@ fn main() {
         let mut row = format!("| {} |", program.name);
         let mut rss_row = format!("| {} |", program.name);
         for (i, t) in medians.iter().enumerate() {
-            let mut r: Vec<f64> = rss[i].iter().map(|&k| k as f64 / 1024.0).collect();
-            let r = median(&mut r);
-            // `median` sorted `r`; quartiles by the same rank rule as the median.
-            let n = rss[i].len();
-            let mut sorted = rss[i].clone();
-            sorted.sort_unstable();
-            let q = |k: usize| sorted[k * n / 4] as f64 / 1024.0;
+            let mut mib: Vec<f64> = rss[i].iter().map(|&k| k as f64 / 1024.0).collect();
+            let r = median(&mut mib);
+            // `median` sorted `mib`: the quartiles by the same rank rule.
+            let q = |k: usize| mib[k * mib.len() / 4];
             rss_row += &format!(" {r:.2} [{:.2}-{:.2}] |", q(1), q(3));
             let (lo, hi) = (times[i][0], times[i][times[i].len() - 1]);
             row += &format!(

@@ -134,8 +134,8 @@ pub struct Config {
     pub direct: bool,
     /// A thread cache that closes (its thread exits) makes the depot give the page heap its
     /// wholly free chunks, under a growth rule (`Depot::settle_locked`): the size classes of
-    /// `PoolAlloc` and `ClassBox` (not the direct pool, which has no chunks), so that memory moves between classes as a general
-    /// allocator's does. A derived type's pool keeps its chunks until `trim` (its freed
+    /// `PoolAlloc` and `ClassBox` (not the direct pool, which has no chunks), so that memory
+    /// moves between classes as a general allocator's does. A derived type's pool keeps its chunks until `trim` (its freed
     /// slots stay its own, for its next objects).
     pub settle: bool,
 }
