@@ -431,7 +431,7 @@ object! { Unfolded: 0 }
 
 /// With several threads, a free on a thread that is still running is not folded yet, so an
 /// allocation elsewhere observes one live object too many: `high_water` may exceed the true
-/// peak by the slots another thread's cache holds (2M + 1), as `PoolStats` documents, and by no
+/// peak by the slots another thread's cache holds (2M), as `PoolStats` documents, and by no
 /// more. Found by `boxes_crossing_a_worker_thread_both_ways_match_the_model`.
 #[test]
 fn high_water_is_not_raised_by_frees_not_yet_counted() {

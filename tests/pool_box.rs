@@ -59,11 +59,10 @@ fn a_freed_slot_is_the_next_one_handed_out_on_that_thread() {
     assert_eq!(PoolBox::as_ptr(&c), pa);
     drop(b);
     drop(c);
-    // The first slot freed fills the cache's hot slot and is handed out first; the slots freed
-    // after it are handed out last in, first out.
+    // Freed slots are handed out last in, first out: `c`'s (which was `a`'s), then `b`'s.
     let d = PoolBox::new(Reused(4));
     let e = PoolBox::new(Reused(5));
-    assert_eq!((PoolBox::as_ptr(&d), PoolBox::as_ptr(&e)), (pb, pa));
+    assert_eq!((PoolBox::as_ptr(&d), PoolBox::as_ptr(&e)), (pa, pb));
     assert_eq!(d.0 + e.0, 9);
 }
 

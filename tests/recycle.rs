@@ -402,14 +402,20 @@ fn stats_count_kept_objects_their_capacity_and_the_discarded_ones() {
     }
     assert_eq!((s.discarded, s.kept, s.kept_capacity), (6, 4, 400), "{s:?}");
 
-    // The cache's hot slot, the first one freed (kept), comes first; then the last freed, the
-    // 6 empty slots (last in, first out).
-    let taken: Vec<_> = (0..7).map(|_| Idle4::take()).collect();
+    // Last in, first out: the 6 empty slots, then the last kept Vec.
+    let mut taken: Vec<_> = (0..7).map(|_| Idle4::take()).collect();
     let s = Idle4::stats();
     assert_eq!((s.discarded, s.kept, s.kept_capacity), (6, 3, 300), "{s:?}");
-    // The first one dropped, the kept Vec of capacity 100, is kept again (idle 3 -> 4); the 6
-    // new, empty Vecs are discarded.
-    drop(taken);
+    assert_eq!(
+        taken.last().map(|v| v.capacity()),
+        Some(100),
+        "the kept Vec came last"
+    );
+    // The kept Vec of capacity 100, dropped first, is kept again (idle 3 -> 4); the 6 new,
+    // empty Vecs are discarded.
+    while let Some(v) = taken.pop() {
+        drop(v);
+    }
     let s = Idle4::stats();
     assert_eq!(
         (s.discarded, s.kept, s.kept_capacity),
@@ -417,17 +423,21 @@ fn stats_count_kept_objects_their_capacity_and_the_discarded_ones() {
         "{s:?}"
     );
 
-    // A giant buffer is discarded by max_capacity.
-    let mut giant = Idle4::take();
+    // A giant buffer is discarded by max_capacity (not by max_idle: one kept Vec is out).
+    let mut taken: Vec<_> = (0..7).map(|_| Idle4::take()).collect();
+    let mut giant = taken.pop().expect("seven taken");
+    assert_eq!(
+        giant.capacity(),
+        100,
+        "the kept Vec under the 6 empty slots"
+    );
     giant.reserve_exact(5000);
     let s = Idle4::stats();
-    assert_eq!(
-        (s.kept, s.kept_capacity),
-        (3, 300),
-        "the kept Vec in the hot slot was taken: {s:?}"
-    );
+    assert_eq!((s.kept, s.kept_capacity), (3, 300), "{s:?}");
     drop(giant);
-    assert_eq!(Idle4::stats().discarded, 13);
+    let s = Idle4::stats();
+    assert_eq!((s.discarded, s.kept), (13, 3), "{s:?}");
+    drop(taken);
 }
 
 #[test]

@@ -378,13 +378,13 @@ struct Model<T: Object> {
     worker_made: usize,
     worker_dropped: usize,
     worker: Option<Worker<T>>,
-    /// The thread cache's hot slot as this thread's own steps leave it: the first slot given
-    /// back since the last one handed out (a free fills the hot slot when it is empty; later
-    /// frees go to the magazine), which the next slot handed out on this thread must be.
+    /// The top of the thread cache's loaded array as this thread's own steps leave it: the
+    /// last slot given back since the last one handed out (a free goes onto the array, a take
+    /// takes its top), which the next slot handed out on this thread must be.
     last_freed: Option<usize>,
-    /// Whether `last_freed` mirrors the hot slot: not until this run's first take, as an
-    /// earlier run on the same pool (fuzzing, or the model run in one process) may have left
-    /// a slot there; after a take the hot slot is empty.
+    /// Whether `last_freed` mirrors the cache: not until this run's first take, as the cache
+    /// may not be active yet (a thread's first free before any take goes to the depot: see
+    /// "Foreign slots" in the runtime's `push_slow`).
     hot_known: bool,
     next_id: u64,
     /// Live `PoolArc` handles and the id of their value (clones share a value).
@@ -479,8 +479,8 @@ impl<T: Object> Model<T> {
         (n != 0).then(|| n - 1 - i % n)
     }
 
-    /// A box was handed out on this thread: record it, and check that it reused the cache's hot
-    /// slot (see `last_freed`), unless nothing is reused.
+    /// A box was handed out on this thread: record it, and check that it reused the slot last
+    /// given back (see `last_freed`), unless nothing is reused.
     fn handed_out(&mut self, b: PoolBox<T>, id: u64) {
         self.check_reuse(PoolBox::as_ptr(&b) as usize);
         self.handed += 1;
@@ -496,24 +496,24 @@ impl<T: Object> Model<T> {
         }
     }
 
-    /// A slot was handed out on this thread at `at`: the hot slot, if there is one.
+    /// A slot was handed out on this thread at `at`: the last one given back, if one was since
+    /// the last take.
     fn check_reuse(&mut self, at: usize) {
         if let Some(freed) = self.last_freed.take() {
             if !CHECKING_MODE && size_of::<T>() != 0 {
                 assert_eq!(
                     at, freed,
-                    "the first slot freed on this thread since the last take is handed out next"
+                    "the last slot freed on this thread since the last take is handed out next"
                 );
             }
         }
-        // A take leaves the hot slot empty.
         self.hot_known = true;
     }
 
-    /// A slot was given back on this thread at `at`: it fills the hot slot if that is empty.
+    /// A slot was given back on this thread at `at`: it goes on top of the cache's array.
     fn freed(&mut self, at: usize) {
         if self.hot_known {
-            self.last_freed.get_or_insert(at);
+            self.last_freed = Some(at);
         }
     }
 
@@ -694,8 +694,8 @@ impl<T: Object> Model<T> {
                 };
                 self.made += 1;
                 self.worker_made += 1;
-                // Not this thread's slot: no reuse to check, and this thread's hot slot is
-                // as it was.
+                // Not this thread's slot: no reuse to check, and this thread's cache is as it
+                // was.
                 let (freed, known) = (self.last_freed.take(), self.hot_known);
                 self.handed_out(b, T::expect(id));
                 (self.last_freed, self.hot_known) = (freed, known);
@@ -705,8 +705,7 @@ impl<T: Object> Model<T> {
                 TRIMMED.store(true, SeqCst);
                 T::pool_trim();
                 zokio_pool::trim();
-                // The trim emptied this thread's cache, its hot slot too: the next take may
-                // get any free slot.
+                // The trim emptied this thread's cache: the next take may get any free slot.
                 self.last_freed = None;
                 self.since_trim = Some((T::pool_stats().allocated, self.pool_live()));
             }
@@ -875,12 +874,12 @@ impl<T: Object> Model<T> {
         // The high-water mark: never below what this call sees; on one thread, exactly the true
         // peak (the earlier runs' mark, or this run's peak). With another thread, a free that
         // thread has not folded yet still counts as live where it is observed: the mark may be
-        // above the true peak by the slots one thread cache holds, 2M + 1 (PoolStats' documentation).
+        // above the true peak by the slots one thread cache holds, 2M (PoolStats' documentation).
         let peak = base.high_water.max(self.peak);
         let slack = if self.mode.threads == Threads::One {
             0
         } else {
-            2 * self.magazine + 1
+            2 * self.magazine
         };
         if self.mode.high_water {
             assert!(

@@ -63,7 +63,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// | `prealloc = N` | slots reserved in one chunk when the pool is first used | none: the first chunk is about a page (`chunk` slots when `chunk` is given) |
 /// | `max = N` | most objects alive at once, across all threads: at the limit `PoolBox::new` panics and `PoolBox::try_new` gives the value back | no limit |
 /// | `chunk = N` | slots reserved each time the pool grows | 1/32 of the capacity, in whole pages, at least a page and at most 64 KiB worth |
-/// | `cache = N` | the largest magazine size M: free slots moved between a thread and the shared depot at once; a thread keeps up to 2M + 1 free slots (two magazines and one hot slot). Each thread's size adapts between 8 (or M, if smaller) and M: large for runs of allocations or frees, small for a random mix | 256 KiB worth, between 8 and 256 |
+/// | `cache = N` | the largest magazine size M: free slots moved between a thread and the shared depot at once; a thread keeps up to 2M free slots (two magazines). Each thread's size adapts between 8 (or M, if smaller) and M: large for runs of allocations or frees, small for a random mix | 256 KiB worth, between 8 and 256 |
 /// | `crate = "path"` | where the `zokio_pool` crate is, for a crate that reaches it through a re-export (a renamed dependency is found from `Cargo.toml`) | `::zokio_pool`, or its name in `Cargo.toml` |
 /// | `recycle` | recycle mode: objects stay constructed between uses (see below) | off |
 /// | `reset = path` | recycle mode with a reset function `fn(&mut Self)` instead of the field-by-field reset | none |

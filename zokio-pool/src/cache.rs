@@ -90,10 +90,6 @@ published!(
     PubUsize, AtomicUsize, usize
 );
 published!(
-    /// A published slot pointer.
-    PubSlot, AtomicPtr<u8>, *mut u8
-);
-published!(
     /// A published pointer into a magazine array.
     PubRound, AtomicPtr<Round>, *mut Round
 );
@@ -101,12 +97,12 @@ published!(
 /// The smallest magazine size a thread cache adapts down to (or the pool's M, when that is
 /// smaller). A cache starts there and doubles its size after each run of takes or of gives
 /// back that empties or fills a magazine (a batch, a burst, a producer or a consumer thread),
-/// up to the pool's M (`cache = N` when given, else from the slot size: 256 slots of 64 B, 63
+/// up to the pool's M (`cache = N` when given, else from the slot size: 240 slots of 64 B, 63
 /// of 4 KiB); it halves it when its exchanges with the depot become rare (see
 /// [`MAGAZINE_SHRINK_AFTER`]).
 ///
 /// A cache that stays this small holds at most 17 free slots of its pool; one that grows
-/// pays 5 exchanges of about 100 instructions each to go from 8 to 256.
+/// pays 5 exchanges of about 100 instructions each to go from 8 to 240.
 pub const MAGAZINE_MIN: usize = 8;
 
 /// A thread cache whose depot's lock was held by another thread (Bonwick's contention rule)
@@ -118,8 +114,8 @@ pub const MAGAZINE_GROW_WITHIN: usize = 2;
 /// magazines' worth of operations after its previous one (down to [`MAGAZINE_MIN`]): it then
 /// serves its thread from what it holds, and holding less is memory for other threads and
 /// other pools. Takes and gives back in random order exchange about once in M² operations,
-/// so such a cache settles at 8 to 32 slots and holds at most 2M + 1 of its pool's free
-/// slots (65 where a fixed M = 256 held up to 513).
+/// so such a cache settles at 8 to 32 slots and holds at most 2M of its pool's free slots
+/// (64 where a fixed M = 256 held up to 512).
 pub const MAGAZINE_SHRINK_AFTER: usize = 32;
 
 // Freers. A thread cache that only frees (a freer) is told from one that frees a batch of its
@@ -140,32 +136,6 @@ pub const MAGAZINE_SHRINK_AFTER: usize = 32;
 use MAGAZINE_GROW_WITHIN as GROW_WITHIN;
 use MAGAZINE_SHRINK_AFTER as SHRINK_AFTER;
 
-/// `hot` of a cache that is not active: not null, so a push does not put a slot there, and not
-/// a slot (slots are word-aligned, so their addresses are above 2), so a pop does not take it.
-const INACTIVE: *mut u8 = core::ptr::without_provenance_mut(1);
-
-/// `hot` of an active cache that has no hot slot (the byte allocator's, see
-/// [`LocalCache::without_hot_slot`]): like [`INACTIVE`], neither null nor a slot, so a push
-/// goes to the array and a pop does not take it.
-const NO_HOT: *mut u8 = core::ptr::without_provenance_mut(2);
-
-/// Whether a value of `hot` is a slot (not null, not [`INACTIVE`], not [`NO_HOT`]).
-#[inline(always)]
-fn is_slot(hot: *mut u8) -> bool {
-    hot.addr() > NO_HOT.addr()
-}
-
-/// Where [`LocalCache::peek`] found a free slot.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Peek {
-    /// In `hot`.
-    Hot(NonNull<u8>),
-    /// On top of the loaded array; taking it makes this the new `top`.
-    Array(NonNull<u8>, *mut Round),
-    /// Nowhere at hand: the slow path is needed.
-    Empty,
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
     /// Never used on this thread: the flush is not registered yet.
@@ -178,29 +148,23 @@ enum State {
 
 /// The thread cache of one pool on one thread. Created by the derive's `thread_local!`.
 ///
-/// A freed slot goes to `hot` when it is empty, else onto the loaded array; a take takes `hot`
-/// first, else the top of the array. An allocate-free pair then touches only `hot`, and the
-/// value a push stores does not depend on a value loaded from the cache, so a tight loop of
-/// pairs carries one store-to-load dependency, as a bare free list does, instead of two through
-/// `top`; a run of frees or of takes goes through the array, one store for the slot and one for
-/// `top`, with no slot moved between `hot` and the array.
+/// A freed slot goes onto the loaded array and a take takes the top of it: a compare with the
+/// array's bound, one load or store in the array, one store of `top`. Until 2026-12-03 derived
+/// pools had a *hot slot* in front of the array (a free filled it when empty, a take emptied
+/// it first): the allocate-free pair then touched only that slot (30 instructions against 35),
+/// but every take and give back of a run paid its test on top of the array's (38.2 and 35.3
+/// instructions per object in the 64 B LIFO and FIFO batches, 30.2 and 27.2 without it), and
+/// on the Intel model-207 VM the pair measured the same time either way (see CHANGELOG.md).
 ///
 /// While active, the loaded array is `low..high` (the cache's magazine size, or more when the
 /// array was filled under a larger one; its memory has the pool's M rounds) and holds free slots in
-/// `low..top`, and `hot` is null or a slot. While not active, the three pointers are null, so
-/// `top == low` sends every pop and `top == high` every push to the slow path, which looks at
-/// the state; and `hot` is [`INACTIVE`], which a pop does not take and a push does not fill
-/// (both test for a slot, above `INACTIVE`, or for null), so no slot ever lands in an inactive
-/// cache.
+/// `low..top`. While not active, the three pointers are null, so `top == low` sends every pop
+/// and `top == high` every push to the slow path, which looks at the state: no slot ever lands
+/// in an inactive cache.
 /// Bookkeeping on the hot path is one counter, `handed`; the number of slots given back is
 /// derived from it when it is needed (see `LocalCache::unfolded`).
 ///
-/// A cache made by [`without_hot_slot`](Self::without_hot_slot) (the byte allocator's) has no
-/// hot slot: while active, `hot` is [`NO_HOT`], so every take and give back goes through the
-/// array, and its callers use [`peek_array`](Self::peek_array) and
-/// [`push_array`](Self::push_array), which do not look at `hot`.
-///
-/// The fields that statistics read (`hot`, `top`, `low`, `prev_len`, `handed`, `fresh`,
+/// The fields that statistics read (`top`, `low`, `prev_len`, `handed`, `fresh`,
 /// `held_baseline`, `kept`, `kept_capacity`, `peak`, `size`) are published: relaxed atomics that only the owner stores.
 /// An active cache is listed in its depot (under the depot's lock), so that `PoolStats` can add
 /// up what every live thread has not folded yet; `close` takes it off the list at thread exit,
@@ -210,9 +174,6 @@ enum State {
 #[doc(hidden)]
 #[repr(C)] // the hot fields first, in one cache line
 pub struct LocalCache {
-    /// A free slot, or null, while active ([`NO_HOT`] if the cache has no hot slot);
-    /// [`INACTIVE`] otherwise.
-    hot: PubSlot,
     /// One past the last free slot of the loaded array.
     top: PubRound,
     /// The loaded array.
@@ -260,8 +221,6 @@ pub struct LocalCache {
     /// fold, or 0: the pool's high-water mark takes it at the fold, and a reader of the
     /// statistics takes it from here (see [`note_peak`](Self::note_peak)).
     peak: PubUsize,
-    /// `hot` while active and empty: null, or [`NO_HOT`] for a cache without a hot slot.
-    idle_hot: *mut u8,
 }
 
 impl core::fmt::Debug for LocalCache {
@@ -282,7 +241,6 @@ impl LocalCache {
     /// A cache that has not been used yet.
     pub const fn new() -> LocalCache {
         LocalCache {
-            hot: PubSlot::new(INACTIVE),
             top: PubRound::new(null_mut()),
             low: PubRound::new(null_mut()),
             high: Cell::new(null_mut()),
@@ -301,90 +259,39 @@ impl LocalCache {
             kept: PubUsize::new(0),
             kept_capacity: PubUsize::new(0),
             peak: PubUsize::new(0),
-            idle_hot: null_mut(),
         }
     }
 
-    /// A cache that has not been used yet and has no hot slot: every take and give back goes
-    /// through its array.
-    ///
-    /// The hot slot makes a take followed by a give back of one pool the cheapest pattern (one
-    /// store-to-load dependency, as a bare free list), but its test is a branch on the cache's
-    /// state. A derived type's pool has that branch at each place the program takes or gives
-    /// back, where it follows the place's own pattern. The byte allocator has one `alloc` and
-    /// one `dealloc` for every class, so its branch follows the classes of the program's
-    /// allocations: in `larson` (random sizes of 8 to 1,000 B), whether a class's hot slot is
-    /// full is a coin toss, and the branch missed on about half of the takes and a third of the
-    /// gives back (cachegrind's branch simulation: 2.88 million mispredicts for 2 million
-    /// replacements, against mimalloc's 0.68 million).
-    pub const fn without_hot_slot() -> LocalCache {
-        let mut cache = LocalCache::new();
-        cache.idle_hot = NO_HOT;
-        cache
-    }
-
-    /// Takes a free slot: the hot slot, else the top of the loaded array, else the slow path.
-    /// `raw::alloc` inlines the first two through [`peek`](Self::peek) and calls this out of
-    /// line only when both are empty.
+    /// Takes a free slot: the top of the loaded array, else the slow path. `raw::alloc`
+    /// inlines the first through [`peek_array`](Self::peek_array) and calls this out of line
+    /// only when the array is empty.
     ///
     /// `home` must be where this cache lives and `depot` the depot of its pool.
     #[inline(always)]
     pub(crate) fn pop(&self, home: Home, depot: &'static Depot) -> Option<NonNull<u8>> {
-        match self.peek() {
-            Peek::Hot(slot) => {
-                self.commit_hot();
-                Some(slot)
-            }
-            Peek::Array(slot, top) => {
+        match self.peek_array() {
+            Some(top) => {
+                // SAFETY: `peek_array` returns a round of the loaded array that holds an
+                // initialized free slot.
+                let slot = unsafe { top.read() };
                 self.commit_array(top);
                 Some(slot)
             }
-            Peek::Empty => self.pop_slow(home, depot),
+            None => self.pop_slow(home, depot),
         }
     }
 
-    /// The hot slot, left in place: [`commit_hot`](Self::commit_hot) takes it.
-    #[inline(always)]
-    pub(crate) fn peek_hot(&self) -> Option<NonNull<u8>> {
-        let hot = self.hot.get();
-        // SAFETY: a slot is not null.
-        is_slot(hot).then(|| unsafe { NonNull::new_unchecked(hot) })
-    }
-
-    /// The slot a take would get without the slow path, and where it is, without taking it:
-    /// [`commit_hot`](Self::commit_hot) or [`commit_array`](Self::commit_array) takes it.
-    #[inline(always)]
-    pub(crate) fn peek(&self) -> Peek {
-        if let Some(hot) = self.peek_hot() {
-            return Peek::Hot(hot);
-        }
-        match self.peek_array() {
-            // SAFETY: `peek_array` returns a round of the loaded array that holds an
-            // initialized free slot.
-            Some(top) => Peek::Array(unsafe { top.read() }, top),
-            None => Peek::Empty,
-        }
-    }
-
-    /// Takes the slot that [`peek`](Self::peek) found on the array (nothing ran between):
-    /// `top` is the top it returned.
+    /// Takes the slot that [`peek_array`](Self::peek_array) found (nothing ran between): `top`
+    /// is the round it returned.
     #[inline(always)]
     pub(crate) fn commit_array(&self, top: *mut Round) {
         self.top.set(top);
         self.handed.bump();
     }
 
-    /// Takes the hot slot that [`peek_hot`](Self::peek_hot) returned (nothing ran between).
-    #[inline(always)]
-    pub(crate) fn commit_hot(&self) {
-        self.hot.set(null_mut());
-        self.handed.bump();
-    }
-
     /// Where the slot on top of the loaded array is, left in place
-    /// ([`commit_array`](Self::commit_array) takes it), or `None` if the array is empty; never
-    /// the hot slot. The array half of [`peek`](Self::peek), and all of a take for a cache
-    /// without a hot slot (see [`without_hot_slot`](Self::without_hot_slot)).
+    /// ([`commit_array`](Self::commit_array) takes it), or `None` if the array is empty (or
+    /// the cache is not active).
     #[inline(always)]
     pub(crate) fn peek_array(&self) -> Option<*mut Round> {
         let top = self.top.get();
@@ -396,14 +303,14 @@ impl LocalCache {
         Some(unsafe { top.sub(1) })
     }
 
-    /// Gives back a slot onto the loaded array (the slow path when it is full), never into the
-    /// hot slot. The array half of [`push`](Self::push), and all of a give back for a cache
-    /// without a hot slot (see [`without_hot_slot`](Self::without_hot_slot)).
+    /// Gives back a slot onto the loaded array, or through the slow path when it is full (or
+    /// the cache is not active).
     ///
     /// # Safety
-    /// As for [`push`](Self::push).
+    /// `slot` is a slot of this cache's pool that no handle refers to any more; `home` is where
+    /// this cache lives and `depot` the depot of its pool.
     #[inline(always)]
-    pub(crate) unsafe fn push_array(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
+    pub(crate) unsafe fn push(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
         let top = self.top.get();
         if top == self.high.get() {
             // SAFETY: forwarded from the caller.
@@ -417,25 +324,8 @@ impl LocalCache {
         }
     }
 
-    /// Gives back a slot.
-    ///
-    /// # Safety
-    /// `slot` is a slot of this cache's pool that no handle refers to any more; `home` is where
-    /// this cache lives and `depot` the depot of its pool.
-    #[inline(always)]
-    pub(crate) unsafe fn push(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
-        if self.hot.get().is_null() {
-            // Active (an inactive cache's `hot` is `INACTIVE`, and that of a cache without a
-            // hot slot `NO_HOT`), and the hot slot is free.
-            self.hot.set(slot.as_ptr());
-            return;
-        }
-        // SAFETY: forwarded from the caller.
-        unsafe { self.push_array(slot, home, depot) }
-    }
-
-    /// The next never-used slot of the cache's run, when a take whose hot slot and loaded
-    /// array are empty (a `peek` found [`Peek::Empty`]) has nothing to take before it: no
+    /// The next never-used slot of the cache's run, when a take whose loaded array is empty
+    /// (a [`peek_array`](Self::peek_array) found nothing) has nothing to take before it: no
     /// previous magazine and no free slot in the depot. `None` otherwise, and then the caller
     /// goes on to [`pop_slow`](Self::pop_slow).
     ///
@@ -456,9 +346,8 @@ impl LocalCache {
         }
         debug_assert!(self.held() == 0, "the caller's peek found the cache empty");
         let slot = self.carve(depot);
-        // `unfolded().returned` is `handed + held - held_baseline`, and `held` is 0: the hot
-        // slot and the loaded array were empty at the caller's `peek`, nothing ran since, and
-        // `prev_len` is 0.
+        // `unfolded().returned` is `handed + held - held_baseline`, and `held` is 0: the loaded
+        // array was empty at the caller's `peek_array`, nothing ran since, and `prev_len` is 0.
         let handed = self.handed.get();
         self.note_peak(
             depot
@@ -505,8 +394,8 @@ impl LocalCache {
         unsafe { NonNull::new_unchecked(slot) }
     }
 
-    /// A take's slow path: the hot slot and the loaded array are empty (a `peek` found
-    /// [`Peek::Empty`]). Loads the previous array, a magazine from the depot or a run of
+    /// A take's slow path: the loaded array is empty (a [`peek_array`](Self::peek_array) found
+    /// nothing). Loads the previous array, a magazine from the depot or a run of
     /// never-used slots (growing the pool if it must), registers the cache first if it is not
     /// yet, and takes from what it loaded; `None` when the pool cannot grow.
     ///
@@ -593,11 +482,15 @@ impl LocalCache {
         Some(slot)
     }
 
+    /// A give back's slow path: the loaded array is full, or the cache is not active.
+    /// `extern "C"` so that it cannot unwind and its inlined callers need no unwinding edge (see
+    /// `raw::pop_slow`).
+    ///
     /// # Safety
     /// As for [`push`](Self::push).
     #[cold]
     #[inline(never)]
-    unsafe fn push_slow(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
+    unsafe extern "C" fn push_slow(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
         // No lock is held here, so the huge-page switch may read the environment (`huge_pages`).
         crate::heap::huge_pages();
         match self.state.get() {
@@ -627,8 +520,7 @@ impl LocalCache {
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
-        // The hot slot holds a slot (a push fills it first), and the loaded array is full. The
-        // previous one becomes the loaded one once it is empty: a cache's second array comes
+        // The loaded array is full. The previous one becomes the loaded one once it is empty: a cache's second array comes
         // from the depot, and a full previous magazine goes to the depot for an empty array.
         if self.prev.get().is_null() {
             self.prev.set(depot.spare_array().as_ptr());
@@ -670,7 +562,7 @@ impl LocalCache {
             }
             if freer {
                 // A thread that only frees has no use for what it caches: the loaded
-                // magazine goes too, and the cache keeps only its hot slot, so the slots other
+                // magazine goes too, and the cache keeps only the slot at hand, so the slots other
                 // threads wait for are in the depot (the consumer of a producer-consumer pair).
                 let len = self.loaded_len();
                 let full = Magazine {
@@ -699,14 +591,14 @@ impl LocalCache {
     ///
     /// - **Shrink** (halve, down to [`MAGAZINE_MIN`]) when exchanges are rare, more than
     ///   [`SHRINK_AFTER`] magazines' worth of operations apart: the cache then serves its thread from the
-    ///   slots it holds, and holding fewer (at most 2M + 1) is memory given back to the pool.
+    ///   slots it holds, and holding fewer (at most 2M) is memory given back to the pool.
     ///   Takes and gives back in random order exchange about once in M² operations (a
     ///   random walk between an empty and a full cache), so such a cache settles at M = 16 or
     ///   32 and holds at most 65 free slots, where a fixed M = 256 held up to 513.
     /// - Else **grow** (double, up to `most`) after a run: at least half a magazine of
     ///   operations since the last exchange, all takes or all gives back (a batch, a burst,
     ///   a producer or a consumer thread: each exchanges once per magazine). A batch of 1,000
-    ///   objects reaches M = 256 from 8 in five exchanges. A random mix makes no such run of
+    ///   objects reaches M = 240 from 8 in five exchanges. A random mix makes no such run of
     ///   more than a few operations, so its exchanges (a magazine the depot had filled under
     ///   a smaller size runs out after a few takes) do not grow it.
     /// - Else grow when the depot is contended and the exchange came within
@@ -769,7 +661,6 @@ impl LocalCache {
         let mut inner = depot.lock();
         let array = depot.spare_array_locked(&mut inner);
         self.load(array, 0);
-        self.hot.set(self.idle_hot);
         self.state.set(State::Active);
         inner.caches.push(self.listed());
     }
@@ -812,19 +703,12 @@ impl LocalCache {
         self.load(prev, prev_len);
     }
 
-    /// Whether the hot slot holds a slot.
-    #[cfg(test)]
-    pub(crate) fn holds_hot_slot(&self) -> bool {
-        is_slot(self.hot.get())
-    }
-
-    /// Slots in the cache: the hot one and the two magazines.
+    /// Slots in the cache: those of its two magazines.
     pub(crate) fn held(&self) -> usize {
         if self.state.get() != State::Active {
             return 0;
         }
-        let hot = usize::from(is_slot(self.hot.get()));
-        self.loaded_len() + self.prev_len.get() + hot
+        self.loaded_len() + self.prev_len.get()
     }
 
     /// Moves the unfolded counters to the depot; `_locked` is the depot's lock, held so that a
@@ -885,33 +769,30 @@ impl LocalCache {
         Depot::unlist(&mut inner, self.listed());
         // What is left is empty arrays: the loaded one, and the previous one if there is one.
         let spare = [Some(self.loaded_array()), NonNull::new(self.prev.get())];
-        self.hot.set(INACTIVE);
         self.state.set(State::Closed);
         self.top.set(null_mut());
         self.low.set(null_mut());
         self.high.set(null_mut());
         self.prev.set(null_mut());
-        depot.absorb_locked(&mut inner, [None, None], spare, None, None);
+        depot.absorb_locked(&mut inner, [None, None], spare, None);
         depot.settle_locked(&mut inner);
     }
 
-    /// Gives every free slot the cache holds to the depot (for `trim`): its magazines, its hot
-    /// slot and its never-used run; the cache stays active, with an empty loaded array.
+    /// Gives every free slot the cache holds to the depot (for `trim`): its magazines and its
+    /// never-used run; the cache stays active, with an empty loaded array.
     pub(crate) fn drain(&self, depot: &Depot) {
         if self.state.get() == State::Active {
             self.give_slots_locked(depot, &mut depot.lock());
         }
     }
 
-    /// Moves every free slot of an active cache to the depot, whose lock `inner` is: the hot
-    /// slot, the loaded array's slots (a spare array is loaded in their place), a full
+    /// Moves every free slot of an active cache to the depot, whose lock `inner` is: the
+    /// loaded array's slots (a spare array is loaded in their place), a full
     /// previous magazine (the cache then has no previous array) and the never-used run. The
     /// counters are folded first, while the slots are still counted in `held`, all under the
     /// lock (see the type's docs): `held` is then 0, and so is the baseline.
     fn give_slots_locked(&self, depot: &Depot, inner: &mut Inner) {
         self.fold(depot, inner);
-        let hot = self.peek_hot();
-        self.hot.set(self.idle_hot);
         let loaded = (self.loaded_len() > 0).then(|| {
             let full = Magazine {
                 rounds: self.loaded_array(),
@@ -936,7 +817,7 @@ impl LocalCache {
             .filter(|_| left > 0)
             .map(|p| (p, left));
         self.held_baseline.set(0);
-        depot.absorb_locked(inner, [loaded, prev], [None, None], hot, fresh);
+        depot.absorb_locked(inner, [loaded, prev], [None, None], fresh);
     }
 
     /// The counters not yet folded, read by the owning thread.
@@ -960,8 +841,8 @@ impl LocalCache {
     /// Exact when the owner's last operation happened before this read. While the owner runs
     /// an operation the read may mix states before and after it, but never a fold or a
     /// magazine exchange with what preceded it (those happen under the depot's lock, which the
-    /// caller holds); `held` is clamped to the range it can take (`0..=2M + 1`), so each count
-    /// is off by at most 2M + 1 plus the operations the owner completes during the read, never
+    /// caller holds); `held` is clamped to the range it can take (`0..=2M`), so each count
+    /// is off by at most 2M plus the operations the owner completes during the read, never
     /// garbage. The published fields are atomics, so there is no data race.
     ///
     /// # Safety
@@ -976,8 +857,7 @@ impl LocalCache {
         let low = c.low.load().addr();
         let loaded = (top.wrapping_sub(low) / size_of::<Round>()).min(magazine);
         let prev = c.prev_len.load().min(magazine);
-        let hot = usize::from(is_slot(c.hot.load()));
-        let held = loaded + prev + hot;
+        let held = loaded + prev;
         let handed = c.handed.load();
         Unfolded {
             handed,
@@ -995,6 +875,7 @@ impl LocalCache {
 /// Where a thread cache lives: the `thread_local!` it is reached through, which the
 /// thread-exit flush uses again to reach it (it may be gone by then on some platforms).
 #[derive(Clone, Copy, Debug)]
+#[repr(C)] // passed to `LocalCache::push_slow`, an `extern "C"` function
 pub(crate) enum Home {
     /// A pool's own `thread_local!` (a derived type's, or a size class's for `SizeClass`).
     Key(&'static LocalKey<LocalCache>),

@@ -8,9 +8,11 @@ use core::mem::{align_of, size_of};
 const MIN_SLOT: usize = size_of::<usize>();
 /// Bytes a thread cache aims to hold in one magazine when `cache` is not given.
 const DEFAULT_MAGAZINE_BYTES: usize = 256 * 1024;
-/// Bounds of the default magazine size, in slots.
+/// Bounds of the default magazine size, in slots. The upper one makes two arrays of 1,920 B,
+/// which share a page past its first 256 bytes (see `magazine::COLOUR`: 256 rounds filled the
+/// page from offset 0, where chunks put their first slot).
 const DEFAULT_MAGAZINE_MIN: usize = 8;
-const DEFAULT_MAGAZINE_MAX: usize = 256;
+const DEFAULT_MAGAZINE_MAX: usize = 240;
 /// Slots whose size is a multiple of this (1 KiB and up), or within a cache line of one, put the
 /// same offsets of consecutive slots in the same few L1 cache sets, so touching the header of
 /// many slots thrashes the cache. Such slots get one more cache line (Bonwick's slab colouring,
@@ -67,8 +69,8 @@ impl Options {
         self
     }
 
-    /// `cache = n`: the largest magazine size M; a thread caches up to 2M + 1 free slots (two
-    /// magazines and the hot slot), and its own magazine size adapts up to M.
+    /// `cache = n`: the largest magazine size M; a thread caches up to 2M free slots (two
+    /// magazines), and its own magazine size adapts up to M.
     pub const fn cache(mut self, n: usize) -> Options {
         self.cache = n;
         self
@@ -432,7 +434,7 @@ mod tests {
     #[test]
     fn defaults_scale_with_the_item_size() {
         let small = Config::of::<[u8; 64]>(Options::DEFAULT);
-        assert_eq!(small.magazine_size, 256);
+        assert_eq!(small.magazine_size, 240);
         assert_eq!(small.chunk, 1024);
         let large = Config::of::<[u8; 4096]>(Options::DEFAULT);
         assert_eq!(large.magazine_size, 63);

@@ -6,10 +6,10 @@
 //! classes are the ones [`ClassBox`](crate::ClassBox) uses (their depots, chunks and page heap);
 //! the byte allocator's thread caches are its own, one `thread_local!` array indexed by class,
 //! so that the run-time index costs one access to thread-local storage instead of a call
-//! through a key per class. They have no hot slot (`LocalCache::without_hot_slot`): one
-//! `alloc` and one `dealloc` serve every class, and the hot slot's test there follows the
-//! sizes of the program's allocations, a branch the processor cannot predict when they are
-//! mixed.
+//! through a key per class. Like every cache, they take and give back on their loaded array
+//! (no hot slot: see `LocalCache`); a hot slot's test here, where one `alloc` and one
+//! `dealloc` serve every class, followed the sizes of the program's allocations, a branch the
+//! processor cannot predict when they are mixed (`ede4332` removed it from these caches first).
 //!
 //! Above the classes (32 KiB), and for alignments past a page, an object is a run of whole
 //! pages from the page heap, which splits larger free runs and merges neighbours on free;
@@ -44,7 +44,7 @@ const _: () = assert!(SIZE_CLASSES[COUNT - 1] == SMALL_MAX);
 std::thread_local! {
     /// The byte allocator's thread cache of each class (see the module's docs).
     static BYTE_CACHES: [LocalCache; COUNT] =
-        const { [const { LocalCache::without_hot_slot() }; COUNT] };
+        const { [const { LocalCache::new() }; COUNT] };
 }
 
 /// The counts of the objects above the classes (page runs and mappings).
@@ -191,7 +191,7 @@ unsafe fn give(slot: NonNull<u8>, i: usize) {
     with_cache(i, |cache, home| {
         // SAFETY: a free slot of class `i` (the caller's contract), given to a cache of that
         // class with that class's depot.
-        unsafe { cache.push_array(slot, home, depot(i)) }
+        unsafe { cache.push(slot, home, depot(i)) }
     })
 }
 
@@ -680,13 +680,12 @@ mod tests {
         assert_eq!(class_of(Layout::from_size_align(64, 8192).unwrap()), None);
     }
 
-    /// The byte caches have no hot slot (see `LocalCache::without_hot_slot`): a freed block
-    /// goes onto the array, also when the give back takes the slow path (a full array), and
-    /// takes come from there. Compiled only: under Miri the byte caches are `ClassBox`'s,
-    /// which have one.
+    /// A freed block goes onto the byte cache's array, also when the give back takes the slow
+    /// path (a full array), and takes come from there, the last freed first. Compiled only:
+    /// under Miri the byte caches are `ClassBox`'s.
     #[test]
     #[cfg(not(miri))]
-    fn a_byte_cache_keeps_its_slots_on_the_array() {
+    fn a_byte_cache_hands_out_the_last_freed_block_first() {
         if CHECKING_MODE {
             return; // Blocks of the system allocator: no cache.
         }
@@ -702,10 +701,6 @@ mod tests {
             assert!(blocks.iter().all(|b| !b.is_null()));
             for &b in &blocks {
                 a.dealloc(b, layout);
-                assert!(
-                    !with_cache(i, |c, _| c.holds_hot_slot()),
-                    "a byte cache filled its hot slot"
-                );
             }
             let held = with_cache(i, |c, _| c.held());
             assert!(held >= 1, "freed blocks are in the cache");
@@ -713,7 +708,6 @@ mod tests {
             let again: std::vec::Vec<*mut u8> = (0..held).map(|_| a.alloc(layout)).collect();
             assert_eq!(again[0], blocks[n - 1]);
             assert!(again.iter().all(|b| blocks.contains(b)));
-            assert!(!with_cache(i, |c, _| c.holds_hot_slot()));
             for b in again {
                 a.dealloc(b, layout);
             }

@@ -31,7 +31,7 @@
 //! # Cost model
 //! | operation | cost |
 //! |---|---|
-//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on thread-local cells (one hot slot, then an array of slot pointers), one counter add |
+//! | `PoolBox::new` + drop, slot in the thread cache | a pop and a push on an array of slot pointers in thread-local cells, one counter add |
 //! | every magazine's worth of operations in one direction | one magazine exchanged with the depot under a mutex, where the thread's magazine size adapts (between [`MAGAZINE_MIN`] and the pool's M) |
 //! | a fresh slot | a bump in a run of up to a magazine's worth of fresh slots; a chunk from the page heap every `chunk` slots (more often while the pool is young: chunks add 1/32 of the capacity, at least a page) |
 //! | a magazine exchange, once per [`TRIM_INTERVAL`] for the process | the working-set rule over every pool, then the heap's free pages back to the OS |

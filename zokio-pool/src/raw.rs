@@ -8,7 +8,7 @@
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
-use crate::cache::{Home, Peek};
+use crate::cache::Home;
 use crate::pool::Pool;
 use crate::slot;
 
@@ -42,8 +42,6 @@ pub(crate) struct Taken<T> {
 enum Source {
     /// Taken already (the slow path, a zero-sized item, checking mode).
     Taken,
-    /// The cache's hot slot.
-    Hot,
     /// The top of the cache's loaded array; taking it makes this the new top.
     Array(*mut crate::magazine::Round),
 }
@@ -61,13 +59,12 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 pub(crate) fn commit<P: Pool + ?Sized>(taken: &Taken<P::Item>) {
     match taken.source {
         Source::Taken => {}
-        Source::Hot => P::__cache().with(|cache| cache.commit_hot()),
         Source::Array(top) => P::__cache().with(|cache| cache.commit_array(top)),
     }
 }
 
-/// [`alloc`], except that a slot found in the thread cache (its hot slot or the top of its
-/// loaded array) stays listed there until [`commit`]: the caller may write the object first, which lets LLVM build a value
+/// [`alloc`], except that a slot found in the thread cache (the top of its loaded array) stays
+/// listed there until [`commit`]: the caller may write the object first, which lets LLVM build a value
 /// directly in its slot (the cache's stores are atomic, and LLVM moves no memory access across
 /// an atomic store). No code that may use the pool (user code: a constructor, a `Drop`) may run
 /// before the `commit`, which must come before anything else touches the pool on this thread.
@@ -103,10 +100,11 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     if limited && !depot.reserve() {
         return None;
     }
-    let (slot, source) = match P::__cache().with(|cache| cache.peek()) {
-        Peek::Hot(slot) => (slot, Source::Hot),
-        Peek::Array(slot, top) => (slot, Source::Array(top)),
-        Peek::Empty => match pop_slow::<P>() {
+    let (slot, source) = match P::__cache().with(|cache| cache.peek_array()) {
+        // SAFETY: `peek_array` returns a round of the loaded array that holds an initialized
+        // free slot.
+        Some(top) => (unsafe { top.read() }, Source::Array(top)),
+        None => match pop_slow::<P>() {
             Some(slot) => (slot, Source::Taken),
             None => {
                 // Not reached: a reserved take grows the pool past `max` if it must.
@@ -139,12 +137,19 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     })
 }
 
-/// A slot from `P`'s thread cache when neither its hot slot nor its loaded array has one (the
-/// slow path): the next slot of the cache's never-used run if nothing comes before it
-/// (`carve_next`), else lists the pool and takes the cache's slow path. Out of line, and with
-/// no arguments (it finds its own cache and depot), so that the call costs the caller little.
+/// A slot from `P`'s thread cache when its loaded array has none (the slow path): the next slot
+/// of the cache's never-used run if nothing comes before it (`carve_next`), else lists the pool
+/// and takes the cache's slow path. Out of line, and with no arguments (it finds its own cache
+/// and depot), so that the call costs the caller little.
+///
+/// `extern "C"`, as `LocalCache::push_slow`: such a function cannot unwind (a panic in it
+/// aborts), so its callers need no unwinding edge at the call, and LLVM keeps what they hold
+/// in registers across it instead of storing it before each call. A `Vec` of boxes emptied
+/// with `pop` then kept its length in memory at every drop; one instruction less per object
+/// of the 64 B batches in `scripts/instructions.sh`. Nothing here can panic but on a broken
+/// invariant, where aborting is the right end.
 #[inline(never)]
-fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
+extern "C" fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     let key = P::__cache();
     let depot = P::__depot();
     key.with(|cache| {

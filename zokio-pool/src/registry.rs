@@ -110,7 +110,7 @@ pub struct PoolInfo {
     pub stats: PoolStats,
     /// Bytes per slot (the item's size, rounded up; with a header in recycle mode).
     pub slot_size: usize,
-    /// M, the most slots one magazine holds: a thread caches at most 2M + 1 free slots of the
+    /// M, the most slots one magazine holds: a thread caches at most 2M free slots of the
     /// pool. Each thread's cache adapts its own magazine size between
     /// [`MAGAZINE_MIN`](crate::MAGAZINE_MIN) (or M, if smaller) and M.
     pub magazine_size: usize,

@@ -24,7 +24,7 @@ use crate::sync::AtomicUsize;
 /// every thread that is not in a pool operation during the call (precisely: whose last
 /// operation happened before the call, e.g. it was followed by a channel send, a lock or a
 /// join the caller saw). A thread that runs pool operations during the call can make each
-/// figure off by the few objects those operations move, and by at most 2M + 1 (M being the
+/// figure off by the few objects those operations move, and by at most 2M (M being the
 /// `cache` option) when it swaps its magazines at that moment; never more.
 ///
 /// `high_water` is the largest `live` seen at pool events: a call to `pool_stats`, and, on
@@ -35,7 +35,7 @@ use crate::sync::AtomicUsize;
 /// is approximate both ways: a short peak between two events may be missed, and objects freed
 /// on another thread that has not folded its counters yet still count as live at such an
 /// event, which can put the mark above the true peak by at most the slots that thread's cache
-/// holds (2M + 1).
+/// holds (2M).
 ///
 /// Recycle mode adds `kept`, `kept_capacity` and `discarded`; they stay 0 for other pools,
 /// which do not count them.

@@ -96,7 +96,7 @@ test_pool!(
 
 #[test]
 fn slots_overflow_to_the_depot_and_come_back() {
-    // 4 magazines' worth: the cache keeps 2M + 1 = 9, the depot gets the rest.
+    // 4 magazines' worth: the cache keeps 2M = 8, the depot gets the rest.
     let n = 40;
     let mut boxes: Vec<_> = (0..n).map(|i| PoolBox::new(Magazined(i))).collect();
     let mut addrs: Vec<_> = boxes.iter().map(addr).collect();

@@ -20,7 +20,7 @@
 //! the process, on the thread that finds the interval over), and on the background thread
 //! [`spawn_trimmer`](crate::spawn_trimmer) starts, so that a program that goes idle gives its memory back too. It
 //! does not drop the objects recycling pools keep (they are bounded by `max_idle`), and it
-//! cannot reach other threads' caches (at most `2M + 1` free slots each per pool, given back
+//! cannot reach other threads' caches (at most `2M` free slots each per pool, given back
 //! at the thread's exit). Its clock and thread are in `reap.rs`.
 
 use std::thread::LocalKey;

@@ -382,7 +382,7 @@ impl Depot {
     /// Lists a magazine of `1..=M` free slots given to the depot and counts them. If its slots
     /// and the last magazine's fit in one array, the smaller of the two is copied into the
     /// larger, which stays listed, and the other array, now empty, is returned: a cache whose
-    /// magazine size is 8 would otherwise park 8 slots in an array of M = 256 rounds (2 KiB)
+    /// magazine size is 8 would otherwise park 8 slots in an array of M = 240 rounds (1,920 B)
     /// at each exchange (in `alloc_bench`'s `mstress`, the byte allocator's classes used 1.4
     /// to 1.6 MB of arrays; 0.75 MB with merging). A full magazine of M never merges (the
     /// last one holds at least a slot), so a cache at M exchanges as it did: one push, one
@@ -467,8 +467,8 @@ impl Depot {
     /// `reserve`) takes slots of such a pool, so it grows past `max` only when fewer than `max`
     /// objects are live and no free slot is in the depot or the caller's cache: the others are
     /// cached by other threads. Capacity then stays below `max + OVER_MAX_STEP` plus the free
-    /// slots other threads' caches hold (at most 3M + 1 each: two magazines, the hot slot and a
-    /// run of at most M never-used slots).
+    /// slots other threads' caches hold (at most 3M each: two magazines and a run of at most M
+    /// never-used slots).
     fn grow(&self, inner: &mut Inner) -> bool {
         let c = &self.config;
         let capacity = self.stats.capacity();
@@ -513,14 +513,13 @@ impl Depot {
         true
     }
 
-    /// Takes back what a closing thread cache held: up to two magazines, its arrays, its hot
-    /// slot and a fresh run (the cache's counters were folded already).
+    /// Takes back what a closing thread cache held: up to two magazines, its arrays and a
+    /// fresh run (the cache's counters were folded already).
     pub(crate) fn absorb_locked(
         &self,
         inner: &mut Inner,
         magazines: [Option<Magazine>; 2],
         spare: [Option<NonNull<Round>>; 2],
-        hot: Option<NonNull<u8>>,
         fresh: Option<(NonNull<u8>, usize)>,
     ) {
         for mag in magazines.into_iter().flatten() {
@@ -529,11 +528,6 @@ impl Depot {
             }
         }
         inner.spare.extend(spare.into_iter().flatten());
-        if let Some(hot) = hot {
-            // SAFETY: a closing cache's hot slot is a free slot of this pool, which the cache
-            // held until now and gives up here.
-            unsafe { self.put(inner, hot) };
-        }
         inner.regions.extend(fresh);
     }
 
@@ -858,7 +852,7 @@ mod tests {
         let d = magazine(&mut inner, 5, &mut more);
         let e = magazine(&mut inner, 2, &mut more);
         let spares = inner.spare.len();
-        DEPOT.absorb_locked(&mut inner, [Some(d), Some(e)], [None, None], None, None);
+        DEPOT.absorb_locked(&mut inner, [Some(d), Some(e)], [None, None], None);
         assert_eq!(lens(&inner), [7]);
         assert_eq!(
             inner.spare.len(),
