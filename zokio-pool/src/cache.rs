@@ -153,8 +153,10 @@ enum State {
 /// pools had a *hot slot* in front of the array (a free filled it when empty, a take emptied
 /// it first): the allocate-free pair then touched only that slot (30 instructions against 35),
 /// but every take and give back of a run paid its test on top of the array's (38.2 and 35.3
-/// instructions per object in the 64 B LIFO and FIFO batches, 30.2 and 27.2 without it), and
-/// on the Intel model-207 VM the pair measured the same time either way (see CHANGELOG.md).
+/// instructions per object in the 64 B LIFO and FIFO batches, 30.7 and 27.7 without it), and
+/// on the Intel model-207 VM the pair measured the same time either way. Without it a loop
+/// over fresh pools put round 0 of each array where its object was (see `magazine::COLOUR`
+/// for why arrays start past a page's first 256 bytes; CHANGELOG.md for the figures).
 ///
 /// While active, the loaded array is `low..high` (the cache's magazine size, or more when the
 /// array was filled under a larger one; its memory has the pool's M rounds) and holds free slots in
