@@ -51,10 +51,17 @@ struct Runs {
     layout: Layout,
     /// Arrays per run.
     per_run: usize,
-    /// Bytes from the run's start to its first array.
+    /// Bytes from the run's start to its first array: at least [`COLOUR`] for a page that
+    /// arrays share, 0 for an array with a run of its own.
     offset: usize,
-    /// Whether the run is one page shared by arrays (found from an array by aligning down).
-    shared: bool,
+}
+
+#[cfg(test)]
+impl Runs {
+    /// Whether the run is one page shared by arrays.
+    fn shared(&self) -> bool {
+        self.offset != 0
+    }
 }
 
 /// Arrays that fit a page past [`COLOUR`] share a page, the last ending at the page's end
@@ -71,14 +78,12 @@ fn runs(m: usize) -> Runs {
                 .expect("zokio-pool: a page is a valid layout"),
             per_run,
             offset: heap::PAGE - per_run * array.size(),
-            shared: true,
         }
     } else {
         Runs {
             layout: array,
             per_run: 1,
             offset: 0,
-            shared: false,
         }
     }
 }
@@ -122,19 +127,11 @@ pub(crate) unsafe fn release_spares(m: usize, spare: &mut SysVec<NonNull<Round>>
         return;
     }
     let Runs {
-        layout,
-        per_run,
-        shared,
-        ..
+        layout, per_run, ..
     } = runs(m);
-    // An array's run starts at its page for arrays that share pages, else at the array.
-    let run_of = |a: &NonNull<Round>| {
-        if shared {
-            a.as_ptr().addr() & !(heap::PAGE - 1)
-        } else {
-            a.as_ptr().addr()
-        }
-    };
+    // Runs are page-aligned, and an array with a run of its own starts it: every array's run
+    // starts at the array's page.
+    let run_of = |a: &NonNull<Round>| a.as_ptr().addr() & !(heap::PAGE - 1);
     spare.sort_unstable_by_key(|a| a.as_ptr().addr());
     let mut left = spare.len();
     let mut kept = sys_vec();
@@ -144,7 +141,10 @@ pub(crate) unsafe fn release_spares(m: usize, spare: &mut SysVec<NonNull<Round>>
         let n = spare[i..].iter().take_while(|a| run_of(a) == run).count();
         if n == per_run && left - n >= keep {
             // The run's start, with the provenance of its first array (derived from the run).
-            let start = spare[i].cast::<u8>().with_addr(run_start(run));
+            let start = spare[i].cast::<u8>().with_addr(
+                core::num::NonZeroUsize::new(run)
+                    .expect("zokio-pool: a run of arrays is not at address 0"),
+            );
             // SAFETY: every array of this run is spare (the caller's contract): nothing uses
             // the run, which `take_array` allocated with this layout and which starts at
             // `start`.
@@ -158,11 +158,6 @@ pub(crate) unsafe fn release_spares(m: usize, spare: &mut SysVec<NonNull<Round>>
     *spare = kept;
 }
 
-/// A run's start address, from [`release_spares`]'s `run_of` of one of its arrays.
-fn run_start(run: usize) -> core::num::NonZeroUsize {
-    core::num::NonZeroUsize::new(run).expect("zokio-pool: a run of arrays is not at address 0")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,7 +168,7 @@ mod tests {
     #[test]
     fn shared_pages_start_their_arrays_past_the_colour_and_end_at_the_page_end() {
         let r = runs(M);
-        assert!(r.shared);
+        assert!(r.shared());
         assert_eq!((r.per_run, r.offset), (2, 256));
         assert_eq!(r.offset + r.per_run * M * size_of::<Round>(), heap::PAGE);
         // Small arrays: as many as fit past the colour, the last ending at the page's end.
@@ -182,7 +177,7 @@ mod tests {
         assert!(r.offset >= COLOUR);
         // An array of a page or more past the colour: a run of its own, from its start.
         let r = runs(500);
-        assert!(!r.shared);
+        assert!(!r.shared());
         assert_eq!((r.per_run, r.offset, r.layout.size()), (1, 0, 4000));
     }
 
@@ -203,7 +198,7 @@ mod tests {
         for w in starts.windows(2) {
             assert!(w[0] + bytes <= w[1], "arrays overlap: {starts:x?}");
         }
-        if runs(m).shared {
+        if runs(m).shared() {
             for &s in &starts {
                 assert!(
                     s % heap::PAGE >= COLOUR,
