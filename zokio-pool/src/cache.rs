@@ -133,6 +133,23 @@ pub const MAGAZINE_SHRINK_AFTER: usize = 32;
 // one page past the peak): fewer slots in transit cost more trips to the depot's lock, so
 // the cap was left out.
 
+/// Whether a magazine exchange moves two magazines: the cache is at the pool's M (`size ==
+/// m`), and since its previous exchange it did at least a magazine's worth of operations in
+/// this exchange's direction (`along`, takes for a take's exchange, gives back for a give
+/// back's) and none the other way (`against`): a run, such as a batch of objects taken or
+/// freed, a producer or a consumer. Such a cache takes two full magazines when both its
+/// arrays are empty, and gives both when both are full, so a run visits the depot once per
+/// two magazines instead of once per magazine (Bonwick's caches move one).
+///
+/// Only in a run: a cache whose takes and gives back alternate around the point where it
+/// exchanges would otherwise jump between holding nothing and holding 2M slots at every
+/// other operation, each jump a visit to the depot; one magazine at a time, it swaps its two
+/// arrays there instead, without the depot.
+#[inline(always)]
+fn streaming(along: usize, against: usize, size: usize, m: usize) -> bool {
+    size == m && against == 0 && along >= size
+}
+
 use MAGAZINE_GROW_WITHIN as GROW_WITHIN;
 use MAGAZINE_SHRINK_AFTER as SHRINK_AFTER;
 
@@ -405,12 +422,18 @@ impl LocalCache {
     #[cold]
     #[inline(never)]
     pub(crate) fn pop_slow(&self, home: Home, depot: &'static Depot) -> Option<NonNull<u8>> {
-        // No lock is held here, so the huge-page switch may read the environment (`huge_pages`).
-        crate::heap::huge_pages();
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
-                self.register(home, depot);
+                // A thread's first slow path in this pool, with no lock held: the huge-page
+                // switch may read the environment (`huge_pages`), before this thread can map
+                // a segment. The read allocates, and with `PoolAlloc` as the global allocator
+                // that allocation may have come to this cache and registered it: hence the
+                // second look at the state.
+                crate::heap::huge_pages();
+                if self.state.get() == State::Unregistered {
+                    self.register(home, depot);
+                }
                 return self.pop(home, depot);
             }
             State::Closed => return depot.take_one(),
@@ -432,7 +455,11 @@ impl LocalCache {
             let since = self.fold(depot, &mut inner);
             self.freed.set(0);
             self.freer.set(false);
-            self.adapt(since, contended, depot.config().magazine_size);
+            let m = depot.config().magazine_size;
+            self.adapt(since, contended, m);
+            // Taking in a run at full size (see `streaming`): a second magazine for the
+            // previous array, which is empty here.
+            let second = streaming(since.handed, since.returned, self.size.get(), m);
             depot.stats().observe_live(0, 0);
             let mut array = self.loaded_array();
             let foreign_first = self.foreign_first.replace(false);
@@ -461,10 +488,30 @@ impl LocalCache {
                 Refill::Magazine(len) => {
                     // Under the lock: a reader sees the magazine in the depot or in the cache.
                     self.load(array, len);
+                    debug_assert!(len >= 1, "the depot lists no empty magazine");
+                    let mut held = len;
+                    if second {
+                        if let Some(mut prev) = NonNull::new(self.prev.get()) {
+                            if let Some(n) =
+                                depot.take_magazine_locked(&mut inner, &mut prev, self.size.get())
+                            {
+                                self.prev.set(prev.as_ptr());
+                                self.prev_len.set(n);
+                                held += n;
+                            }
+                        }
+                    }
                     self.held_baseline
-                        .set(self.held_baseline.get().wrapping_add(len));
+                        .set(self.held_baseline.get().wrapping_add(held));
                     drop(inner);
-                    return self.pop(home, depot);
+                    // The loaded magazine holds `len >= 1` slots (the depot lists none
+                    // empty): its top one, as `pop` would take it.
+                    // SAFETY: `load` made `array` the loaded array with `len` slots at its
+                    // front, `1 <= len <= M`: round `len - 1` is in it and initialized.
+                    let top = unsafe { array.as_ptr().add(len - 1) };
+                    self.commit_array(top);
+                    // SAFETY: as above.
+                    return Some(unsafe { top.read() });
                 }
                 Refill::Fresh(start, n) => {
                     self.fresh_next.set(start.as_ptr());
@@ -475,9 +522,7 @@ impl LocalCache {
                 Refill::Exhausted => {}
             }
         }
-        // `fresh_left > 0`: a run was at hand, or the refill brought one. The cache may hold
-        // slots again: the huge-page switch's first read allocates, and with `PoolAlloc` as
-        // the global allocator that allocation's free may come back to this cache.
+        // `fresh_left > 0`: a run was at hand, or the refill brought one.
         let slot = self.carve(depot);
         let u = self.unfolded();
         self.note_peak(depot.stats().live_with(u.handed, u.returned));
@@ -493,11 +538,40 @@ impl LocalCache {
     #[cold]
     #[inline(never)]
     unsafe extern "C" fn push_slow(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
-        // No lock is held here, so the huge-page switch may read the environment (`huge_pages`).
-        crate::heap::huge_pages();
+        // The common case first, in this small function: the previous array is empty, and
+        // becomes the loaded one. Everything else is in `push_exchange`, whose size (the
+        // registers it saves, the huge-page switch, the state) this case does not pay for.
+        // A previous array exists only in an active cache (`close` drops it).
+        if self.prev_len.get() == 0 && !self.prev.get().is_null() && !self.freer.get() {
+            debug_assert!(self.state.get() == State::Active);
+            self.swap_prev();
+            // SAFETY: forwarded from the caller; the loaded array is now empty, so this push
+            // takes the fast path.
+            return unsafe { self.push(slot, home, depot) };
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.push_exchange(slot, home, depot) }
+    }
+
+    /// The rest of [`push_slow`](Self::push_slow): a cache that is not active yet (or any
+    /// more), its first previous array, and the magazine exchange with the depot.
+    ///
+    /// # Safety
+    /// As for [`push`](Self::push).
+    #[cold]
+    #[inline(never)]
+    unsafe fn push_exchange(&self, slot: NonNull<u8>, home: Home, depot: &'static Depot) {
         match self.state.get() {
             State::Active => {}
             State::Unregistered => {
+                // The huge-page switch first, as in `pop_slow`; if its read registered the
+                // cache (an allocation through `PoolAlloc`), this is no longer the thread's
+                // first use of the pool.
+                crate::heap::huge_pages();
+                if self.state.get() != State::Unregistered {
+                    // SAFETY: forwarded from the caller.
+                    return unsafe { self.push(slot, home, depot) };
+                }
                 // Foreign slots: a thread that gives a slot back before it ever took one from
                 // this pool holds no slot of its own, so this one was taken on another thread.
                 // Cached here, it would be this thread's next object, next in memory to the
@@ -522,68 +596,119 @@ impl LocalCache {
             // SAFETY: forwarded from the caller.
             State::Closed => return unsafe { depot.give_one(slot) },
         }
-        // The loaded array is full. The previous one becomes the loaded one once it is empty: a cache's second array comes
-        // from the depot, and a full previous magazine goes to the depot for an empty array.
+        // The loaded array is full, and `push_slow` found no empty previous array to swap it
+        // with: the cache has none yet, or its previous one holds slots, or the cache is a
+        // freer (below).
         if self.prev.get().is_null() {
+            // A cache's second array comes from the depot.
             self.prev.set(depot.spare_array().as_ptr());
-        } else if self.prev_len.get() > 0 || self.freer.get() {
-            if depot.event() {
-                crate::reap::tick();
-            }
-            // Fold while both magazines are still counted in `held`, then take the slots that
-            // leave out of the balance, all under the lock (see the type's docs).
-            let (mut inner, contended) = depot.lock_counting();
-            let since = self.fold(depot, &mut inner);
-            let freer = if since.handed == 0 {
-                // Given back more than the pool's recent peak of live objects without taking
-                // one: most of those objects were taken on other threads.
-                let freed = self.freed.get().saturating_add(since.returned);
-                self.freed.set(freed);
-                // The recorded peak first (one load); the live count (which records a new
-                // peak) only past it.
-                freed > depot.stats().recent_high() && freed > depot.stats().observe_live(0, 0)
-            } else {
-                self.freed.set(0);
-                false
-            };
-            self.freer.set(freer);
-            self.adapt(since, contended, depot.config().magazine_size);
-            let prev_len = self.prev_len.get();
-            if prev_len > 0 {
-                // SAFETY: `prev` is not null: an array of the depot's.
-                let rounds = unsafe { NonNull::new_unchecked(self.prev.get()) };
-                let full = Magazine {
+            self.swap_prev();
+            // SAFETY: forwarded from the caller; the loaded array is now empty.
+            return unsafe { self.push(slot, home, depot) };
+        }
+        if depot.event() {
+            crate::reap::tick();
+        }
+        // Fold while both magazines are still counted in `held`, then take the slots that
+        // leave out of the balance, all under the lock (see the type's docs).
+        let (mut inner, contended) = depot.lock_counting();
+        let since = self.fold(depot, &mut inner);
+        let freer = if since.handed == 0 {
+            // Given back more than the pool's recent peak of live objects without taking
+            // one: most of those objects were taken on other threads.
+            let freed = self.freed.get().saturating_add(since.returned);
+            self.freed.set(freed);
+            // The recorded peak first (one load); the live count (which records a new
+            // peak) only past it.
+            freed > depot.stats().recent_high() && freed > depot.stats().observe_live(0, 0)
+        } else {
+            self.freed.set(0);
+            false
+        };
+        self.freer.set(freer);
+        let m = depot.config().magazine_size;
+        self.adapt(since, contended, m);
+        let prev_len = self.prev_len.get();
+        let loaded_len = self.loaded_len();
+        // A freer has no use for what it caches: the loaded magazine goes too, and the cache
+        // keeps only the slot at hand, so the slots other threads wait for are in the depot
+        // (the consumer of a producer-consumer pair). So does a cache giving back in a run at
+        // full size (see `streaming`): it fills both arrays again before it takes.
+        let both =
+            freer || (prev_len > 0 && streaming(since.returned, since.handed, self.size.get(), m));
+        let mut given = 0;
+        if prev_len > 0 {
+            // SAFETY: `prev` is not null (checked above): an array of the depot's.
+            let rounds = unsafe { NonNull::new_unchecked(self.prev.get()) };
+            let empty = depot.exchange_full_locked(
+                &mut inner,
+                Magazine {
                     rounds,
                     len: prev_len,
-                };
-                let empty = depot.exchange_full_locked(&mut inner, full);
-                self.prev.set(empty.as_ptr());
-                self.prev_len.set(0);
-                self.held_baseline
-                    .set(self.held_baseline.get().wrapping_sub(prev_len));
-            }
-            if freer {
-                // A thread that only frees has no use for what it caches: the loaded
-                // magazine goes too, and the cache keeps only the slot at hand, so the slots other
-                // threads wait for are in the depot (the consumer of a producer-consumer pair).
-                let len = self.loaded_len();
-                let full = Magazine {
-                    rounds: self.loaded_array(),
-                    len,
-                };
-                let empty = depot.exchange_full_locked(&mut inner, full);
-                self.load(empty, 0);
-                self.held_baseline
-                    .set(self.held_baseline.get().wrapping_sub(len));
-                drop(inner);
-                // SAFETY: forwarded from the caller; the loaded array is now empty.
-                return unsafe { self.push(slot, home, depot) };
-            }
+                },
+            );
+            self.prev.set(empty.as_ptr());
+            self.prev_len.set(0);
+            given = prev_len;
         }
-        self.swap_prev();
+        if both {
+            let full = Magazine {
+                rounds: self.loaded_array(),
+                len: loaded_len,
+            };
+            let empty = depot.exchange_full_locked(&mut inner, full);
+            self.load(empty, 0);
+            given += loaded_len;
+        } else {
+            // `prev_len > 0` (not a freer, so `push_slow` would have swapped with an empty
+            // previous array): the full loaded array becomes the previous one, and the empty
+            // array the depot gave for the old previous one is loaded, as `swap_prev` would.
+            let empty = self.prev.get();
+            self.prev.set(self.low.get());
+            self.prev_len.set(loaded_len);
+            // SAFETY: `empty` came from `exchange_full_locked` just above (`prev_len > 0`).
+            self.load(unsafe { NonNull::new_unchecked(empty) }, 0);
+        }
+        self.held_baseline
+            .set(self.held_baseline.get().wrapping_sub(given));
+        drop(inner);
         // SAFETY: forwarded from the caller; the loaded array is now empty, so this push takes
         // the fast path.
         unsafe { self.push(slot, home, depot) }
+    }
+
+    /// A take's slow path when the loaded array is empty and the previous one is not: swaps
+    /// them and takes a slot, else `None` (the caller goes on to [`pop_slow`](Self::pop_slow),
+    /// which handles every other case). Inlined into `raw::pop_slow` ahead of the rest: in a
+    /// batch of 1,000 objects half the take's slow calls are this swap, a few loads and stores
+    /// against a call of `pop_slow` (its registers, the huge-page switch, the state).
+    #[inline(always)]
+    pub(crate) fn pop_swapped(&self) -> Option<NonNull<u8>> {
+        let len = self.prev_len.get();
+        if len == 0 {
+            return None;
+        }
+        // Only an active cache holds slots (`close` gives them back and `activate` starts
+        // empty), so the cache is active and the caller's `peek` found its loaded array empty.
+        debug_assert!(self.state.get() == State::Active && self.top.get() == self.low.get());
+        // `swap_prev` then `pop`, knowing that the loaded array is empty and the previous one
+        // is not: it becomes the loaded one, its top slot taken.
+        let prev = self.prev.get();
+        self.prev.set(self.low.get());
+        self.prev_len.set(0);
+        let cap = self.size.get().max(len);
+        self.low.set(prev);
+        // SAFETY: `prev` is an array of M rounds (a cache with a previous magazine has a
+        // previous array) holding `len` slots at its front, and `1 <= len <= cap <= M` (see
+        // `load`): both pointers stay in the array or one past its end, and round `len - 1`
+        // holds an initialized slot.
+        unsafe {
+            self.high.set(prev.add(cap));
+            let top = prev.add(len - 1);
+            self.top.set(top);
+            self.handed.bump();
+            Some(top.read())
+        }
     }
 
     /// Adapts this cache's magazine size at a magazine exchange with the depot: `since` is
@@ -611,13 +736,18 @@ impl LocalCache {
     /// load, and a full previous magazine goes to the depot at the next exchange.
     fn adapt(&self, since: Unfolded, contended: bool, most: usize) {
         let ops = since.handed.wrapping_add(since.returned);
+        let size = self.size.get();
+        let rare = ops > SHRINK_AFTER.saturating_mul(size);
+        if size == most && !rare {
+            // At M and not rare: neither rule below changes the size (growth stops at M).
+            return;
+        }
         if ops == 0 {
             // The first exchange since the cache was activated (or drained): nothing to judge.
             return;
         }
-        let size = self.size.get();
         let run = since.handed == 0 || since.returned == 0;
-        let new = if ops > SHRINK_AFTER.saturating_mul(size) {
+        let new = if rare {
             // Rare exchanges cost little even on a contended lock (a statistics reader takes
             // it too), so rarity wins over contention.
             (size / 2).max(MAGAZINE_MIN.min(most))
@@ -705,11 +835,17 @@ impl LocalCache {
         self.load(prev, prev_len);
     }
 
-    /// Slots in the cache: those of its two magazines.
+    /// Slots in the cache: those of its two magazines. An inactive cache holds none, and
+    /// reads so with no test of its state: its `top` and `low` are both null (never set, or
+    /// cleared by `close`) and its `prev_len` 0 (`close` gives the previous magazine back
+    /// first).
     pub(crate) fn held(&self) -> usize {
-        if self.state.get() != State::Active {
-            return 0;
-        }
+        debug_assert!(
+            self.state.get() == State::Active
+                || (self.top.get().is_null()
+                    && self.low.get().is_null()
+                    && self.prev_len.get() == 0)
+        );
         self.loaded_len() + self.prev_len.get()
     }
 
@@ -722,14 +858,15 @@ impl LocalCache {
     /// more instructions per object (callgrind, `pool-4096-lifo`).
     #[inline(always)]
     fn fold(&self, depot: &Depot, _locked: &mut Inner) -> Unfolded {
-        let u = self.unfolded();
+        let held = self.held();
+        let u = self.unfolded_with(held);
         depot.stats().fold(u);
         self.handed.set(0);
         self.fresh.set(0);
         self.kept.set(0);
         self.kept_capacity.set(0);
         self.peak.set(0);
-        self.held_baseline.set(self.held());
+        self.held_baseline.set(held);
         u
     }
 
@@ -824,8 +961,14 @@ impl LocalCache {
 
     /// The counters not yet folded, read by the owning thread.
     pub(crate) fn unfolded(&self) -> Unfolded {
+        self.unfolded_with(self.held())
+    }
+
+    /// [`unfolded`](Self::unfolded), `held` being [`held`](Self::held) (a caller that needs
+    /// it too computes it once).
+    #[inline(always)]
+    fn unfolded_with(&self, held: usize) -> Unfolded {
         let handed = self.handed.get();
-        let held = self.held();
         Unfolded {
             handed,
             returned: handed

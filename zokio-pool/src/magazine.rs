@@ -93,10 +93,18 @@ fn runs(m: usize) -> Runs {
 ///
 /// Arrays live in the page heap, as chunks do, so that `trim` gives their memory back to the
 /// OS too (through the global allocator, a burst's arrays would stay in its free lists).
+#[inline(always)]
 pub(crate) fn take_array(m: usize, spare: &mut SysVec<NonNull<Round>>) -> NonNull<Round> {
-    if let Some(array) = spare.pop() {
-        return array;
+    match spare.pop() {
+        Some(array) => array,
+        None => new_run(m, spare),
     }
+}
+
+/// [`take_array`] when `spare` is empty.
+#[cold]
+#[inline(never)]
+fn new_run(m: usize, spare: &mut SysVec<NonNull<Round>>) -> NonNull<Round> {
     let Runs {
         layout,
         per_run,

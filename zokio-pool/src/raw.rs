@@ -153,6 +153,9 @@ extern "C" fn pop_slow<P: Pool + ?Sized>() -> Option<NonNull<u8>> {
     let key = P::__cache();
     let depot = P::__depot();
     key.with(|cache| {
+        if let Some(slot) = cache.pop_swapped() {
+            return Some(slot);
+        }
         if let Some(slot) = cache.carve_next(depot) {
             return Some(slot);
         }

@@ -308,6 +308,7 @@ impl Depot {
     /// to `size` free slots if the depot has any (see
     /// [`take_magazine_locked`](Self::take_magazine_locked)), else with up to `size` fresh
     /// ones.
+    #[inline(always)]
     pub(crate) fn refill_locked(
         &self,
         inner: &mut Inner,
@@ -331,6 +332,7 @@ impl Depot {
     /// copied into `array`: a cache never takes more than its own size, so merging does not
     /// make a cache that serves a few objects hold hundreds of free slots that other threads
     /// would then get from fresh chunks.
+    #[inline(always)]
     pub(crate) fn take_magazine_locked(
         &self,
         inner: &mut Inner,
@@ -340,6 +342,7 @@ impl Depot {
         self.exchange_empty(inner, array, size)
     }
 
+    #[inline(always)]
     fn exchange_empty(
         &self,
         inner: &mut Inner,
@@ -372,6 +375,7 @@ impl Depot {
     }
 
     /// Takes a full magazine and gives an empty array in exchange.
+    #[inline(always)]
     pub(crate) fn exchange_full_locked(&self, inner: &mut Inner, mag: Magazine) -> NonNull<Round> {
         match self.stock(inner, mag) {
             Some(emptied) => emptied,
@@ -387,6 +391,7 @@ impl Depot {
     /// to 1.6 MB of arrays; 0.75 MB with merging). A full magazine of M never merges (the
     /// last one holds at least a slot), so a cache at M exchanges as it did: one push, one
     /// spare.
+    #[inline(always)]
     fn stock(&self, inner: &mut Inner, mag: Magazine) -> Option<NonNull<Round>> {
         self.free.fetch_add(mag.len, Relaxed);
         let m = self.config.magazine_size;
@@ -425,6 +430,7 @@ impl Depot {
 
     /// An empty array of M rounds (a new one is allocated under the lock: no user code runs
     /// there, and an allocation failure aborts).
+    #[inline(always)]
     pub(crate) fn spare_array_locked(&self, inner: &mut Inner) -> NonNull<Round> {
         take_array(self.config.magazine_size, &mut inner.spare)
     }
