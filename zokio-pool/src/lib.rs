@@ -74,6 +74,7 @@ mod forward;
 #[cfg(not(loom))]
 mod global;
 mod heap;
+mod lock;
 mod macros;
 mod magazine;
 mod pool;

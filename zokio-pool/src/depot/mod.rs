@@ -5,14 +5,13 @@
 //! Everything here is on the slow path: a thread cache comes here once per magazine, at
 //! thread exit, and for every operation of a thread whose cache is closed.
 
+use crate::lock::{Lock, LockGuard};
+use crate::sync::AtomicUsize;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicPtr};
 use std::alloc::{self, Layout};
 use std::sync::OnceLock;
-use std::sync::{PoisonError, TryLockError};
-
-use crate::sync::{AtomicUsize, Mutex, MutexGuard};
 
 use crate::config::Config;
 use crate::heap;
@@ -51,7 +50,7 @@ pub(crate) enum Refill {
 #[doc(hidden)]
 pub struct Depot {
     config: Config,
-    inner: Mutex<Inner>,
+    inner: Lock<Inner>,
     /// The folded statistics.
     stats: Counters,
     /// Slots in `magazines` (written under the lock, read without it).
@@ -158,7 +157,7 @@ macro_rules! new_depot {
     ($config:expr) => {
         Depot {
             config: $config,
-            inner: Mutex::new(Inner {
+            inner: Lock::new(Inner {
                 caches: sys_vec(),
                 magazines: sys_vec(),
                 spare: sys_vec(),
@@ -244,20 +243,20 @@ impl Depot {
         &self.registry_link
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> LockGuard<'_, Inner> {
         // No user code runs under this lock, and every critical section leaves `Inner`
-        // consistent before anything that can panic (allocation failure aborts), so a poisoned
-        // lock still guards valid state.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        // consistent before anything that can panic (allocation failure aborts): a panic
+        // under it leaves valid state, so the lock does not poison (`lock.rs`).
+        self.inner.lock()
     }
 
     /// The lock, for a magazine exchange, and whether another thread held it when asked (a
     /// contended depot: the cache's magazine size grows, see `LocalCache::adapt`).
-    pub(crate) fn lock_counting(&self) -> (MutexGuard<'_, Inner>, bool) {
+    #[inline]
+    pub(crate) fn lock_counting(&self) -> (LockGuard<'_, Inner>, bool) {
         match self.inner.try_lock() {
-            Ok(guard) => (guard, false),
-            Err(TryLockError::Poisoned(e)) => (e.into_inner(), false),
-            Err(TryLockError::WouldBlock) => (self.lock(), true),
+            Some(guard) => (guard, false),
+            None => (self.lock(), true),
         }
     }
 
