@@ -9,7 +9,14 @@
 //! compare with the loaded array's bound, one load or store in the array, no lock, no atomic,
 //! no size lookup, and no access to the slot's own memory. Everything else is in `#[cold]`
 //! functions: swapping magazines, talking to the depot, the first use on a thread (registering
-//! the flush that runs at thread exit) and every operation after that flush.
+//! the flush that runs at thread exit) and every operation after that flush. A cache
+//! exchanges one magazine with the depot at a time, as Bonwick's do, except in a run at the
+//! pool's M, where it moves two (see `streaming`).
+//!
+//! The slow paths are split by how often they run: the swap with the previous array (every
+//! other slow call in a run) is a few loads and stores in small functions
+//! (`LocalCache::pop_swapped`, inlined into `raw::pop_slow`, and `LocalCache::push_slow`); the exchange with the depot, the first use and the closed
+//! cache are in large `#[cold]` ones (`pop_slow`, `push_exchange`).
 //!
 //! The cache type has no `Drop`, so its `thread_local!` (const-initialized) needs no
 //! registration check on access. The flush is registered separately, on the slow path.
@@ -724,7 +731,8 @@ impl LocalCache {
     ///   32 and holds at most 65 free slots, where a fixed M = 256 held up to 513.
     /// - Else **grow** (double, up to `most`) after a run: at least half a magazine of
     ///   operations since the last exchange, all takes or all gives back (a batch, a burst,
-    ///   a producer or a consumer thread: each exchanges once per magazine). A batch of 1,000
+    ///   a producer or a consumer thread: each exchanges once per magazine, or once per two
+    ///   at M, see `streaming`). A batch of 1,000
     ///   objects reaches M = 240 from 8 in five exchanges. A random mix makes no such run of
     ///   more than a few operations, so its exchanges (a magazine the depot had filled under
     ///   a smaller size runs out after a few takes) do not grow it.
