@@ -601,3 +601,105 @@ fn pool_stats_reads_the_peaks_the_caches_keep() {
     });
     assert_eq!(PeakRead::pool_stats().high_water, 5);
 }
+
+/// Pools of M = 16 for the exchange tests (one each: the tests run at once, and each counts
+/// its pool's exchanges); runs of a few magazines stay short under Miri.
+#[derive(Debug)]
+#[expect(dead_code, reason = "an id per object, never read")]
+struct Runner(u64);
+test_pool!(Runner, crate::__private::Options::DEFAULT.cache(16));
+
+#[derive(Debug)]
+#[expect(dead_code, reason = "an id per object, never read")]
+struct Oscillator(u64);
+test_pool!(Oscillator, crate::__private::Options::DEFAULT.cache(16));
+
+/// Magazine exchanges of `P`'s depot so far.
+fn exchanges<P: crate::Pool>() -> usize {
+    P::__depot().events()
+}
+
+/// The free slots this thread's cache of `P` holds.
+fn held<P: crate::Pool>() -> usize {
+    P::__cache().with(|c| c.held())
+}
+
+#[test]
+fn a_run_at_full_size_moves_two_magazines_per_depot_visit() {
+    thread::spawn(|| {
+        const M: usize = 16;
+        const N: usize = 10 * M;
+        let round_trip = || {
+            let live: Vec<PoolBox<Runner>> =
+                (0..N as u64).map(|i| PoolBox::new(Runner(i))).collect();
+            drop(live);
+        };
+        // Grows the cache to M and the pool to N slots.
+        round_trip();
+        round_trip();
+        let before = exchanges::<Runner>();
+        round_trip();
+        let visits = exchanges::<Runner>() - before;
+        if crate::CHECKING_MODE {
+            return;
+        }
+        // Each way, N - 2M slots pass through the depot (the cache holds 2M): one magazine
+        // per visit would take (N - 2M) / M = 8 visits, so 16 per round trip. Two per visit
+        // after the first of each direction: at most 1 + 4 each way.
+        assert!(
+            visits <= 10,
+            "{visits} depot visits for a round trip of {N}"
+        );
+        assert!(visits >= 4, "{visits}: the depot is visited at all");
+        let s = Runner::pool_stats();
+        assert_eq!(s.live, 0);
+        assert_eq!(s.allocated + s.reused, 3 * N);
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn takes_and_gives_back_alternating_after_a_double_exchange_stay_off_the_depot() {
+    thread::spawn(|| {
+        if crate::CHECKING_MODE {
+            return;
+        }
+        // Takes a run at M, then gives it back until a give back empties both arrays into
+        // the depot (the cache holds the one slot given back after it).
+        let mut live: Vec<PoolBox<Oscillator>> =
+            (0..200u64).map(|i| PoolBox::new(Oscillator(i))).collect();
+        let mut emptied = false;
+        while let Some(b) = live.pop() {
+            let before = exchanges::<Oscillator>();
+            drop(b);
+            if exchanges::<Oscillator>() > before && held::<Oscillator>() == 1 {
+                emptied = true;
+                break;
+            }
+        }
+        assert!(
+            emptied,
+            "a run of gives back at M ends in a double exchange"
+        );
+        // Now two takes and two gives back, over and over, around that point: after at most
+        // one exchange the cache swaps its two arrays instead of visiting the depot (an
+        // ungated double exchange would visit it every other pair of operations).
+        let before = exchanges::<Oscillator>();
+        for i in 0..500u64 {
+            live.push(PoolBox::new(Oscillator(i)));
+            live.push(PoolBox::new(Oscillator(i)));
+            live.pop();
+            live.pop();
+        }
+        let visits = exchanges::<Oscillator>() - before;
+        assert!(
+            visits <= 2,
+            "{visits} depot visits for 2,000 alternating operations"
+        );
+        drop(live);
+        assert_eq!(Oscillator::pool_stats().live, 0);
+    })
+    .join()
+    .unwrap();
+}

@@ -238,6 +238,12 @@ impl Depot {
         self.events.fetch_add(1, Relaxed) % EVENTS_PER_CLOCK_READ == 0
     }
 
+    /// Slow-path events so far: one per magazine exchange (and per freer's exchange).
+    #[cfg(test)]
+    pub(crate) fn events(&self) -> usize {
+        self.events.load(Relaxed)
+    }
+
     /// The link to the depot listed before this one (`registry.rs`).
     pub(crate) fn registry_link(&self) -> &AtomicPtr<Depot> {
         &self.registry_link
