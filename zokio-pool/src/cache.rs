@@ -447,9 +447,8 @@ impl LocalCache {
         }
         // The loaded array is empty: load the previous one if it holds slots, else ask the
         // depot.
-        if self.prev_len.get() > 0 {
-            self.swap_prev();
-            return self.pop(home, depot);
+        if let Some(slot) = self.pop_swapped() {
+            return Some(slot);
         }
         // Free slots in the depot go before never-used ones, even with a fresh run at hand: a
         // fresh slot is then handed out only when no free slot is left, so on one thread every
@@ -668,13 +667,9 @@ impl LocalCache {
             given += loaded_len;
         } else {
             // `prev_len > 0` (not a freer, so `push_slow` would have swapped with an empty
-            // previous array): the full loaded array becomes the previous one, and the empty
-            // array the depot gave for the old previous one is loaded, as `swap_prev` would.
-            let empty = self.prev.get();
-            self.prev.set(self.low.get());
-            self.prev_len.set(loaded_len);
-            // SAFETY: `empty` came from `exchange_full_locked` just above (`prev_len > 0`).
-            self.load(unsafe { NonNull::new_unchecked(empty) }, 0);
+            // previous array): the previous array is the empty one the depot just gave, and
+            // the full loaded array takes its place.
+            self.swap_prev();
         }
         self.held_baseline
             .set(self.held_baseline.get().wrapping_sub(given));
@@ -686,7 +681,8 @@ impl LocalCache {
 
     /// A take's slow path when the loaded array is empty and the previous one is not: swaps
     /// them and takes a slot, else `None` (the caller goes on to [`pop_slow`](Self::pop_slow),
-    /// which handles every other case). Inlined into `raw::pop_slow` ahead of the rest: in a
+    /// which handles every other case, and calls this first itself). Inlined into
+    /// `raw::pop_slow` ahead of the rest: in a
     /// batch of 1,000 objects half the take's slow calls are this swap, a few loads and stores
     /// against a call of `pop_slow` (its registers, the huge-page switch, the state).
     #[inline(always)]
@@ -705,17 +701,15 @@ impl LocalCache {
         self.prev_len.set(0);
         let cap = self.size.get().max(len);
         self.low.set(prev);
-        // SAFETY: `prev` is an array of M rounds (a cache with a previous magazine has a
-        // previous array) holding `len` slots at its front, and `1 <= len <= cap <= M` (see
-        // `load`): both pointers stay in the array or one past its end, and round `len - 1`
-        // holds an initialized slot.
-        unsafe {
-            self.high.set(prev.add(cap));
-            let top = prev.add(len - 1);
-            self.top.set(top);
-            self.handed.bump();
-            Some(top.read())
-        }
+        // `prev` is an array of M rounds (a cache with a previous magazine has a previous
+        // array) holding `len` slots at its front, and `1 <= len <= cap <= M` (see `load`).
+        // SAFETY: (above) both offsets stay in the array or one past its end.
+        let (high, top) = unsafe { (prev.add(cap), prev.add(len - 1)) };
+        self.high.set(high);
+        self.top.set(top);
+        self.handed.bump();
+        // SAFETY: (above) round `len - 1` holds an initialized slot.
+        Some(unsafe { top.read() })
     }
 
     /// Adapts this cache's magazine size at a magazine exchange with the depot: `since` is
