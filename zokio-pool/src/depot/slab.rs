@@ -43,6 +43,73 @@ impl Inner {
     }
 }
 
+/// Finds the chunk of a free slot among a depot's chunks sorted by address: through a table
+/// of the chunk of each page when that table is small against the lookups to make, else by a
+/// binary search.
+///
+/// The search is a chain of about log2(chunks) dependent loads per slot; a table lookup is one
+/// load. A pool's chunks are whole runs of pages from the heap, so no two share a page, and
+/// the table covers the pages from the first chunk's to the end of the last one's: it is
+/// built only when those are at most twice the lookups (plus a page's worth of entries), so
+/// it costs at most 8 bytes per free slot looked up, and a slot is at least 8 bytes.
+/// Measured on `alloc_bench`'s `btree` (CHANGELOG.md): the search took 2.9% of the program's
+/// samples at the first thread's exit.
+struct ChunkIndex<'a> {
+    chunks: &'a [(NonNull<u8>, usize)],
+    /// Index of the chunk holding each page from `first_page` (`u32::MAX`: none), or empty.
+    table: crate::sys::SysVec<u32>,
+    first_page: usize,
+}
+
+impl<'a> ChunkIndex<'a> {
+    fn new(chunks: &'a [(NonNull<u8>, usize)], slot_size: usize, lookups: usize) -> Self {
+        let mut index = ChunkIndex {
+            chunks,
+            table: sys_vec(),
+            first_page: 0,
+        };
+        let (Some(&(first, _)), Some(&(last, last_slots))) = (chunks.first(), chunks.last()) else {
+            return index;
+        };
+        let page_aligned = chunks
+            .iter()
+            .all(|&(start, _)| start.as_ptr().addr() % heap::PAGE == 0);
+        if !page_aligned || chunks.len() >= u32::MAX as usize {
+            return index;
+        }
+        let first_page = first.as_ptr().addr() / heap::PAGE;
+        // The last chunk by address ends last: chunks do not overlap.
+        let end = last.as_ptr().addr() + slot_size * last_slots;
+        let span = end.div_ceil(heap::PAGE) - first_page;
+        if span > 2 * lookups + heap::PAGE / 4 {
+            return index;
+        }
+        index.table.resize(span, u32::MAX);
+        for (i, &(start, slots)) in chunks.iter().enumerate() {
+            let from = start.as_ptr().addr() / heap::PAGE - first_page;
+            let to = (start.as_ptr().addr() + slot_size * slots).div_ceil(heap::PAGE) - first_page;
+            index.table[from..to].fill(i as u32);
+        }
+        index.first_page = first_page;
+        index
+    }
+
+    /// The index of the chunk holding `slot`, a slot of one of the chunks.
+    #[inline]
+    fn chunk_of(&self, slot: NonNull<u8>) -> usize {
+        let addr = slot.as_ptr().addr();
+        if !self.table.is_empty() {
+            let i = self.table[addr / heap::PAGE - self.first_page] as usize;
+            debug_assert!(self.chunks[i].0.as_ptr().addr() <= addr);
+            return i;
+        }
+        // The last chunk starting at or before it.
+        self.chunks
+            .partition_point(|&(start, _)| start.as_ptr().addr() <= addr)
+            - 1
+    }
+}
+
 impl Depot {
     /// The layout a chunk of `slots` slots was allocated with.
     fn chunk_layout(&self, slots: usize) -> Layout {
@@ -219,11 +286,9 @@ impl Depot {
         // Out of `inner` while it is searched, so the magazines can be rewritten meanwhile.
         let mut chunks = core::mem::replace(&mut inner.chunks, sys_vec());
         chunks.sort_unstable_by_key(|&(start, _)| start.as_ptr().addr());
-        // The chunk holding `slot`: the last one starting at or before it.
-        let chunk_of = |slot: NonNull<u8>| {
-            let addr = slot.as_ptr().addr();
-            chunks.partition_point(|&(start, _)| start.as_ptr().addr() <= addr) - 1
-        };
+        let lookups = inner.magazines.iter().map(|m| m.len).sum::<usize>() + inner.regions.len();
+        let index = ChunkIndex::new(&chunks, self.config.slot_size, lookups);
+        let chunk_of = |slot: NonNull<u8>| index.chunk_of(slot);
         let mut free = sys_vec();
         free.resize(chunks.len(), 0usize);
         let recycling = self.config.header != 0;
@@ -294,5 +359,58 @@ impl Depot {
         // owned by the depot (under its lock) and listed nowhere else.
         unsafe { release_spares(self.config.magazine_size, &mut inner.spare, keep) };
         inner.spare.shrink_to_fit();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Chunks of 48 B slots at page-aligned addresses with gaps between them; only their
+    /// addresses are used (nothing is read or written through them).
+    fn chunks(gap_pages: usize) -> Vec<(NonNull<u8>, usize)> {
+        let mut at = 0x4000_0000usize;
+        let mut v = Vec::new();
+        for slots in [1usize, 85, 86, 300, 2, 1365] {
+            let p = NonNull::new(core::ptr::without_provenance_mut(at)).unwrap();
+            v.push((p, slots));
+            at += (48 * slots).next_multiple_of(heap::PAGE) + gap_pages * heap::PAGE;
+        }
+        v
+    }
+
+    /// Every slot of every chunk is found in its chunk, through the table and through the
+    /// search alike.
+    #[test]
+    fn chunk_index_finds_each_slot_by_table_and_by_search() {
+        for (gap, lookups, table) in [
+            (0, 10_000, true),
+            (3, 10_000, true),
+            (3, 0, true),
+            (500, 0, false),
+        ] {
+            let chunks = chunks(gap);
+            let index = ChunkIndex::new(&chunks, 48, lookups);
+            assert_eq!(
+                !index.table.is_empty(),
+                table,
+                "gap {gap}, lookups {lookups}"
+            );
+            for (i, &(start, slots)) in chunks.iter().enumerate() {
+                for s in 0..slots {
+                    let slot = NonNull::new(start.as_ptr().wrapping_add(48 * s)).unwrap();
+                    assert_eq!(index.chunk_of(slot), i, "slot {s} of chunk {i}, gap {gap}");
+                }
+            }
+        }
+        // Not page-aligned (never the case for the heap's runs): the search.
+        let odd = [(
+            NonNull::new(core::ptr::without_provenance_mut::<u8>(0x1008)).unwrap(),
+            4,
+        )];
+        let index = ChunkIndex::new(&odd, 48, 100);
+        assert!(index.table.is_empty());
+        assert_eq!(index.chunk_of(odd[0].0), 0);
+        assert!(ChunkIndex::new(&[], 48, 100).table.is_empty());
     }
 }
