@@ -2,8 +2,9 @@
 //! magazines and the depot).
 //!
 //! A chunk is a slab: a run of pages from the page heap (`heap/`), carved into slots. A free
-//! slot's slab is found from its address by a binary search of the depot's sorted chunks, here
-//! only, on the slow path of a trim: slots carry no header and the hot path looks nothing up.
+//! slot's slab is found from its address, through a table of each page's chunk or by a binary
+//! search of the depot's sorted chunks (`ChunkIndex`), here only, on the slow path of a trim:
+//! slots carry no header and the hot path looks nothing up.
 //! The depot counts, per chunk, the free slots in its magazines and never-used runs; a chunk
 //! whose slots are all there (in a recycling pool, all empty) goes back to the heap, where it
 //! merges with its free neighbours and can become any pool's chunk. Slots cached by threads
@@ -17,9 +18,10 @@
 //! slots), so what recent use needed stays. Spare magazine arrays beyond two per active cache
 //! go back too, a page at a time (`magazine::release_spares`).
 //!
-//! Cost: a release walks every free slot of the depot once (a binary search each) and moves
-//! the kept ones into full magazines in place; it allocates a bit and a count per chunk, from
-//! the system allocator (`sys.rs`). All under the
+//! Cost: a release walks every free slot of the depot once (a table lookup or a binary search
+//! each) and moves the kept ones into full magazines in place; it allocates a bit and a count
+//! per chunk, and the table (at most 8 bytes per free slot), from the system allocator
+//! (`sys.rs`). All under the
 //! depot's lock, which no user code runs under: slots of kept objects are taken out first and
 //! their objects dropped outside it (`recycle::reclaim`).
 
