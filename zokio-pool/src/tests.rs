@@ -703,3 +703,17 @@ fn takes_and_gives_back_alternating_after_a_double_exchange_stay_off_the_depot()
     .join()
     .unwrap();
 }
+
+/// `in_register` hands the hot paths the cache itself: the same address, from a
+/// `thread_local!` as from anywhere (the `asm!` that hides the address from LLVM changes no
+/// value).
+#[test]
+fn a_cache_reached_through_a_register_is_the_cache() {
+    std::thread_local! {
+        static CACHE: crate::__private::LocalCache =
+            const { crate::__private::LocalCache::new() };
+    }
+    CACHE.with(|cache| assert!(core::ptr::eq(cache.in_register(), cache)));
+    let local = crate::__private::LocalCache::new();
+    assert!(core::ptr::eq(local.in_register(), &local));
+}
