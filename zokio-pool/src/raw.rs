@@ -8,7 +8,7 @@
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
-use crate::cache::Home;
+use crate::cache::{Home, LocalCache};
 use crate::pool::Pool;
 use crate::slot;
 
@@ -46,6 +46,15 @@ enum Source {
     Array(*mut crate::magazine::Round),
 }
 
+/// Runs `f` on this thread's cache of pool `P`, reached through a register
+/// ([`LocalCache::in_register`]): the way every hot path of the typed pools (takes, give-backs,
+/// recycle mode's counts) reaches its cache, so that they all address it the same way and
+/// LLVM computes the address once per function.
+#[inline(always)]
+pub(crate) fn with_cache<P: Pool + ?Sized, R>(f: impl FnOnce(&LocalCache) -> R) -> R {
+    P::__cache().with(|cache| f(cache.in_register()))
+}
+
 /// Takes a slot of pool `P` for one `P::Item`, or `None` if the pool is at its `max`.
 #[inline(always)]
 pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
@@ -59,7 +68,7 @@ pub(crate) fn alloc<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
 pub(crate) fn commit<P: Pool + ?Sized>(taken: &Taken<P::Item>) {
     match taken.source {
         Source::Taken => {}
-        Source::Array(top) => P::__cache().with(|cache| cache.in_register().commit_array(top)),
+        Source::Array(top) => with_cache::<P, _>(|cache| cache.commit_array(top)),
     }
 }
 
@@ -100,7 +109,7 @@ pub(crate) fn alloc_uncommitted<P: Pool + ?Sized>() -> Option<Taken<P::Item>> {
     if limited && !depot.reserve() {
         return None;
     }
-    let (slot, source) = match P::__cache().with(|cache| cache.in_register().peek_array()) {
+    let (slot, source) = match with_cache::<P, _>(|cache| cache.peek_array()) {
         // SAFETY: `peek_array` returns a round of the loaded array that holds an initialized
         // free slot.
         Some(top) => (unsafe { top.read() }, Source::Array(top)),
@@ -237,7 +246,7 @@ pub(crate) unsafe fn give_back<P: Pool + ?Sized>(object: NonNull<P::Item>, state
     }
     let key = P::__cache();
     // SAFETY: forwarded from the caller; `key` and `depot` are P's (`Pool`'s contract).
-    key.with(|cache| unsafe { cache.in_register().push(slot, Home::Key(key), depot) });
+    with_cache::<P, _>(|cache| unsafe { cache.push(slot, Home::Key(key), depot) });
     if config.max != usize::MAX {
         // After the slot is back, so that whoever reserves next may find it; then a waiter,
         // if any, is woken to do so.

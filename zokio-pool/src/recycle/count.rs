@@ -20,14 +20,16 @@ pub(crate) unsafe fn on_take<P: Pool + ?Sized>(slot: NonNull<u8>) -> bool {
     let state = unsafe { slot::state(slot) };
     let depot = P::__depot();
     if state == slot::EMPTY {
-        P::__cache().with(|cache| cache.count_recycle(depot, 1, 0));
+        crate::raw::with_cache::<P, _>(|cache| cache.count_recycle(depot, 1, 0));
         return false;
     }
     // One compare against a constant (the state of a kept object of no capacity) rather than a
     // subtraction and a test: the common case of objects with no capacity pays one instruction.
     if state != slot::kept(0) {
         let capacity = slot::kept_capacity(state);
-        P::__cache().with(|cache| cache.count_recycle(depot, 0, capacity.wrapping_neg()));
+        crate::raw::with_cache::<P, _>(|cache| {
+            cache.count_recycle(depot, 0, capacity.wrapping_neg())
+        });
     }
     true
 }
@@ -36,7 +38,7 @@ pub(crate) unsafe fn on_take<P: Pool + ?Sized>(slot: NonNull<u8>) -> bool {
 #[inline(always)]
 pub(crate) fn on_give_back_empty<P: Pool + ?Sized>() {
     let empty = 1usize.wrapping_neg();
-    P::__cache().with(|cache| cache.count_recycle(P::__depot(), empty, 0));
+    crate::raw::with_cache::<P, _>(|cache| cache.count_recycle(P::__depot(), empty, 0));
 }
 
 /// Counts a slot of a recycling pool given back keeping an object whose state word is
@@ -45,6 +47,6 @@ pub(crate) fn on_give_back_empty<P: Pool + ?Sized>() {
 pub(crate) fn on_give_back_kept<P: Pool + ?Sized>(state: usize) {
     let counted = slot::kept_capacity(state);
     if counted != 0 {
-        P::__cache().with(|cache| cache.count_recycle(P::__depot(), 0, counted));
+        crate::raw::with_cache::<P, _>(|cache| cache.count_recycle(P::__depot(), 0, counted));
     }
 }
