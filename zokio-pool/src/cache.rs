@@ -693,13 +693,15 @@ impl LocalCache {
         if prev_len > 0 {
             // SAFETY: `prev` is not null (checked above): an array of the depot's.
             let rounds = unsafe { NonNull::new_unchecked(self.prev.get()) };
-            let empty = depot.exchange_full_locked(
-                &mut inner,
-                Magazine {
-                    rounds,
-                    len: prev_len,
-                },
-            );
+            let mag = Magazine {
+                rounds,
+                len: prev_len,
+            };
+            let empty = if freer {
+                depot.give_freed_locked(&mut inner, mag)
+            } else {
+                depot.exchange_full_locked(&mut inner, mag)
+            };
             self.prev.set(empty.as_ptr());
             self.prev_len.set(0);
             given = prev_len;
@@ -709,7 +711,11 @@ impl LocalCache {
                 rounds: self.loaded_array(),
                 len: loaded_len,
             };
-            let empty = depot.exchange_full_locked(&mut inner, full);
+            let empty = if freer {
+                depot.give_freed_locked(&mut inner, full)
+            } else {
+                depot.exchange_full_locked(&mut inner, full)
+            };
             self.load(empty, 0);
             given += loaded_len;
         } else {

@@ -140,7 +140,20 @@ pub struct Config {
     /// moves between classes as a general allocator's does. A derived type's pool keeps its chunks until `trim` (its freed
     /// slots stay its own, for its next objects).
     pub settle: bool,
+    /// Bytes of free slots the depot holds back while a thread gives it nothing but whole
+    /// magazines of slots taken on other threads (a stream, see `Depot::give_freed_locked`),
+    /// so that a slot is taken again only after about this many bytes of others: 0 (off) for
+    /// a derived type's pool, 1 MiB (`STREAM_RESERVE`) for the size classes.
+    pub stream_reserve: usize,
 }
+
+/// The bytes of free slots a size class holds back in a stream (see
+/// [`Config::stream_reserve`]): 1 MiB, the size of a Zen 4 core's L2 cache, so that the
+/// lines of a slot freed on one core have left that core's private caches when another core
+/// writes them again. Measured on `alloc_bench`'s `xmalloc-test` (AMD EPYC VM, 25
+/// interleaved runs, medians): 0.235 s against 0.317 without it and mimalloc's 0.309,
+/// for a peak RSS of 6.6 MiB against 4.6 (mimalloc 8.2); 4 MiB gave 0.249 s.
+pub(crate) const STREAM_RESERVE: usize = 1 << 20;
 
 /// The options of a pool's `PoolArc` slots: its `zeroize`, nothing else.
 const fn counted_options(zeroize: bool) -> Options {
@@ -250,6 +263,7 @@ impl Config {
                 },
                 direct: false,
                 settle: false,
+                stream_reserve: 0,
             };
         }
         let slot_align = max_usize(item_align, align_of::<usize>());
@@ -308,6 +322,7 @@ impl Config {
             max,
             direct: false,
             settle: false,
+            stream_reserve: 0,
         };
         // Every chunk the depot may allocate must have a valid layout.
         if config.chunk_bytes(config.chunk).is_none()
@@ -343,6 +358,7 @@ impl Config {
     pub(crate) const fn of_class(size: usize, align: usize) -> Config {
         let mut config = Config::of_layout(size, align, Options::DEFAULT);
         config.settle = true;
+        config.stream_reserve = STREAM_RESERVE;
         config
     }
 
@@ -358,8 +374,9 @@ impl Config {
     #[cfg_attr(loom, allow(dead_code))] // used by the size classes, which loom builds leave out
     pub(crate) const fn into_direct(mut self) -> Config {
         self.direct = true;
-        // No chunks to give back.
+        // No chunks to give back, no depot to hold slots back in.
         self.settle = false;
+        self.stream_reserve = 0;
         self
     }
 
