@@ -150,9 +150,10 @@ pub struct Config {
 /// The bytes of free slots a size class holds back in a stream (see
 /// [`Config::stream_reserve`]): 1 MiB, the size of a Zen 4 core's L2 cache, so that the
 /// lines of a slot freed on one core have left that core's private caches when another core
-/// writes them again. Measured on `alloc_bench`'s `xmalloc-test` (AMD EPYC VM, 25
-/// interleaved runs, medians): 0.235 s against 0.317 without it and mimalloc's 0.309,
-/// for a peak RSS of 6.6 MiB against 4.6 (mimalloc 8.2); 4 MiB gave 0.249 s.
+/// writes them again. Measured on `alloc_bench`'s `xmalloc-test` (AMD EPYC VM, 21
+/// interleaved runs, medians): 0.258 s against 0.317 without it and mimalloc's 0.320, for a
+/// peak RSS of 6.6 MiB against 4.5 (mimalloc 8.2); a prototype with 4 MiB took no less time
+/// than with 1 MiB (0.249 s against 0.235 in 25 runs) for 13.2 MiB.
 pub(crate) const STREAM_RESERVE: usize = 1 << 20;
 
 /// The options of a pool's `PoolArc` slots: its `zeroize`, nothing else.

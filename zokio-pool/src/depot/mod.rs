@@ -430,7 +430,7 @@ impl Depot {
     /// others, when its lines have left the cache of the core that freed it; taken at once, as
     /// from a stack, the producer's write must take each line from that core first.
     /// `alloc_bench`'s `xmalloc-test` (a producer thread, a consumer thread, 64 B objects;
-    /// AMD EPYC VM) takes about 0.75x the time this way (see CHANGELOG.md). Any other
+    /// AMD EPYC VM) takes about 0.8x the time this way (see CHANGELOG.md). Any other
     /// magazine given back ends the stream ([`exchange_full_locked`](Self::exchange_full_locked)),
     /// and the reserve is then taken as any free slots are; the heap's refusal takes it too
     /// ([`refill_locked`](Self::refill_locked)).
