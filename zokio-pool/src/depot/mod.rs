@@ -375,21 +375,15 @@ impl Depot {
         size: usize,
         reserve: bool,
     ) -> Option<usize> {
-        let count = inner.magazines.len();
-        inner.reserved = inner.reserved.min(count);
-        // The last magazine is the reserve's oldest when nothing else is listed.
-        let reserved = count != 0 && count == inner.reserved;
-        if reserved && !reserve && inner.streamed >= STREAM_AFTER {
-            let held = inner.reserved * self.config.magazine_size * self.config.slot_size;
-            if held < self.config.stream_reserve {
-                return None;
-            }
+        // One load and a branch unless a stream's reserve is listed (never in a derived type's
+        // pool): the LIFO batch's exchanges are part of its 30 instructions per object.
+        if inner.reserved != 0 && self.hold_back(inner, size, reserve) {
+            return None;
         }
         let last = inner.magazines.last_mut()?;
         let len = if last.len <= size {
             let mag = *last;
             inner.magazines.pop();
-            inner.reserved -= usize::from(reserved);
             inner.spare.push(core::mem::replace(array, mag.rounds));
             mag.len
         } else {
@@ -409,6 +403,32 @@ impl Depot {
         self.free.fetch_sub(len, Relaxed);
         self.note_low(inner);
         Some(len)
+    }
+
+    /// For [`exchange_empty`](Self::exchange_empty), when a stream's reserve is listed
+    /// (`inner.reserved > 0`): whether the last magazine is the reserve's oldest and must stay
+    /// (the stream goes on, `reserve` is false, and the reserve holds less than the config's
+    /// `stream_reserve` bytes). If it is taken instead and goes whole (it holds at most `size`
+    /// slots), it leaves the reserve's count.
+    #[cold]
+    #[inline(never)]
+    fn hold_back(&self, inner: &mut Inner, size: usize, reserve: bool) -> bool {
+        let count = inner.magazines.len();
+        inner.reserved = inner.reserved.min(count);
+        // The last magazine is the reserve's oldest when nothing else is listed.
+        if count == 0 || count != inner.reserved {
+            return false;
+        }
+        if !reserve && inner.streamed >= STREAM_AFTER {
+            let held = inner.reserved * self.config.magazine_size * self.config.slot_size;
+            if held < self.config.stream_reserve {
+                return true;
+            }
+        }
+        if inner.magazines[count - 1].len <= size {
+            inner.reserved -= 1;
+        }
+        false
     }
 
     /// Takes a full magazine and gives an empty array in exchange.
