@@ -140,13 +140,23 @@ pub(crate) struct Inner {
     streamed: usize,
     /// How many of the magazines at the front of `magazines` are the stream's reserve, the
     /// oldest last (at most `magazines.len()`: the paths that take or merge magazines without
-    /// knowing of it leave it larger at worst, and it is clamped before use).
+    /// knowing of it leave it larger at worst, and it is clamped before use). Written only
+    /// through [`set_reserved`](Depot::set_reserved), which keeps [`STREAM_HELD`] with it.
     reserved: usize,
 }
 
 /// Freers' magazines in a row that make a stream: 16, about 3,840 slots of 64 B given by
 /// threads that take none. Below it, or when any other magazine comes, the depot is a stack.
 pub(crate) const STREAM_AFTER: usize = 16;
+
+/// The most bytes of free slots the streams of all pools hold back at once: 4 MiB, four
+/// classes at their `stream_reserve` of 1 MiB. A program that hands objects of many sizes
+/// from thread to thread would otherwise grow every class it uses by a MiB.
+pub(crate) const STREAM_TOTAL: usize = 4 << 20;
+
+/// The bytes of free slots held back in streams, all pools together: a reserve's magazines
+/// counted at M slots each (see [`Depot::set_reserved`]).
+static STREAM_HELD: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 // SAFETY: the pointers in `Inner` point into the pool's chunks and magazine arrays, which are
 // freed only under the lock when no slot of them is outside the depot (chunks) or when the
@@ -414,21 +424,39 @@ impl Depot {
     #[inline(never)]
     fn hold_back(&self, inner: &mut Inner, size: usize, reserve: bool) -> bool {
         let count = inner.magazines.len();
-        inner.reserved = inner.reserved.min(count);
+        self.set_reserved(inner, inner.reserved.min(count));
         // The last magazine is the reserve's oldest when nothing else is listed.
         if count == 0 || count != inner.reserved {
             return false;
         }
-        if !reserve && inner.streamed >= STREAM_AFTER {
-            let held = inner.reserved * self.config.magazine_size * self.config.slot_size;
-            if held < self.config.stream_reserve {
-                return true;
-            }
+        if !reserve
+            && inner.streamed >= STREAM_AFTER
+            && inner.reserved * self.magazine_bytes() < self.config.stream_reserve
+            && STREAM_HELD.load(Relaxed) < STREAM_TOTAL
+        {
+            return true;
         }
         if inner.magazines[count - 1].len <= size {
-            inner.reserved -= 1;
+            self.set_reserved(inner, inner.reserved - 1);
         }
         false
+    }
+
+    /// Bytes of a full magazine's slots: what a magazine of a stream's reserve counts for.
+    fn magazine_bytes(&self) -> usize {
+        self.config.magazine_size * self.config.slot_size
+    }
+
+    /// Sets the number of magazines of the stream's reserve, and the process's count of the
+    /// bytes held back in streams ([`STREAM_HELD`]) with it.
+    fn set_reserved(&self, inner: &mut Inner, reserved: usize) {
+        let bytes = self.magazine_bytes();
+        if reserved > inner.reserved {
+            STREAM_HELD.fetch_add((reserved - inner.reserved) * bytes, Relaxed);
+        } else if reserved < inner.reserved {
+            STREAM_HELD.fetch_sub((inner.reserved - reserved) * bytes, Relaxed);
+        }
+        inner.reserved = reserved;
     }
 
     /// Takes a full magazine and gives an empty array in exchange.
@@ -453,20 +481,22 @@ impl Depot {
     /// AMD EPYC VM) takes about 0.8x the time this way (see CHANGELOG.md). Any other
     /// magazine given back ends the stream ([`exchange_full_locked`](Self::exchange_full_locked)),
     /// and the reserve is then taken as any free slots are; the heap's refusal takes it too
-    /// ([`refill_locked`](Self::refill_locked)).
+    /// ([`refill_locked`](Self::refill_locked)), and so does a process whose streams hold
+    /// [`STREAM_TOTAL`] bytes in all.
     #[inline(always)]
     pub(crate) fn give_freed_locked(&self, inner: &mut Inner, mag: Magazine) -> NonNull<Round> {
         inner.streamed = inner.streamed.saturating_add(1);
         if inner.streamed < STREAM_AFTER
             || self.config.stream_reserve == 0
             || self.config.max != usize::MAX
+            || STREAM_HELD.load(Relaxed) + self.magazine_bytes() > STREAM_TOTAL
         {
             return self.stock_for_empty(inner, mag);
         }
         self.free.fetch_add(mag.len, Relaxed);
-        inner.reserved = inner.reserved.min(inner.magazines.len());
+        self.set_reserved(inner, inner.reserved.min(inner.magazines.len()));
         inner.magazines.insert(0, mag);
-        inner.reserved += 1;
+        self.set_reserved(inner, inner.reserved + 1);
         self.spare_array_locked(inner)
     }
 
@@ -979,6 +1009,38 @@ mod tests {
         assert_eq!(take(d, &mut inner, false), Some(other.rounds));
         assert_eq!(take(d, &mut inner, false), Some(third.rounds));
         assert_eq!(take(d, &mut inner, false), None, "the depot is empty");
+    }
+
+    #[test]
+    fn the_streams_of_all_pools_hold_back_at_most_stream_total() {
+        /// M = 65,536 rounds of word-sized slots: a magazine of the reserve counts for
+        /// 512 KiB (the test's magazines hold 8 slots, to keep the test small), and each
+        /// pool may hold 64 MiB back: the process's total is the limit.
+        const M: usize = 1 << 16;
+        static WIDE: Depot = Depot::new({
+            let mut config = Config::of::<u64>(Options::DEFAULT.cache(M).chunk(64));
+            config.stream_reserve = 64 << 20;
+            config
+        });
+        let d = &WIDE;
+        let mut inner = d.lock();
+        let bytes = d.magazine_bytes();
+        assert_eq!(bytes, 512 << 10);
+        let most = STREAM_TOTAL / bytes;
+        for _ in 0..STREAM_AFTER + 2 * most {
+            let mag = full(d, &mut inner);
+            d.give_freed_locked(&mut inner, mag);
+        }
+        // Whatever other tests hold back meanwhile, this pool's share stays within the total,
+        // and the freers' magazines past it were listed as any others.
+        assert!(
+            inner.reserved <= most,
+            "{} magazines held back",
+            inner.reserved
+        );
+        assert!(STREAM_HELD.load(Relaxed) >= inner.reserved * bytes);
+        while take(d, &mut inner, true).is_some() {}
+        assert_eq!((inner.reserved, d.free_slots()), (0, 0));
     }
 
     #[test]
