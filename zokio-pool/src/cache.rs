@@ -57,10 +57,9 @@ macro_rules! published {
             /// The value, read by the owning thread (the only one that stores).
             #[inline(always)]
             fn get(&self) -> $value {
-                // SAFETY: the pointer is valid and aligned for the value. Only the owning
-                // thread stores, and only the owning thread calls `get` (readers on other
-                // threads call `load`), so this non-atomic read comes after every store in
-                // program order and conflicts with no access: no data race.
+                // SAFETY: valid and aligned; only the owning thread stores and calls `get`
+                // (other threads `load`), so this plain read follows every store in program
+                // order and races with nothing.
                 unsafe { self.0.as_ptr().read() }
             }
 
@@ -697,11 +696,7 @@ impl LocalCache {
                 rounds,
                 len: prev_len,
             };
-            let empty = if freer {
-                depot.give_freed_locked(&mut inner, mag)
-            } else {
-                depot.exchange_full_locked(&mut inner, mag)
-            };
+            let empty = depot.give_full_locked(&mut inner, mag, freer);
             self.prev.set(empty.as_ptr());
             self.prev_len.set(0);
             given = prev_len;
@@ -711,11 +706,7 @@ impl LocalCache {
                 rounds: self.loaded_array(),
                 len: loaded_len,
             };
-            let empty = if freer {
-                depot.give_freed_locked(&mut inner, full)
-            } else {
-                depot.exchange_full_locked(&mut inner, full)
-            };
+            let empty = depot.give_full_locked(&mut inner, full, freer);
             self.load(empty, 0);
             given += loaded_len;
         } else {

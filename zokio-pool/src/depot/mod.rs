@@ -466,6 +466,23 @@ impl Depot {
         self.stock_for_empty(inner, mag)
     }
 
+    /// Takes a full magazine and gives an empty array in exchange: as a freer's
+    /// ([`give_freed_locked`](Self::give_freed_locked)) if `freer`, else as any other
+    /// ([`exchange_full_locked`](Self::exchange_full_locked)).
+    #[inline(always)]
+    pub(crate) fn give_full_locked(
+        &self,
+        inner: &mut Inner,
+        mag: Magazine,
+        freer: bool,
+    ) -> NonNull<Round> {
+        if freer {
+            self.give_freed_locked(inner, mag)
+        } else {
+            self.exchange_full_locked(inner, mag)
+        }
+    }
+
     /// Takes a full magazine from a freer (a cache that gives back slots taken on other
     /// threads and takes none: the consumer of a producer-consumer pair, see `cache.rs`) and
     /// gives an empty array in exchange.
@@ -494,9 +511,9 @@ impl Depot {
             return self.stock_for_empty(inner, mag);
         }
         self.free.fetch_add(mag.len, Relaxed);
-        self.set_reserved(inner, inner.reserved.min(inner.magazines.len()));
+        let reserved = inner.reserved.min(inner.magazines.len());
         inner.magazines.insert(0, mag);
-        self.set_reserved(inner, inner.reserved + 1);
+        self.set_reserved(inner, reserved + 1);
         self.spare_array_locked(inner)
     }
 
