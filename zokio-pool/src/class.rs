@@ -560,12 +560,12 @@ impl<T> ClassBox<MaybeUninit<T>> {
                 "a MaybeUninit<T> has T's layout, so T's class"
             )
         };
+        // `config_of` depends only on the size and alignment, which `MaybeUninit<T>` and `T`
+        // share, and the class was checked just above: the two are one pool.
         let object = PoolBox::into_non_null(b.0).cast::<T>();
-        // SAFETY: `object` is the object of a slot of `SizeClass<MaybeUninit<T>>`, which is
-        // `SizeClass<T>`'s pool: the same class (checked just above), so the same depot,
-        // cache and config (`config_of` depends only on the size and alignment, which
-        // `MaybeUninit<T>` and `T` share). The value is initialized (the caller's contract)
-        // and the slot's only handle was given up just above.
+        // SAFETY: a slot's object of `SizeClass<MaybeUninit<T>>`, which is `SizeClass<T>`'s
+        // pool (same depot, cache and config, above); the value is initialized (the caller's
+        // contract) and the slot's only handle was given up above.
         let b = unsafe { PoolBox::from_object(object) };
         ClassBox(b)
     }

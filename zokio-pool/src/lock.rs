@@ -158,11 +158,10 @@ mod futex {
     /// Sleeps while `futex` holds `expected` (or until a wake, or spuriously: the caller
     /// looks again either way).
     fn wait(futex: &AtomicU32, expected: u32) {
-        // SAFETY: FUTEX_WAIT reads the aligned `u32` at `futex` (an `AtomicU32` has the
-        // layout of a `u32`), valid for the call's duration (it is borrowed), and sleeps if it
-        // still holds `expected`; it writes no memory. A null timeout waits without limit. Its
-        // result (0, or -1 for EAGAIN, EINTR) needs no handling: the caller looks again.
+        // SAFETY: FUTEX_WAIT reads the borrowed, aligned `u32` (an `AtomicU32`'s layout) and
+        // sleeps while it holds `expected`, writing no memory; a null timeout has no limit.
         unsafe {
+            // Its result (0, or -1 for EAGAIN, EINTR) needs no handling: the caller looks again.
             libc::syscall(
                 libc::SYS_futex,
                 futex.as_ptr(),

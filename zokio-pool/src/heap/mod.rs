@@ -447,12 +447,12 @@ impl Heap {
         let mut pages = len / PAGE;
         let end = page + pages;
         self.free += len;
-        // SAFETY: the run `page..end` is a used run of segment `seg` (the caller's contract), so
-        // the page before it (if usable) ends a run and the page after it (if any) starts one:
-        // both descriptors are initialized, and a free one's run is in its bin. The run is
-        // dirty (a pool used it): it merges with dirty neighbours only, so that a clean run
-        // stays whole and known to cost nothing (`trim` merges what it cleans).
+        // SAFETY: `page..end` is a used run of `seg` (the caller's contract): the page before it
+        // (if usable) ends a run and the one after (if any) starts one, both with initialized
+        // descriptors, and a free one's run is in its bin.
         unsafe {
+            // The run is dirty (a pool used it): it merges with dirty neighbours only, so that
+            // a clean run stays whole and known to cost nothing (`trim` merges what it cleans).
             if page > META_PAGES {
                 let before = desc(seg, page - 1);
                 if (*before).free == DIRTY {
