@@ -139,9 +139,9 @@ pub(crate) struct Inner {
     /// [`give_freed_locked`](Depot::give_freed_locked)).
     streamed: usize,
     /// How many of the magazines at the front of `magazines` are the stream's reserve, the
-    /// oldest last (at most `magazines.len()`: the paths that take or merge magazines without
-    /// knowing of it leave it larger at worst, and it is clamped before use). Written only
-    /// through [`set_reserved`](Depot::set_reserved), which keeps [`STREAM_HELD`] with it.
+    /// oldest last: at most `magazines.len()` (every path that lists fewer magazines clamps
+    /// it, [`clamp_reserved`](Depot::clamp_reserved)). Written only through
+    /// [`set_reserved`](Depot::set_reserved), which keeps [`STREAM_HELD`] with it.
     reserved: usize,
 }
 
@@ -424,7 +424,10 @@ impl Depot {
     #[inline(never)]
     fn hold_back(&self, inner: &mut Inner, size: usize, reserve: bool) -> bool {
         let count = inner.magazines.len();
-        self.set_reserved(inner, inner.reserved.min(count));
+        debug_assert!(
+            inner.reserved <= count,
+            "every shrinking path clamps the reserve"
+        );
         // The last magazine is the reserve's oldest when nothing else is listed.
         if count == 0 || count != inner.reserved {
             return false;
@@ -445,6 +448,14 @@ impl Depot {
     /// Bytes of a full magazine's slots: what a magazine of a stream's reserve counts for.
     fn magazine_bytes(&self) -> usize {
         self.config.magazine_size * self.config.slot_size
+    }
+
+    /// Keeps the reserve's count within the magazines listed, after a path that listed fewer
+    /// (a take of the last one, the compaction of `retain_free`).
+    pub(crate) fn clamp_reserved(&self, inner: &mut Inner) {
+        if inner.reserved > inner.magazines.len() {
+            self.set_reserved(inner, inner.magazines.len());
+        }
     }
 
     /// Sets the number of magazines of the stream's reserve, and the process's count of the
@@ -511,9 +522,8 @@ impl Depot {
             return self.stock_for_empty(inner, mag);
         }
         self.free.fetch_add(mag.len, Relaxed);
-        let reserved = inner.reserved.min(inner.magazines.len());
         inner.magazines.insert(0, mag);
-        self.set_reserved(inner, reserved + 1);
+        self.set_reserved(inner, inner.reserved + 1);
         self.spare_array_locked(inner)
     }
 
@@ -712,6 +722,7 @@ impl Depot {
                 let rounds = last.rounds;
                 inner.magazines.pop();
                 inner.spare.push(rounds);
+                self.clamp_reserved(&mut inner);
             }
             self.free.fetch_sub(1, Relaxed);
             self.note_low(&mut inner);
@@ -1058,6 +1069,35 @@ mod tests {
         assert!(STREAM_HELD.load(Relaxed) >= inner.reserved * bytes);
         while take(d, &mut inner, true).is_some() {}
         assert_eq!((inner.reserved, d.free_slots()), (0, 0));
+    }
+
+    #[test]
+    fn a_reserve_taken_by_other_paths_leaves_the_count() {
+        /// As in the stream test: word-sized slots, M = 8, a reserve of two magazines.
+        static TAKEN: Depot = Depot::new({
+            let mut config = Config::of::<u64>(Options::DEFAULT.cache(8).chunk(64));
+            config.stream_reserve = 2 * 8 * 8;
+            config
+        });
+        let d = &TAKEN;
+        let mut inner = d.lock();
+        for _ in 0..STREAM_AFTER {
+            let mag = full(d, &mut inner);
+            d.give_freed_locked(&mut inner, mag);
+        }
+        // Fifteen magazines on the stack, one in the reserve: take the stack's.
+        while inner.magazines.len() > 1 {
+            assert!(take(d, &mut inner, false).is_some());
+        }
+        assert_eq!(inner.reserved, 1);
+        drop(inner);
+        // A thread whose cache is closed takes single slots (`take_one`): the reserve's
+        // magazine empties and leaves the list, and its count with it.
+        for _ in 0..8 {
+            assert!(d.take_one().is_some());
+        }
+        let inner = d.lock();
+        assert_eq!((inner.magazines.len(), inner.reserved), (0, 0));
     }
 
     #[test]

@@ -162,6 +162,7 @@ impl Depot {
         for mag in inner.magazines.drain(w..) {
             inner.spare.push(mag.rounds);
         }
+        self.clamp_reserved(inner);
         self.free.fetch_sub(removed, Relaxed);
     }
 
