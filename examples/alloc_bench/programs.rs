@@ -328,13 +328,27 @@ fn mstress() -> u64 {
         sum
     }
 
+    // With `ZOKIO_BENCH_ITERATIONS` set, each iteration's wall time and the process's page
+    // faults after it go to stderr once the loop ends (`scripts/mstress-iterations.sh`);
+    // unset, the loop reads no clock (the variable is read once, for every allocator alike).
+    let trace = std::env::var_os("ZOKIO_BENCH_ITERATIONS").is_some();
+    let mut iterations = [(0.0f64, 0u64); ITER];
     let mut sum = 0u64;
-    for iteration in 0..ITER {
+    for (iteration, record) in iterations.iter_mut().enumerate() {
+        let start = trace.then(std::time::Instant::now);
         let workers: Vec<_> = (0..THREADS)
             .map(|t| thread::spawn(move || stress(t, iteration)))
             .collect();
         for w in workers {
             sum = sum.wrapping_add(w.join().expect("mstress thread"));
+        }
+        if let Some(start) = start {
+            *record = (start.elapsed().as_secs_f64(), minor_faults());
+        }
+    }
+    if trace {
+        for (i, (seconds, faults)) in iterations.iter().enumerate() {
+            eprintln!("iteration {i} {seconds:.6} {faults}");
         }
     }
     for slot in &TRANSFER {
@@ -345,6 +359,17 @@ fn mstress() -> u64 {
         }
     }
     sum
+}
+
+/// The process's minor page faults so far (`getrusage`).
+fn minor_faults() -> u64 {
+    // SAFETY: `getrusage` writes the struct it is given, which is plain data (all zeroes is a
+    // valid value of it).
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage.ru_minflt as u64
+    }
 }
 
 fn glibc_simple() -> u64 {
