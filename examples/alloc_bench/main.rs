@@ -143,14 +143,20 @@ unsafe impl GlobalAlloc for Switch {
 #[global_allocator]
 static ALLOC: Switch = Switch;
 
-/// The process's peak resident set, in KiB.
-fn peak_rss_kib() -> u64 {
-    // SAFETY: `getrusage` fills the zeroed struct it is given.
+/// The process's resource usage so far (`getrusage`).
+fn rusage() -> libc::rusage {
+    // SAFETY: `getrusage` fills the zeroed struct it is given (plain data: all zeroes is a
+    // valid value of it).
     unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
         libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage.ru_maxrss as u64
+        usage
     }
+}
+
+/// The process's peak resident set, in KiB.
+fn peak_rss_kib() -> u64 {
+    rusage().ru_maxrss as u64
 }
 
 fn usage() -> ! {

@@ -343,7 +343,10 @@ fn mstress() -> u64 {
             sum = sum.wrapping_add(w.join().expect("mstress thread"));
         }
         if let Some(start) = start {
-            *record = (start.elapsed().as_secs_f64(), minor_faults());
+            *record = (
+                start.elapsed().as_secs_f64(),
+                crate::rusage().ru_minflt as u64,
+            );
         }
     }
     if trace {
@@ -359,17 +362,6 @@ fn mstress() -> u64 {
         }
     }
     sum
-}
-
-/// The process's minor page faults so far (`getrusage`).
-fn minor_faults() -> u64 {
-    // SAFETY: `getrusage` writes the struct it is given, which is plain data (all zeroes is a
-    // valid value of it).
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage.ru_minflt as u64
-    }
 }
 
 fn glibc_simple() -> u64 {
