@@ -7,7 +7,10 @@
 # touches the heap.
 #
 #   scripts/mstress-iterations.sh              # 41 runs of pool and mimalloc
-#   scripts/mstress-iterations.sh 21 pool mimalloc jemalloc
+#   FEATURES="--features jemalloc,snmalloc" scripts/mstress-iterations.sh 21 pool mimalloc jemalloc
+#
+# jemalloc and snmalloc need those FEATURES: without them alloc_bench is built without those
+# allocators, and a child asked for one runs on glibc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
