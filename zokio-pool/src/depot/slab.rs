@@ -45,17 +45,25 @@ impl Inner {
     }
 }
 
+/// Table entries worth one step of the binary search (see [`ChunkIndex`]): filling an entry
+/// is a sequential store, a step a dependent load.
+const TABLE_PER_STEP: usize = 4;
+
 /// Finds the chunk of a free slot among a depot's chunks sorted by address: through a table
 /// of the chunk of each page when that table is small against the lookups to make, else by a
 /// binary search.
 ///
 /// The search is a chain of about log2(chunks) dependent loads per slot; a table lookup is one
 /// load. A pool's chunks are whole runs of pages from the heap, so no two share a page, and
-/// the table covers the pages from the first chunk's to the end of the last one's: it is
-/// built only when those are at most twice the lookups (plus a page's worth of entries), so
-/// it costs at most 8 bytes per free slot looked up, and a slot is at least 8 bytes.
-/// Measured on `alloc_bench`'s `btree` (CHANGELOG.md): the search took 2.9% of the program's
-/// samples at the first thread's exit.
+/// the table covers the pages from the first chunk's to the end of the last one's. Filling an
+/// entry is a sequential store, a search step a dependent load: the table is built when its
+/// entries are at most [`TABLE_PER_STEP`] times the search's steps (lookups times
+/// log2(chunks)), plus a page's worth, so it costs at most 4 x `TABLE_PER_STEP` x log2(chunks)
+/// bytes per free slot looked up, for the call. Measured on `alloc_bench`'s `btree`
+/// (CHANGELOG.md): the search took 2.9% of the program's samples at the first thread's exit;
+/// in `mstress`, whose classes' chunks are spread over the heap's segments (about 100 chunks
+/// over 4,000 pages for 700 lookups at each thread's exit), most calls searched until the
+/// bound counted the steps instead of the lookups.
 struct ChunkIndex<'a> {
     chunks: &'a [(NonNull<u8>, usize)],
     /// Index of the chunk holding each page from `first_page` (`u32::MAX`: none), or empty.
@@ -83,7 +91,12 @@ impl<'a> ChunkIndex<'a> {
         // The last chunk by address ends last: chunks do not overlap.
         let end = last.as_ptr().addr() + slot_size * last_slots;
         let span = end.div_ceil(heap::PAGE) - first_page;
-        if span > 2 * lookups + heap::PAGE / 4 {
+        let steps = lookups.saturating_mul((usize::BITS - chunks.len().leading_zeros()) as usize);
+        if span
+            > TABLE_PER_STEP
+                .saturating_mul(steps)
+                .saturating_add(heap::PAGE / 4)
+        {
             return index;
         }
         index.table.resize(span, u32::MAX);
@@ -391,6 +404,9 @@ mod tests {
             (3, 10_000, true),
             (3, 0, true),
             (500, 0, false),
+            // 2,525 pages for 6 chunks (3 steps a lookup): a table from 125 lookups on.
+            (500, 50, false),
+            (500, 200, true),
         ] {
             let chunks = chunks(gap);
             let index = ChunkIndex::new(&chunks, 48, lookups);
