@@ -404,8 +404,11 @@ mod tests {
             (3, 10_000, true),
             (3, 0, true),
             (500, 0, false),
-            // 2,525 pages for 6 chunks (3 steps a lookup): a table from 125 lookups on.
+            // 2,525 pages for 6 chunks (3 steps a lookup): a table once 4 x 3 x lookups +
+            // 1,024 reaches 2,525, from 126 lookups on.
             (500, 50, false),
+            (500, 125, false),
+            (500, 126, true),
             (500, 200, true),
         ] {
             let chunks = chunks(gap);
