@@ -77,9 +77,14 @@
 //! clean part of those) and `returned_bytes` (given back to the OS so far). What pools hold is `mapped_bytes - free_bytes`, minus 12 KiB of
 //! descriptors per segment.
 //!
-//! # Not yet
-//! The heap gives pages back only when `trim` is called: no decay on slow paths, no background
-//! thread, no huge pages.
+//! # When pages go back
+//! [`Heap::trim`] runs after pools gave chunks back (`give_back_after`): when a program calls
+//! [`trim`](crate::trim), and when the working-set rule runs (`trim.rs`, `reap.rs`): at most
+//! once per [`TRIM_INTERVAL`](crate::TRIM_INTERVAL), on a pool's slow-path event, or every
+//! interval on the opt-in thread of [`spawn_trimmer`](crate::spawn_trimmer). A program that
+//! stops calling the slow paths without that thread keeps its free pages mapped until its next
+//! slow path. Dedicated mappings go back as soon as they are freed. With huge pages on
+//! ([`set_huge_pages`]) only whole segments go back.
 
 mod os;
 
