@@ -293,7 +293,7 @@ unsafe fn checking_dealloc(ptr: *mut u8, layout: Layout) {
 /// }
 /// ```
 ///
-/// For one collection, through [`allocator_api2`](crate::allocator_api2) (re-exported, so the
+/// For one collection, through [`allocator_api2`] (re-exported, so the
 /// versions match; hashbrown's `HashMap::new_in` takes it too):
 ///
 /// ```
@@ -323,7 +323,7 @@ unsafe fn checking_dealloc(ptr: *mut u8, layout: Layout) {
 /// depot, as in a typed pool. A thread's caches go to the depots when it exits; allocations
 /// after that, in the thread's late TLS destructors, go to the depots directly.
 ///
-/// In checking mode ([`CHECKING_MODE`](crate::CHECKING_MODE), the default under Miri) every
+/// In checking mode ([`CHECKING_MODE`], the default under Miri) every
 /// object is a block of its own from the system allocator, counted in its class.
 #[derive(Clone, Copy, Default, Debug)]
 pub struct PoolAlloc {

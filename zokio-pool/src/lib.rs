@@ -44,7 +44,7 @@
 //! slots are listed in magazines, arrays of pointers. Zero-sized types take no memory. Chunks
 //! are runs of whole pages from one process-wide page heap ([`heap_stats`] reads its counters);
 //! a chunk whose slots are all free goes back to the heap, and the heap's free pages to the OS,
-//! on [`trim`], and without a call by the working-set rule (every [`TRIM_INTERVAL`], on slow
+//! on [`trim`](fn@trim), and without a call by the working-set rule (every [`TRIM_INTERVAL`], on slow
 //! paths and on the thread [`spawn_trimmer`] starts).
 //!
 //! # Size classes and the byte allocator

@@ -120,7 +120,7 @@ pub trait Pooled: Pool<Item = Self> + Sized {
         PoolStats::of::<Self>()
     }
 
-    /// [`trim`](crate::trim) for this type's pools only (its `PoolBox`es' and its
+    /// [`trim`](fn@crate::trim) for this type's pools only (its `PoolBox`es' and its
     /// `PoolArc`s'): they give their surplus to the page heap (the calling thread's cached
     /// slots included), which gives its free pages back to the operating system; returns the
     /// bytes given back to the operating system. Nothing live moves.

@@ -21,7 +21,7 @@ use crate::stats::PoolStats;
 static HEAD: AtomicPtr<Depot> = AtomicPtr::new(ptr::null_mut());
 
 /// Lists `depot`'s pool if it is not yet, under the name `name()` (`core::any::type_name` of
-/// the pool, called once), with `release`, its part of [`trim`](crate::trim) (which needs the
+/// the pool, called once), with `release`, its part of [`trim`](fn@crate::trim) (which needs the
 /// pool's type). Called on slow paths only.
 #[inline]
 pub(crate) fn register(
@@ -45,7 +45,7 @@ fn register_slow(depot: &'static Depot, name: fn() -> &'static str, release: fn(
     push(depot);
 }
 
-/// Every listed pool's part of [`trim`](crate::trim) (`all`), or of the working-set rule:
+/// Every listed pool's part of [`trim`](fn@crate::trim) (`all`), or of the working-set rule:
 /// returns the bytes given to the page heap.
 pub(crate) fn release_all(all: bool) -> usize {
     listed()

@@ -79,7 +79,7 @@
 //!
 //! # When pages go back
 //! [`Heap::trim`] runs after pools gave chunks back (`give_back_after`): when a program calls
-//! [`trim`](crate::trim), and when the working-set rule runs (`trim.rs`, `reap.rs`): at most
+//! [`trim`](fn@crate::trim), and when the working-set rule runs (`trim.rs`, `reap.rs`): at most
 //! once per [`TRIM_INTERVAL`](crate::TRIM_INTERVAL), on a pool's slow-path event, or every
 //! interval on the opt-in thread of [`spawn_trimmer`](crate::spawn_trimmer). A program that
 //! stops calling the slow paths without that thread keeps its free pages mapped until its next
@@ -197,7 +197,7 @@ pub struct HeapStats {
 ///
 /// `mapped_bytes - free_bytes` is what pools hold (their chunks and magazine arrays), plus the
 /// heap's page descriptors (12 KiB per 2 MiB segment). Pools keep their chunks until
-/// [`trim`](crate::trim) gives back those with no slot in use; `free_bytes - released_bytes`
+/// [`trim`](fn@crate::trim) gives back those with no slot in use; `free_bytes - released_bytes`
 /// is what a trim of the heap would give back beyond that.
 ///
 /// ```

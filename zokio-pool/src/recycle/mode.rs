@@ -57,7 +57,7 @@ pub(crate) unsafe fn discard_kept<P: Pool + ?Sized>(object: NonNull<P::Item>) {
     mem::forget(guard);
 }
 
-/// Recycle mode's [`Discard`]: counts the object in `PoolStats::discarded` first.
+/// Recycle mode's [`Discard`](raw::Discard): counts the object in `PoolStats::discarded` first.
 struct DiscardKept<P: Pool + ?Sized>(NonNull<P::Item>);
 
 impl<P: Pool + ?Sized> Drop for DiscardKept<P> {
