@@ -6,7 +6,8 @@
 use std::thread;
 
 use zokio_pool::{
-    pools, PoolBox, PoolInfo, Pooled, CHECKING_MODE, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER,
+    pools, PoolBox, PoolInfo, Pooled, CHECKING_MODE, MAGAZINE_FREQUENT_MAX, MAGAZINE_GROW_FREQUENT,
+    MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER,
 };
 
 /// The coins of `random_mix`: a xorshift generator with a fixed seed, true for heads.
@@ -179,6 +180,38 @@ fn a_thread_that_mixes_takes_and_gives_back_holds_few_free_slots() {
         // Runs grow it again.
         batch(2000, |id| Default64 { id, _pad: [0; 7] });
         assert!(info::<Default64>().magazine_in_use > 32);
+    })
+    .join()
+    .unwrap();
+}
+
+/// Used by one test only: a pool whose every thread mixes from its first operation.
+#[derive(Pooled)]
+#[expect(dead_code, reason = "64 B of payload, never read")]
+struct MixedFromTheStart([u64; 8]);
+
+#[test]
+fn a_thread_that_mixes_from_its_start_grows_to_where_a_shrinking_one_settles() {
+    thread::spawn(|| {
+        if CHECKING_MODE {
+            return;
+        }
+        // No run ever: the cache starts at MAGAZINE_MIN and exchanges every M² or so
+        // operations, 64 at M = 8, within MAGAZINE_GROW_FREQUENT magazines: it doubles, up
+        // to MAGAZINE_FREQUENT_MAX, where its exchanges are rare enough to stop. (Before the
+        // rule it stayed at 8: only runs and a contended lock grew a cache.)
+        let live = random_mix(MIX, |i| MixedFromTheStart([i; 8]));
+        let mixed = info::<MixedFromTheStart>();
+        assert_eq!(mixed.magazine_size, 240);
+        assert!(
+            (2 * MAGAZINE_MIN..=MAGAZINE_FREQUENT_MAX).contains(&mixed.magazine_in_use),
+            "{}",
+            mixed.magazine_in_use
+        );
+        // The band: growth stops below where rarity shrinks.
+        const { assert!(MAGAZINE_GROW_FREQUENT < MAGAZINE_SHRINK_AFTER) };
+        drop(live);
+        assert_eq!(MixedFromTheStart::pool_stats().live, 0);
     })
     .join()
     .unwrap();

@@ -101,7 +101,10 @@ mod tests_loom;
 
 pub use arc::PoolArc;
 pub use boxed::PoolBox;
-pub use cache::{MAGAZINE_GROW_WITHIN, MAGAZINE_MIN, MAGAZINE_SHRINK_AFTER};
+pub use cache::{
+    MAGAZINE_FREQUENT_MAX, MAGAZINE_GROW_FREQUENT, MAGAZINE_GROW_WITHIN, MAGAZINE_MIN,
+    MAGAZINE_SHRINK_AFTER,
+};
 #[cfg(not(loom))]
 pub use class::{class_size, ClassBox, SizeClass, CLASS_MAX_ALIGN, SIZE_CLASSES};
 pub use depot::UsageHint;
