@@ -134,6 +134,46 @@ fn realloc_keeps_the_bytes_across_classes_and_stays_in_place_within_one() {
 }
 
 #[test]
+fn a_page_run_shrinks_in_place_and_grows_into_free_pages_keeping_its_bytes() {
+    let align = 8;
+    // SAFETY: blocks of this allocator, used within their sizes, freed with their layouts.
+    unsafe {
+        let big = Layout::from_size_align(200_000, align).unwrap();
+        let p = ALLOC.alloc(big);
+        fill(p, 200_000, 3);
+        // A run gives back its last pages: always in place.
+        let q = ALLOC.realloc(p, big, 50_000);
+        if !CHECKING_MODE && !cfg!(miri) {
+            assert_eq!(p, q, "a page run shrinks in place");
+        }
+        check(q, 50_000, 3);
+        // Growing takes the free pages after the run when no other thread took them
+        // meanwhile (this binary's tests run on several), else moves: the bytes stay either way.
+        let mut p = q;
+        let mut size = 50_000;
+        // (Under Miri, which writes each byte thousands of times slower, not up to 1 MiB.)
+        let top = if cfg!(miri) { 70_000 } else { 1 << 20 };
+        for new in [60_000, 120_000.min(top), top, 100_000.min(top)] {
+            p = ALLOC.realloc(p, Layout::from_size_align(size, align).unwrap(), new);
+            assert!(!p.is_null());
+            check(p, 50_000, 3);
+            fill(p.add(50_000), new - 50_000, 5);
+            size = new;
+        }
+        check(p.add(50_000), size - 50_000, 5);
+        ALLOC.dealloc(p, Layout::from_size_align(size, align).unwrap());
+    }
+    // The same through the `Allocator` API's grow and shrink (a vector's growth).
+    let mut v = AVec::<u8, _>::new_in(PoolAlloc::new());
+    for i in 0..if cfg!(miri) { 80_000u32 } else { 300_000 } {
+        v.push(i as u8);
+    }
+    v.truncate(70_000);
+    v.shrink_to_fit();
+    assert!(v.iter().enumerate().all(|(i, &b)| b == i as u8));
+}
+
+#[test]
 fn alloc_zeroed_is_zero_even_on_a_reused_slot() {
     for size in [24, 1000, 40_000, 3 << 20] {
         let layout = Layout::from_size_align(size, 8).unwrap();

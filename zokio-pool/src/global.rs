@@ -235,6 +235,27 @@ unsafe fn large_dealloc(ptr: NonNull<u8>, layout: Layout) {
     LARGE.count_block_given(heap::run_bytes(layout.size()));
 }
 
+/// Resizes a block of [`large_alloc`] in place to `new_size` bytes (same alignment), if the
+/// heap can (see `heap::resize_in_place`: growing into the free pages after the run, or
+/// freeing its last pages), and counts its new size; returns whether it did.
+///
+/// # Safety
+/// `ptr` came from `large_alloc(layout, _)` (or was resized here to `layout.size()`), and is
+/// still allocated.
+#[cold]
+unsafe fn large_resize_in_place(ptr: *mut u8, layout: Layout, new_size: usize) -> bool {
+    if !LARGE_FROM_HEAP {
+        return false;
+    }
+    // SAFETY: a block of `large_alloc`, so not null, is a run of the heap's `allocate(layout)`
+    // (the caller's contract).
+    let resized = unsafe { heap::resize_in_place(NonNull::new_unchecked(ptr), layout, new_size) };
+    if resized {
+        LARGE.count_block_resized(heap::run_bytes(layout.size()), heap::run_bytes(new_size));
+    }
+    resized
+}
+
 fn large_name() -> &'static str {
     "zokio_pool::PoolAlloc<large>"
 }
@@ -314,8 +335,11 @@ unsafe fn checking_dealloc(ptr: *mut u8, layout: Layout) {
 /// - **Above 32 KiB, or aligned past a page**: a run of whole pages from the page heap, split
 ///   from a larger free run and merged with its free neighbours when freed (under the heap's
 ///   lock); above about 2 MiB, a mapping of its own, unmapped when freed.
-/// - `realloc` stays in place when the new size is in the same class, or rounds to the same
-///   pages; `alloc_zeroed` does not write a fresh mapping, which the OS zeroed.
+/// - `realloc` (and the `Allocator` API's `grow` and `shrink`) stays in place when the new
+///   size is in the same class, rounds to the same pages, or is a page run's smaller size
+///   (its last pages go back) or larger one with the free pages after the run to grow into;
+///   `alloc_zeroed` does not write a fresh mapping or a run of pages nothing wrote since the
+///   OS mapped them, which the OS zeroed.
 ///
 /// The classes are shared with `ClassBox` and with generic derives (their depots, chunks and
 /// statistics); each thread has its own caches for the byte allocator. Freeing on another
@@ -491,6 +515,11 @@ unsafe impl GlobalAlloc for PoolAlloc {
                 (None, None) if LARGE_FROM_HEAP && heap::same_run(layout.size(), new_size) => {
                     return ptr
                 }
+                // SAFETY: a large block is a run of the heap with this layout (`large_alloc`),
+                // in use; `ptr` is not null (an allocated block).
+                (None, None) if unsafe { large_resize_in_place(ptr, layout, new_size) } => {
+                    return ptr
+                }
                 _ => {}
             }
         }
@@ -622,7 +651,12 @@ impl PoolAlloc {
             && !CHECKING_MODE
             && match (class_of(old), class_of(new)) {
                 (Some(a), Some(b)) => a == b,
-                (None, None) => LARGE_FROM_HEAP && heap::same_run(old.size(), new.size()),
+                (None, None) => {
+                    LARGE_FROM_HEAP && heap::same_run(old.size(), new.size())
+                        // SAFETY: a large block of this allocator with layout `old` (the
+                        // caller's contract).
+                        || unsafe { large_resize_in_place(ptr.as_ptr(), old, new.size()) }
+                }
                 _ => false,
             };
         if same {

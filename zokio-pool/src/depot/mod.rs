@@ -803,6 +803,17 @@ impl Depot {
         self.direct_bytes.fetch_add(bytes, Relaxed);
     }
 
+    /// Counts a block [`count_block_taken`](Self::count_block_taken) counted that now holds
+    /// `new` bytes instead of `old` (resized in place: still one block).
+    #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
+    pub(crate) fn count_block_resized(&self, old: usize, new: usize) {
+        if new >= old {
+            self.direct_bytes.fetch_add(new - old, Relaxed);
+        } else {
+            self.direct_bytes.fetch_sub(old - new, Relaxed);
+        }
+    }
+
     /// Counts the return of a block [`count_block_taken`](Self::count_block_taken) counted.
     #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
     pub(crate) fn count_block_given(&self, bytes: usize) {

@@ -32,12 +32,25 @@
 //! bins, `1..=USABLE`), with a bitmap of the non-empty bins, so the smallest free run that fits
 //! is found in a few word scans (best fit, as TLSF's segregated fits; a buddy system would round
 //! runs to powers of two and merge only with buddies).
-//! - **Allocate** `n` pages: take the head of the smallest non-empty bin of at least `n`; if it
-//!   is longer, its front `n` pages are handed out and the rest goes back to its bin (split). No
-//!   fitting run: map a new segment, whose usable pages start as one free run.
-//! - **Free** a run: if the page before it ends a free run, or the page after it starts one,
-//!   those runs leave their bins and the three become one free run (merge), so free memory
-//!   never stays cut into neighbouring pieces.
+//!
+//! A free run is *warm* or *cold*. Warm ([`DIRTY`]): a pool used its first pages at least,
+//! which may still be resident. Cold: its pages cost no memory until written, because the heap
+//! gave them back ([`CLEAN`]) or because nothing wrote them since the segment was mapped
+//! ([`FRESH`]: the untouched end of a segment). Warm and cold runs have bins of their own, and
+//! a request takes a warm run whenever one fits: reusing pages the process already paid for
+//! costs no page fault and no resident memory, where a cold run costs a fault and a zeroed
+//! page per page touched (jemalloc and TCMalloc prefer used pages the same way; before, a
+//! best fit over both could cut a small fresh run while a larger freed one stayed resident).
+//! - **Allocate** `n` pages: take the head of the smallest non-empty warm bin of at least `n`,
+//!   else of the smallest cold one; if it is longer, its front `n` pages are handed out and the
+//!   rest goes back to its bin (split). No fitting run: map a new segment, whose usable pages
+//!   start as one fresh run.
+//! - **Free** a run: if the page before it ends a warm run, or the page after it starts a warm
+//!   or a fresh run, those runs leave their bins and become one warm run with it (merge), so a
+//!   segment whose pages are all free is one run again (unless `trim` released part of it). A
+//!   fresh run only ever ends a segment, so its pages come last in the merged run, after the
+//!   used ones a request cut from its front takes first. A clean run stays apart until `trim`
+//!   merges it with its clean neighbours, so that `released_bytes` stays exact.
 //!
 //! All the metadata lives in the segments and in the heap's fixed-size state (the bins, the
 //! bitmap, the head of the list of segments, the counters): the heap never allocates through
@@ -54,9 +67,10 @@
 //! magazine arrays, which come from here too, when their pages are all spare. A freed run is
 //! *dirty*: its pages may be resident. [`Heap::trim`] unmaps every segment with no page in use
 //! and releases the dirty free runs of the others with `madvise(MADV_DONTNEED)`, which makes
-//! them *clean*: mapped, but costing no memory until a pool writes them again. A freed run
-//! merges with dirty neighbours only, and `trim` merges each run it cleans with its clean
-//! neighbours, so every free run is wholly one or the other and `released_bytes` is exact.
+//! them *clean*: mapped, but costing no memory until a pool writes them again (a fresh run,
+//! never written, needs no `madvise` and stays as it is). A freed run merges with dirty
+//! neighbours and a fresh one after it, never with a clean one, and `trim` merges each run it
+//! cleans with its clean neighbours, so `released_bytes` is exact.
 //!
 //! One heap serves the process, behind a `std::sync::Mutex`: it is called on the slow path
 //! only, when a pool grows by a chunk. Under loom the heap is the same plain `std` mutex, which
@@ -130,6 +144,26 @@ const DIRTY: u32 = 1;
 /// `Desc::free` of a free run whose pages were given back to the OS (`madvise`): mapped, but
 /// costing no memory until they are written again.
 const CLEAN: u32 = 2;
+/// `Desc::free` of a free run whose pages nothing wrote since the segment was mapped: they
+/// cost no memory, as a clean run's, and read as zero when the OS layer maps zeroed memory
+/// ([`os::ZERO_FILLED`]); not counted in `released_bytes`, which counts what `trim` gave back.
+/// Such a run is the end of its segment: a new segment's pages, less the runs taken from
+/// their front.
+const FRESH: u32 = 3;
+
+/// The bins of warm free runs ([`DIRTY`]), taken first.
+const WARM: usize = 0;
+/// The bins of cold free runs ([`CLEAN`], [`FRESH`]).
+const COLD: usize = 1;
+
+/// Which bins a free run in `state` is kept in.
+const fn bins_of(state: u32) -> usize {
+    if state == DIRTY {
+        WARM
+    } else {
+        COLD
+    }
+}
 
 /// The start of a segment's first page.
 #[repr(C)]
@@ -227,15 +261,13 @@ pub(crate) fn allocate(layout: Layout) -> Option<NonNull<u8>> {
     lock().allocate(layout)
 }
 
-/// [`allocate`], with every byte of `layout.size()` zero: a dedicated mapping fresh from the OS
-/// is zeroes already (when the OS layer says so), anything else is zeroed here, outside the
-/// lock.
+/// [`allocate`], with every byte of `layout.size()` zero: a dedicated mapping or a run of
+/// fresh pages (nothing wrote them since they were mapped) is zeroes already when the OS layer
+/// maps zeroed memory ([`os::ZERO_FILLED`]); anything else is zeroed here, outside the lock.
 #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
 pub(crate) fn allocate_zeroed(layout: Layout) -> Option<NonNull<u8>> {
-    let p = lock().allocate(layout)?;
-    let fresh = page_bytes(layout.size().max(1))
-        .is_some_and(|len| Heap::dedicated(len, layout.align()) && os::ZERO_FILLED);
-    if !fresh {
+    let (p, fresh) = lock().allocate_run(layout)?;
+    if !(fresh && os::ZERO_FILLED) {
         // SAFETY: a run of at least `layout.size()` bytes, just allocated, ours alone.
         unsafe { p.as_ptr().write_bytes(0, layout.size()) };
     }
@@ -253,6 +285,18 @@ pub(crate) fn same_run(old: usize, new: usize) -> bool {
 #[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
 pub(crate) fn run_bytes(size: usize) -> usize {
     page_bytes(size.max(1)).unwrap_or(usize::MAX)
+}
+
+/// Resizes a run of [`allocate`] in place to `new_size` bytes (see `Heap::resize_in_place`);
+/// returns whether it did.
+///
+/// # Safety
+/// `ptr` was returned by [`allocate`] (or [`allocate_zeroed`]) with `layout`, or resized here
+/// to `layout.size()`, and is not given back yet.
+#[cfg_attr(loom, allow(dead_code))] // the byte allocator's (no loom build has it)
+pub(crate) unsafe fn resize_in_place(ptr: NonNull<u8>, layout: Layout, new_size: usize) -> bool {
+    // SAFETY: forwarded from the caller.
+    unsafe { lock().resize_in_place(ptr, layout, new_size) }
 }
 
 /// Gives back a run of [`allocate`]; it merges with its free neighbours, ready for any pool.
@@ -348,10 +392,11 @@ fn lock() -> MutexGuard<'static, Heap> {
 
 /// A page heap (the process has one, `HEAP`; the tests make their own).
 pub(crate) struct Heap {
-    /// The first free run of each length (its first page's descriptor), or null.
-    bins: [*mut Desc; BINS],
-    /// Bit `n` set: `bins[n]` is not empty.
-    nonempty: [u64; BITMAP_WORDS],
+    /// The first free run of each length (its first page's descriptor), or null: warm runs in
+    /// `bins[WARM]`, cold ones in `bins[COLD]`.
+    bins: [[*mut Desc; BINS]; 2],
+    /// Bit `n` of `nonempty[k]` set: `bins[k][n]` is not empty.
+    nonempty: [[u64; BITMAP_WORDS]; 2],
     /// The base of the last segment mapped (the others follow through their headers), or null.
     segments: *mut u8,
     mapped: usize,
@@ -370,8 +415,8 @@ impl Heap {
     /// A heap with no memory yet.
     pub(crate) const fn new() -> Heap {
         Heap {
-            bins: [ptr::null_mut(); BINS],
-            nonempty: [0; BITMAP_WORDS],
+            bins: [[ptr::null_mut(); BINS]; 2],
+            nonempty: [[0; BITMAP_WORDS]; 2],
             segments: ptr::null_mut(),
             mapped: 0,
             free: 0,
@@ -398,12 +443,18 @@ impl Heap {
     /// A run of whole pages for `layout` (a dedicated mapping if it is too large for a segment
     /// or aligned to more than a page); `None` if the OS refuses memory.
     pub(crate) fn allocate(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        self.allocate_run(layout).map(|(p, _)| p)
+    }
+
+    /// [`allocate`](Self::allocate), and whether the run is fresh from the OS (a dedicated
+    /// mapping, or pages of a [`FRESH`] run): nothing wrote it since it was mapped.
+    fn allocate_run(&mut self, layout: Layout) -> Option<(NonNull<u8>, bool)> {
         let len = page_bytes(layout.size().max(1))?;
         if Self::dedicated(len, layout.align()) {
             len.checked_add(layout.align())?;
             let p = os::map(len, layout.align().max(PAGE))?;
             self.mapped += len;
-            return Some(p);
+            return Some((p, true));
         }
         let pages = len / PAGE;
         let d = match self.find(pages) {
@@ -416,8 +467,10 @@ impl Heap {
         let (seg, page) = locate(d);
         // SAFETY: `d` heads a free run of this heap's segment `seg` (it was in a bin), of at
         // least `pages` pages (`find`).
+        let state = unsafe { (*d).free };
+        // SAFETY: as above.
         unsafe {
-            let (run, state) = ((*d).len as usize, (*d).free);
+            let run = (*d).len as usize;
             self.unlink(d);
             if run > pages {
                 self.insert_free(seg, page + pages, run - pages, state);
@@ -429,7 +482,8 @@ impl Heap {
         }
         self.free -= len;
         // SAFETY: `page < PAGES`: the run's first page is inside the segment.
-        NonNull::new(unsafe { seg.add(page * PAGE) })
+        let p = NonNull::new(unsafe { seg.add(page * PAGE) })?;
+        Some((p, state == FRESH))
     }
 
     /// Gives back a run of [`allocate`](Self::allocate); it merges with its free neighbours.
@@ -448,16 +502,28 @@ impl Heap {
             return;
         }
         let seg = segment_of(ptr.as_ptr());
-        let mut page = (ptr.as_ptr().addr() - seg.addr()) / PAGE;
-        let mut pages = len / PAGE;
+        let page = (ptr.as_ptr().addr() - seg.addr()) / PAGE;
+        // SAFETY: a used run of `seg` (the caller's contract).
+        unsafe { self.free_pages(seg, page, len / PAGE) };
+    }
+
+    /// Makes the pages `page..page + pages` of `seg` a dirty free run, merged with its dirty
+    /// neighbours.
+    ///
+    /// # Safety
+    /// `seg` is a segment of this heap and those pages are one run in use (their first and
+    /// last descriptors say so), not used after this call.
+    unsafe fn free_pages(&mut self, seg: *mut u8, mut page: usize, mut pages: usize) {
         let end = page + pages;
-        self.free += len;
+        self.free += pages * PAGE;
         // SAFETY: `page..end` is a used run of `seg` (the caller's contract): the page before it
         // (if usable) ends a run and the one after (if any) starts one, both with initialized
         // descriptors, and a free one's run is in its bin.
         unsafe {
-            // The run is dirty (a pool used it): it merges with dirty neighbours only, so that
-            // a clean run stays whole and known to cost nothing (`trim` merges what it cleans).
+            // The run is dirty (a pool used it): it merges with dirty neighbours, and with the
+            // fresh end of the segment after it (whose pages then come last), not with clean
+            // runs, so that a clean run stays whole and known to cost nothing (`trim` merges
+            // what it cleans).
             if page > META_PAGES {
                 let before = desc(seg, page - 1);
                 if (*before).free == DIRTY {
@@ -469,7 +535,7 @@ impl Heap {
             }
             if end < PAGES {
                 let after = desc(seg, end);
-                if (*after).free == DIRTY {
+                if (*after).free == DIRTY || (*after).free == FRESH {
                     pages += (*after).len as usize;
                     self.unlink(after);
                 }
@@ -478,23 +544,102 @@ impl Heap {
         }
     }
 
-    /// The first free run of the smallest non-empty bin of at least `pages` pages.
+    /// Resizes in place a run of [`allocate`](Self::allocate) from `layout.size()` to
+    /// `new_size` bytes (same alignment), if it can: to the same pages; larger, by taking the
+    /// front of the free run that follows it (the rest of that run stays free, in its state);
+    /// smaller, by freeing its last pages (they merge with a dirty run after them). Runs of a
+    /// dedicated mapping, before or after, are not resized. Returns whether the run now holds
+    /// `new_size` bytes; if not, nothing changed.
+    ///
+    /// # Safety
+    /// `ptr` was returned by `allocate(layout)` of this heap (or resized here to
+    /// `layout.size()`) and is not given back yet.
+    pub(crate) unsafe fn resize_in_place(
+        &mut self,
+        ptr: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> bool {
+        let (Some(old_len), Some(new_len)) = (
+            page_bytes(layout.size().max(1)),
+            page_bytes(new_size.max(1)),
+        ) else {
+            return false;
+        };
+        if old_len == new_len {
+            return true;
+        }
+        if Self::dedicated(old_len, layout.align()) || Self::dedicated(new_len, layout.align()) {
+            return false;
+        }
+        let seg = segment_of(ptr.as_ptr());
+        let page = (ptr.as_ptr().addr() - seg.addr()) / PAGE;
+        let (old_pages, new_pages) = (old_len / PAGE, new_len / PAGE);
+        let end = page + old_pages;
+        if new_pages < old_pages {
+            // SAFETY: `page..end` is a used run of `seg` (the caller's contract); its front
+            // stays in use, and its last pages become a run in use of their own, then free.
+            unsafe {
+                mark(seg, page, new_pages, USED);
+                mark(seg, page + new_pages, old_pages - new_pages, USED);
+                self.free_pages(seg, page + new_pages, old_pages - new_pages);
+            }
+            return true;
+        }
+        let extra = new_pages - old_pages;
+        if end == PAGES {
+            return false;
+        }
+        // SAFETY: `end < PAGES` starts the run after this one in the segment (runs tile the
+        // usable pages), whose descriptor is initialized.
+        let after = unsafe { desc(seg, end) };
+        // SAFETY: as above.
+        let (len, state) = unsafe { ((*after).len as usize, (*after).free) };
+        if state == USED || len < extra {
+            return false;
+        }
+        // SAFETY: `after` heads a free run of `seg` in its bin, of at least `extra` pages; its
+        // front joins this run (both within the segment), the rest stays free in its state.
+        unsafe {
+            self.unlink(after);
+            if len > extra {
+                self.insert_free(seg, end + extra, len - extra, state);
+            }
+            mark(seg, page, new_pages, USED);
+        }
+        if state == CLEAN {
+            self.released -= extra * PAGE;
+        }
+        self.free -= extra * PAGE;
+        true
+    }
+
+    /// The first free run of the smallest non-empty warm bin of at least `pages` pages, else
+    /// of the smallest cold one.
     fn find(&self, pages: usize) -> Option<*mut Desc> {
+        self.find_in(WARM, pages)
+            .or_else(|| self.find_in(COLD, pages))
+    }
+
+    /// The first free run of the smallest non-empty bin of `bins[set]` of at least `pages`
+    /// pages.
+    fn find_in(&self, set: usize, pages: usize) -> Option<*mut Desc> {
         if pages > USABLE {
             return None;
         }
+        let nonempty = &self.nonempty[set];
         let mut word = pages / 64;
-        let mut bits = self.nonempty[word] & (!0u64 << (pages % 64));
+        let mut bits = nonempty[word] & (!0u64 << (pages % 64));
         loop {
             if bits != 0 {
-                return Some(self.bins[word * 64 + bits.trailing_zeros() as usize]);
+                return Some(self.bins[set][word * 64 + bits.trailing_zeros() as usize]);
             }
             word += 1;
-            bits = *self.nonempty.get(word)?;
+            bits = *nonempty.get(word)?;
         }
     }
 
-    /// Maps a segment; its usable pages become one free run.
+    /// Maps a segment; its usable pages become one fresh run.
     fn add_segment(&mut self) -> Option<()> {
         let seg = os::map(SEGMENT, SEGMENT)?.as_ptr();
         // Read where no lock was held (see `huge_pages`); unread counts as off.
@@ -514,9 +659,9 @@ impl Heap {
         self.mapped += SEGMENT;
         self.free += USABLE * PAGE;
         // SAFETY: the usable pages of the new segment, in no bin yet. Fresh pages cost no
-        // memory until written, but a run is called clean only once the heap gave it back, so
-        // that `released_bytes` counts what `trim` did.
-        unsafe { self.insert_free(seg, META_PAGES, USABLE, DIRTY) };
+        // memory until written, as clean ones, but a run is called clean only once the heap
+        // gave it back, so that `released_bytes` counts what `trim` did.
+        unsafe { self.insert_free(seg, META_PAGES, USABLE, FRESH) };
         Some(())
     }
 
@@ -606,7 +751,8 @@ impl Heap {
     }
 
     /// Releases the dirty free runs of segment `seg` to the OS and merges each released run
-    /// with its clean neighbours.
+    /// with its clean neighbours (a fresh run stays as it is: merged into a clean one, its
+    /// pages would count in `released_bytes` without having been given back).
     ///
     /// # Safety
     /// `seg` is a segment of this heap.
@@ -649,19 +795,20 @@ impl Heap {
         }
     }
 
-    /// Marks `pages` pages from `page` of `seg` as one free run in `state` ([`DIRTY`] or
-    /// [`CLEAN`]) and puts it in its bin.
+    /// Marks `pages` pages from `page` of `seg` as one free run in `state` ([`DIRTY`],
+    /// [`CLEAN`] or [`FRESH`]) and puts it in its bin.
     ///
     /// # Safety
     /// `seg` is a segment of this heap; `META_PAGES <= page`, `page + pages <= PAGES`,
     /// `pages >= 1`; those pages are in no run in use and in no bin.
     unsafe fn insert_free(&mut self, seg: *mut u8, page: usize, pages: usize, state: u32) {
-        debug_assert!(state == DIRTY || state == CLEAN);
+        debug_assert!(state == DIRTY || state == CLEAN || state == FRESH);
         // SAFETY: forwarded from the caller.
         unsafe { mark(seg, page, pages, state) };
         // SAFETY: the page is usable (the caller's contract).
         let head = unsafe { desc(seg, page) };
-        let next = self.bins[pages];
+        let set = bins_of(state);
+        let next = self.bins[set][pages];
         // SAFETY: `head` was just written by `mark`; `next`, if not null, heads a free run of
         // this heap (it is in a bin), whose descriptor is initialized.
         unsafe {
@@ -670,8 +817,8 @@ impl Heap {
                 (*next).prev = head;
             }
         }
-        self.bins[pages] = head;
-        self.nonempty[pages / 64] |= 1 << (pages % 64);
+        self.bins[set][pages] = head;
+        self.nonempty[set][pages / 64] |= 1 << (pages % 64);
     }
 
     /// Takes a free run out of its bin.
@@ -683,10 +830,11 @@ impl Heap {
         // contract), whose descriptors are initialized.
         unsafe {
             let (len, prev, next) = ((*d).len as usize, (*d).prev, (*d).next);
+            let set = bins_of((*d).free);
             if prev.is_null() {
-                self.bins[len] = next;
+                self.bins[set][len] = next;
                 if next.is_null() {
-                    self.nonempty[len / 64] &= !(1 << (len % 64));
+                    self.nonempty[set][len / 64] &= !(1 << (len % 64));
                 }
             } else {
                 (*prev).next = next;
@@ -701,7 +849,10 @@ impl Heap {
     #[cfg(all(test, not(loom)))]
     fn free_runs(&self) -> Vec<(usize, usize)> {
         let mut runs = Vec::new();
-        for (len, &head) in self.bins.iter().enumerate() {
+        let bins = self.bins.iter().enumerate();
+        for (set, len, &head) in
+            bins.flat_map(|(k, b)| b.iter().enumerate().map(move |(n, h)| (k, n, h)))
+        {
             let mut d = head;
             while !d.is_null() {
                 let (seg, page) = locate(d);
@@ -709,6 +860,7 @@ impl Heap {
                 let (n, free, next) = unsafe { ((*d).len as usize, (*d).free, (*d).next) };
                 assert_eq!(n, len, "a run in the bin of its length");
                 assert_ne!(free, USED, "a free run");
+                assert_eq!(set, bins_of(free), "a run in the bins of its state");
                 runs.push((seg.addr() + page * PAGE, n));
                 d = next;
             }

@@ -247,7 +247,8 @@ fn trim_unmaps_a_segment_with_no_page_in_use() {
     let a = take(&mut heap, pages(3));
     let b = take(&mut heap, pages(1));
     give(&mut heap, a, pages(3));
-    let released = if os::RELEASES { USABLE_BYTES - PAGE } else { 0 };
+    // Only `a`'s pages were written: the fresh end of the segment costs nothing to keep.
+    let released = if os::RELEASES { 3 * PAGE } else { 0 };
     assert_eq!(heap.trim(), released, "a page is in use: the segment stays");
     assert_eq!(heap.stats().mapped_bytes, SEGMENT);
     give(&mut heap, b, pages(1));
@@ -325,4 +326,128 @@ fn trim_releases_the_free_runs_of_a_segment_in_use() {
         heap.stats().returned_bytes,
         SEGMENT + if os::RELEASES { 4 * PAGE } else { 0 }
     );
+}
+
+#[test]
+fn a_warm_run_is_taken_before_fresh_pages_that_fit_better() {
+    let mut heap = Heap::new();
+    let x = take(&mut heap, pages(10));
+    let y = take(&mut heap, pages(490));
+    give(&mut heap, x, pages(10));
+    // Free: `x`'s 10 written pages, and the 9 fresh pages that end the segment. A best fit
+    // over both would cut the fresh run and fault in pages while written ones stay free.
+    let tail = addr(y) + 490 * PAGE;
+    assert_eq!(heap.free_runs(), vec![(addr(x), 10), (tail, USABLE - 500)]);
+    let (z, fresh) = heap.allocate_run(pages(5)).unwrap();
+    assert_eq!(
+        (addr(z), fresh),
+        (addr(x), false),
+        "the front of the warm run"
+    );
+    // With no warm run long enough, the fresh pages serve.
+    let (w, fresh) = heap.allocate_run(pages(6)).unwrap();
+    assert_eq!((addr(w), fresh), (tail, true), "then the fresh end");
+    for (p, n) in [(z, 5), (w, 6), (y, 490)] {
+        give(&mut heap, p, pages(n));
+    }
+    assert_eq!(heap.free_runs(), vec![(addr(x), USABLE)], "one run again");
+    let (u, fresh) = heap.allocate_run(pages(1)).unwrap();
+    assert!(!fresh, "pages that were written are not fresh any more");
+    give(&mut heap, u, pages(1));
+}
+
+#[test]
+fn a_zeroed_run_of_fresh_pages_reads_as_zero() {
+    let mut heap = Heap::new();
+    let layout = pages(8);
+    let (p, fresh) = heap.allocate_run(layout).unwrap();
+    assert_eq!(fresh, true);
+    if os::ZERO_FILLED {
+        // SAFETY: a run of 8 pages, ours alone, mapped by the OS layer, which maps zeroes
+        // (`ZERO_FILLED`): initialized bytes.
+        let bytes = unsafe { core::slice::from_raw_parts(p.as_ptr(), layout.size()) };
+        assert!(
+            bytes.iter().all(|&b| b == 0),
+            "fresh pages from the OS are zeroes"
+        );
+    }
+    // SAFETY: as above.
+    unsafe { p.as_ptr().write_bytes(0xEE, layout.size()) };
+    give(&mut heap, p, layout);
+    let (q, fresh) = heap.allocate_run(layout).unwrap();
+    assert_eq!(
+        (addr(q), fresh),
+        (addr(p), false),
+        "written pages are not fresh"
+    );
+    give(&mut heap, q, layout);
+}
+
+#[test]
+fn a_run_grows_in_place_into_the_free_pages_after_it() {
+    let mut heap = Heap::new();
+    let (small, big) = (pages(2), pages(5));
+    let a = take(&mut heap, small);
+    // SAFETY: `a` is a run of two pages of `heap`, in use.
+    unsafe { a.as_ptr().add(PAGE).write(7) };
+    // SAFETY: as above; then a run of five pages.
+    assert!(
+        unsafe { heap.resize_in_place(a, small, big.size()) },
+        "the fresh end follows"
+    );
+    // SAFETY: the run holds five pages now: its old bytes are kept, its new ones are ours.
+    unsafe {
+        assert_eq!(a.as_ptr().add(PAGE).read(), 7);
+        a.as_ptr().add(5 * PAGE - 1).write(9);
+    }
+    assert_eq!(heap.stats().free_bytes, USABLE_BYTES - 5 * PAGE);
+    assert_eq!(heap.free_runs(), vec![(addr(a) + 5 * PAGE, USABLE - 5)]);
+    // A used run after it: no room.
+    let b = take(&mut heap, pages(1));
+    // SAFETY: `a` is a run of five pages, in use.
+    assert!(
+        !unsafe { heap.resize_in_place(a, big, 6 * PAGE) },
+        "`b` follows"
+    );
+    // SAFETY: as above; the same pages need no room.
+    assert!(unsafe { heap.resize_in_place(a, big, 5 * PAGE - 100) });
+    // Shrinking frees the last pages, which merge with no used neighbour.
+    // SAFETY: as above.
+    assert!(unsafe { heap.resize_in_place(a, big, PAGE + 1) });
+    assert_eq!(
+        heap.free_runs()[0],
+        (addr(a) + 2 * PAGE, 3),
+        "the last three pages"
+    );
+    assert_eq!(heap.stats().free_bytes, USABLE_BYTES - 3 * PAGE);
+    // Too short a free run after it: unchanged.
+    // SAFETY: `a` is a run of two pages, in use.
+    assert!(!unsafe { heap.resize_in_place(a, small, 6 * PAGE) });
+    // SAFETY: as above; the three free pages after it are enough for five in all.
+    assert!(unsafe { heap.resize_in_place(a, small, 5 * PAGE) });
+    assert_eq!(heap.stats().free_bytes, USABLE_BYTES - 6 * PAGE);
+    // Given back as a run of five pages, it merges with everything again.
+    give(&mut heap, b, pages(1));
+    give(&mut heap, a, big);
+    assert_eq!(heap.free_runs(), vec![(addr(a), USABLE)]);
+    assert_eq!(heap.stats().free_bytes, USABLE_BYTES);
+}
+
+#[test]
+fn a_dedicated_mapping_is_not_resized_in_place() {
+    let mut heap = Heap::new();
+    let huge = pages(USABLE + 1);
+    let a = take(&mut heap, huge);
+    // SAFETY: `a` is a dedicated mapping of `heap`, in use.
+    assert!(!unsafe { heap.resize_in_place(a, huge, PAGE) });
+    // SAFETY: as above; its own pages serve a size that rounds to them.
+    assert!(unsafe { heap.resize_in_place(a, huge, huge.size() - 1) });
+    give(&mut heap, a, huge);
+    let b = take(&mut heap, pages(1));
+    // SAFETY: `b` is a run of one page, in use.
+    assert!(
+        !unsafe { heap.resize_in_place(b, pages(1), huge.size()) },
+        "too large for a segment"
+    );
+    give(&mut heap, b, pages(1));
 }
