@@ -361,7 +361,7 @@ fn a_zeroed_run_of_fresh_pages_reads_as_zero() {
     let mut heap = Heap::new();
     let layout = pages(8);
     let (p, fresh) = heap.allocate_run(layout).unwrap();
-    assert_eq!(fresh, true);
+    assert!(fresh);
     if os::ZERO_FILLED {
         // SAFETY: a run of 8 pages, ours alone, mapped by the OS layer, which maps zeroes
         // (`ZERO_FILLED`): initialized bytes.
@@ -391,10 +391,8 @@ fn a_run_grows_in_place_into_the_free_pages_after_it() {
     // SAFETY: `a` is a run of two pages of `heap`, in use.
     unsafe { a.as_ptr().add(PAGE).write(7) };
     // SAFETY: as above; then a run of five pages.
-    assert!(
-        unsafe { heap.resize_in_place(a, small, big.size()) },
-        "the fresh end follows"
-    );
+    let grown = unsafe { heap.resize_in_place(a, small, big.size()) };
+    assert!(grown, "the fresh end follows");
     // SAFETY: the run holds five pages now: its old bytes are kept, its new ones are ours.
     unsafe {
         assert_eq!(a.as_ptr().add(PAGE).read(), 7);
@@ -405,10 +403,8 @@ fn a_run_grows_in_place_into_the_free_pages_after_it() {
     // A used run after it: no room.
     let b = take(&mut heap, pages(1));
     // SAFETY: `a` is a run of five pages, in use.
-    assert!(
-        !unsafe { heap.resize_in_place(a, big, 6 * PAGE) },
-        "`b` follows"
-    );
+    let grown = unsafe { heap.resize_in_place(a, big, 6 * PAGE) };
+    assert!(!grown, "`b` follows");
     // SAFETY: as above; the same pages need no room.
     assert!(unsafe { heap.resize_in_place(a, big, 5 * PAGE - 100) });
     // Shrinking frees the last pages, which merge with no used neighbour.
@@ -445,9 +441,7 @@ fn a_dedicated_mapping_is_not_resized_in_place() {
     give(&mut heap, a, huge);
     let b = take(&mut heap, pages(1));
     // SAFETY: `b` is a run of one page, in use.
-    assert!(
-        !unsafe { heap.resize_in_place(b, pages(1), huge.size()) },
-        "too large for a segment"
-    );
+    let grown = unsafe { heap.resize_in_place(b, pages(1), huge.size()) };
+    assert!(!grown, "too large for a segment");
     give(&mut heap, b, pages(1));
 }
