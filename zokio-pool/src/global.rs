@@ -235,9 +235,11 @@ unsafe fn large_dealloc(ptr: NonNull<u8>, layout: Layout) {
     LARGE.count_block_given(heap::run_bytes(layout.size()));
 }
 
-/// Resizes a block of [`large_alloc`] in place to `new_size` bytes (same alignment), if the
-/// heap can (see `heap::resize_in_place`: growing into the free pages after the run, or
-/// freeing its last pages), and counts its new size; returns whether it did.
+/// Resizes a block of [`large_alloc`] in place to `new_size` bytes (same alignment), if it
+/// can: at once when both sizes round to the same pages (the heap frees it by the new layout
+/// as by the old), else if the heap can (see `heap::resize_in_place`: growing into the free
+/// pages after the run, or freeing its last pages), counting its new size. Returns whether
+/// it did.
 ///
 /// # Safety
 /// `ptr` came from `large_alloc(layout, _)` (or was resized here to `layout.size()`), and is
@@ -246,6 +248,9 @@ unsafe fn large_dealloc(ptr: NonNull<u8>, layout: Layout) {
 unsafe fn large_resize_in_place(ptr: *mut u8, layout: Layout, new_size: usize) -> bool {
     if !LARGE_FROM_HEAP {
         return false;
+    }
+    if heap::same_run(layout.size(), new_size) {
+        return true;
     }
     // SAFETY: a block of `large_alloc`, so not null, is a run of the heap's `allocate(layout)`
     // (the caller's contract).
@@ -510,11 +515,7 @@ unsafe impl GlobalAlloc for PoolAlloc {
             match (class_of(layout), class_of(new)) {
                 // The same class: the slot holds the new size.
                 (Some(a), Some(b)) if a == b => return ptr,
-                // The same pages (so the same run or mapping): the heap frees it by the new
-                // layout as by the old.
-                (None, None) if LARGE_FROM_HEAP && heap::same_run(layout.size(), new_size) => {
-                    return ptr
-                }
+                // The same pages, or a run the heap resizes in place.
                 // SAFETY: a large block is a run of the heap with this layout (`large_alloc`),
                 // in use; `ptr` is not null (an allocated block).
                 (None, None) if unsafe { large_resize_in_place(ptr, layout, new_size) } => {
@@ -651,12 +652,9 @@ impl PoolAlloc {
             && !CHECKING_MODE
             && match (class_of(old), class_of(new)) {
                 (Some(a), Some(b)) => a == b,
-                (None, None) => {
-                    LARGE_FROM_HEAP && heap::same_run(old.size(), new.size())
-                        // SAFETY: a large block of this allocator with layout `old` (the
-                        // caller's contract).
-                        || unsafe { large_resize_in_place(ptr.as_ptr(), old, new.size()) }
-                }
+                // SAFETY: a large block of this allocator with layout `old` (the caller's
+                // contract).
+                (None, None) => unsafe { large_resize_in_place(ptr.as_ptr(), old, new.size()) },
                 _ => false,
             };
         if same {
